@@ -1,0 +1,1 @@
+"""The `koubei` command line: a thin shell over the pipelines and the library (no logic lives here)."""

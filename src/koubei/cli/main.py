@@ -1,0 +1,100 @@
+"""Entry point of the `koubei` command.
+
+Each command group lives in its own module under `koubei.cli` and exposes `register(app)`. Modules import only
+Typer at import time and load heavy libraries (torch, sklearn, ...) inside the commands, so `koubei --help`
+answers instantly. Errors from the core are mapped to exit codes here, once: 2 for bad input, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from koubei.errors import KoubeiError
+
+# Command modules in the order `koubei --help` lists them. A module that is not installed is skipped, so a
+# partial installation still answers.
+COMMAND_MODULES = (
+    "demo",
+    "ingest",
+    "lm",
+    "sentiment",
+    "aspects",
+    "wom",
+    "ask",
+    "service",
+    "copy",
+    "profile",
+    "serve",
+)
+
+
+class KoubeiGroup(TyperGroup):
+    """Root group that turns a `KoubeiError` anywhere below it into a one-line message and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KoubeiError as error:
+            typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
+            raise click.exceptions.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            typer.secho("interrupted; work done so far is kept (re-run to resume)", err=True)
+            raise click.exceptions.Exit(130) from None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        # Keep the order of COMMAND_MODULES instead of alphabetical.
+        return list(self.commands)
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        cls=KoubeiGroup,
+        name="koubei",
+        help=(
+            "koubei (口碑): turn your reviews, catalog, service logs and social data into word-of-mouth marketing, "
+            "with language models you train and own.\n\n"
+            "Start with:  koubei demo"
+        ),
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        rich_markup_mode="rich",
+    )
+
+    @app.callback()
+    def _root(
+        version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
+    ) -> None:
+        if version:
+            from koubei import __version__
+
+            typer.echo(f"koubei {__version__}")
+            raise typer.Exit()
+
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"koubei.cli.{name}")
+        except ModuleNotFoundError as missing:
+            if missing.name == f"koubei.cli.{name}":
+                continue
+            raise
+        module.register(app)
+    return app
+
+
+app = build_app()
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(app())
+
+
+if __name__ == "__main__":
+    run()

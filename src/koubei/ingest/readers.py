@@ -1,0 +1,226 @@
+"""Reading CSV / TSV / JSON Lines / JSON / Parquet / plain edge-list files into raw rows.
+
+A reader yields `RawRow(number, values, problem)`: `problem` is set when the row itself is broken (bad JSON, wrong
+column count, invalid UTF-8 bytes) so the loader can quarantine it. Problems with the *file* (unknown format, wrong
+encoding throughout, broken CSV quoting) raise `BadInputError`: nothing from such a file is stored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from koubei.errors import BadInputError
+
+FORMATS = {
+    ".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".parquet": "parquet",
+    ".pq": "parquet", ".txt": "edges", ".edges": "edges", ".edgelist": "edges",
+}
+# A file in which more than this share of rows has undecodable bytes is in another encoding, not merely damaged.
+_BAD_ENCODING_SHARE = 0.2
+_SURROGATE = re.compile(r"[\udc80-\udcff]")
+csv.field_size_limit(1 << 24)
+
+
+@dataclass
+class RawRow:
+    number: int  # 1-based position among the file's data rows
+    values: dict[str, Any]
+    problem: str | None = None
+
+
+@dataclass
+class RawTable:
+    columns: list[str]
+    rows: list[RawRow] = field(default_factory=list)
+
+
+def detect_format(path: Path, override: str | None = None) -> str:
+    if override:
+        if override not in set(FORMATS.values()):
+            raise BadInputError(f"--format {override!r} is not supported; use one of {sorted(set(FORMATS.values()))}")
+        return override
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise BadInputError(
+            f"cannot tell the format of {path.name!r} from its extension {suffix or '(none)'!r}; "
+            f"use .csv, .tsv, .jsonl, .json, .parquet or .txt (edge list), or pass --format"
+        )
+    return FORMATS[suffix]
+
+
+def _decode(data: bytes, encoding: str, path: Path) -> str:
+    if encoding.lower().replace("-", "") in ("utf8", "utf8sig"):
+        return data.decode("utf-8-sig", errors="surrogateescape")
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        raise BadInputError(f"{path.name}: cannot decode the file as {encoding!r}: {error}") from None
+
+
+def _check_encoding(rows: list[RawRow], data: bytes, path: Path, encoding: str) -> None:
+    bad = sum(1 for r in rows if r.problem and r.problem.startswith("invalid UTF-8"))
+    if rows and bad / len(rows) > _BAD_ENCODING_SHARE:
+        hint = ""
+        try:
+            data.decode("gb18030")
+            hint = " It decodes as GB18030 (common for Chinese exports): pass --encoding gb18030."
+        except UnicodeDecodeError:
+            pass
+        raise BadInputError(
+            f"{path.name} is not UTF-8 text ({bad} of {len(rows)} rows have invalid bytes).{hint}"
+        )
+
+
+def _flag_bad_bytes(values: dict[str, Any]) -> str | None:
+    for key, value in values.items():
+        if isinstance(value, str) and _SURROGATE.search(value):
+            return f"invalid UTF-8 bytes in column {key!r}"
+    return None
+
+
+def _raw_repr(values: dict[str, Any]) -> dict[str, Any]:
+    """Undecodable bytes are kept in the quarantine file as \\xNN escapes, so nothing is lost."""
+    return {
+        k: (v.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") if isinstance(v, str) else v)
+        for k, v in values.items()
+    }
+
+
+def _read_delimited(text: str, path: Path, delimiter: str) -> RawTable:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            return RawTable([])
+        header = [h.strip() for h in header]
+        table = RawTable(header)
+        for number, record in enumerate(reader, start=1):
+            if not record or (len(record) == 1 and not record[0].strip()):
+                continue  # blank line
+            if len(record) != len(header):
+                values = dict(zip(header, record, strict=False))
+                if len(record) > len(header):
+                    values["_extra_cells"] = record[len(header):]
+                table.rows.append(RawRow(number, _raw_repr(values),
+                                         f"expected {len(header)} columns, found {len(record)}"))
+                continue
+            values = dict(zip(header, record, strict=True))
+            problem = _flag_bad_bytes(values)
+            table.rows.append(RawRow(number, _raw_repr(values) if problem else values, problem))
+    except csv.Error as error:
+        raise BadInputError(
+            f"{path.name}: broken CSV near line {reader.line_num}: {error} (check for an unclosed quote)"
+        ) from None
+    return table
+
+
+def _read_jsonl(text: str) -> RawTable:
+    table = RawTable([])
+    seen: dict[str, None] = {}
+    number = 0
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        number += 1
+        problem = None
+        if _SURROGATE.search(line):
+            table.rows.append(RawRow(number, {"_line": _raw_repr({"l": line})["l"]}, "invalid UTF-8 bytes in the line"))
+            continue
+        try:
+            values = json.loads(line)
+        except json.JSONDecodeError as error:
+            table.rows.append(RawRow(number, {"_line": line}, f"not valid JSON: {error.msg} at column {error.colno}"))
+            continue
+        if not isinstance(values, dict):
+            table.rows.append(RawRow(number, {"_line": line}, "expected a JSON object per line"))
+            continue
+        seen.update(dict.fromkeys(values))
+        table.rows.append(RawRow(number, values, problem))
+    table.columns = list(seen)
+    return table
+
+
+def _read_json(text: str, path: Path) -> RawTable:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BadInputError(f"{path.name}: not valid JSON ({error.msg} at line {error.lineno}); for one object per "
+                            "line use the .jsonl extension") from None
+    if isinstance(data, dict):
+        data = next((v for v in data.values() if isinstance(v, list)), None)
+    if not isinstance(data, list):
+        raise BadInputError(f"{path.name}: expected a JSON array of objects")
+    table = RawTable([])
+    seen: dict[str, None] = {}
+    for number, values in enumerate(data, start=1):
+        if isinstance(values, dict):
+            seen.update(dict.fromkeys(values))
+            table.rows.append(RawRow(number, values))
+        else:
+            table.rows.append(RawRow(number, {"_value": values}, "expected a JSON object"))
+    table.columns = list(seen)
+    return table
+
+
+def _read_parquet(path: Path) -> RawTable:
+    import pyarrow.parquet as pq
+
+    try:
+        data = pq.read_table(path)
+    except Exception as error:  # pyarrow raises several unrelated types for a damaged file
+        raise BadInputError(f"{path.name}: not a readable Parquet file ({error})") from None
+    columns = data.column_names
+    return RawTable(columns, [RawRow(i, row) for i, row in enumerate(data.to_pylist(), start=1)])
+
+
+def _read_edges(text: str) -> RawTable:
+    """Whitespace- or comma-separated edge list without header: `u v [weight]`; `#` starts a comment."""
+    table = RawTable(["src", "dst", "weight"])
+    number = 0
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith(("#", "%")):
+            continue
+        number += 1
+        parts = re.split(r"[\s,]+", line)
+        if len(parts) not in (2, 3):
+            table.rows.append(RawRow(number, {"_line": line}, f"expected 2 or 3 fields (u v [weight]), found {len(parts)}"))
+            continue
+        values: dict[str, Any] = {"src": parts[0], "dst": parts[1]}
+        if len(parts) == 3:
+            values["weight"] = parts[2]
+        problem = _flag_bad_bytes(values)
+        table.rows.append(RawRow(number, _raw_repr(values) if problem else values, problem))
+    return table
+
+
+def read_table(path: Path, fmt: str | None = None, encoding: str = "utf-8") -> RawTable:
+    """Read a whole file into raw rows (see module docstring for what raises and what is flagged per row)."""
+    if not path.exists():
+        raise BadInputError(f"file {str(path)!r} does not exist")
+    if path.is_dir():
+        raise BadInputError(f"{str(path)!r} is a folder; expected a file")
+    kind = detect_format(path, fmt)
+    if kind == "parquet":
+        return _read_parquet(path)
+    data = path.read_bytes()
+    text = _decode(data, encoding, path)
+    if kind == "csv" or kind == "tsv":
+        table = _read_delimited(text, path, "\t" if kind == "tsv" else ",")
+    elif kind == "jsonl":
+        table = _read_jsonl(text)
+        if table.rows and all(r.problem and r.problem.startswith("not valid JSON") for r in table.rows):
+            raise BadInputError(f"{path.name}: no line is valid JSON; is this really a JSON Lines file?")
+    elif kind == "json":
+        table = _read_json(text, path)
+    else:
+        table = _read_edges(text)
+    _check_encoding(table.rows, data, path, encoding)
+    return table
