@@ -11,7 +11,6 @@ import importlib
 import sys
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -37,17 +36,17 @@ COMMAND_MODULES = (
 class KoubeiGroup(TyperGroup):
     """Root group that turns a `KoubeiError` anywhere below it into a one-line message and an exit code."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except KoubeiError as error:
             typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
-            raise click.exceptions.Exit(error.exit_code) from None
+            raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
             typer.secho("interrupted; work done so far is kept (re-run to resume)", err=True)
-            raise click.exceptions.Exit(130) from None
+            raise typer.Exit(130) from None
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Any) -> list[str]:
         # Keep the order of COMMAND_MODULES instead of alphabetical.
         return list(self.commands)
 
@@ -67,7 +66,7 @@ def build_app() -> typer.Typer:
         rich_markup_mode="rich",
     )
 
-    @app.callback()
+    @app.callback(invoke_without_command=True)
     def _root(
         version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
     ) -> None:

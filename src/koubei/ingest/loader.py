@@ -13,12 +13,13 @@ from typing import Any
 
 from koubei.config import get_settings
 from koubei.errors import BadInputError
-from koubei.ingest.readers import RawRow, read_table
+from koubei.ingest.readers import RawRow, RawTable, read_table
 from koubei.ingest.recipes import Recipe, get_recipe
 from koubei.ingest.schemas import (
     DERIVED_ID_FROM,
     EXTRA_FIELD,
     KEYS,
+    LEFTOVERS,
     REQUIRED_COLUMNS,
     SCHEMAS,
     canonical_fields,
@@ -103,13 +104,10 @@ def _map_row(kind: str, values: dict[str, Any], resolved: dict[str, list[str]], 
     if recipe:
         for name, value in recipe.constants.items():
             row.setdefault(name, value)
-    extra_field = EXTRA_FIELD.get(kind)
-    leftovers = {k: v for k, v in values.items() if k not in used and v is not None}
-    if extra_field:
-        existing = row.get(extra_field)
-        merged = dict(existing) if isinstance(existing, dict) else {}
-        merged.update(leftovers)
-        row[extra_field] = merged
+    if EXTRA_FIELD.get(kind):
+        leftovers = {k: v for k, v in values.items() if k not in used and v is not None}
+        if leftovers:
+            row[LEFTOVERS] = leftovers
     return row
 
 
@@ -159,6 +157,22 @@ def load_file(
     path = Path(path)
     chosen = get_recipe(recipe, kind) if recipe else None
     table = read_table(path, file_format or (chosen.file_format if chosen else None), encoding)
+    return load_table(table, kind, path, mapping, chosen, t2s=t2s, undirected=undirected, progress=progress)
+
+
+def load_table(
+    table: RawTable,
+    kind: str,
+    path: Path,
+    mapping: dict[str, list[str]] | None = None,
+    recipe: Recipe | None = None,
+    *,
+    t2s: bool = False,
+    undirected: bool | None = None,
+    progress: bool = False,
+) -> LoadResult:
+    """Validate, normalize and mask rows already read (from a file, or built in memory like the bundled corpus)."""
+    chosen = recipe
     resolved = _resolve_mapping(kind, table.columns, mapping or {}, chosen)
     both_ways = undirected if undirected is not None else bool(chosen and chosen.undirected)
     max_chars = get_settings().max_text_chars

@@ -126,6 +126,8 @@ SCHEMAS: dict[str, type[_Row]] = {
     "faq": FaqRow,
 }
 
+# Key under which the loader hands over columns that match no canonical field.
+LEFTOVERS = "__leftovers__"
 # Where columns that match no canonical field go (they are kept, not dropped).
 EXTRA_FIELD = {"reviews": "extra", "shares": "extra", "users": "attributes", "products": "attributes"}
 # Natural key of each kind: re-ingesting a row with the same key updates it instead of adding a copy.
@@ -156,12 +158,20 @@ REQUIRED_COLUMNS = {
 }
 
 
+# Kinds whose extra field is also a real column a file may carry (products' `attributes`): leftover columns are
+# merged into it after it has been parsed.
+_EXTRA_IS_COLUMN = {"products"}
+
+
 def canonical_fields(kind: str) -> list[str]:
-    return [name for name in SCHEMAS[kind].model_fields if name != EXTRA_FIELD.get(kind)]
+    return [
+        name for name in SCHEMAS[kind].model_fields if name != EXTRA_FIELD.get(kind) or kind in _EXTRA_IS_COLUMN
+    ]
 
 
 def validate_row(kind: str, row: dict[str, Any]) -> tuple[dict[str, Any] | None, list[str]]:
     """Validate one canonical-named row. Returns (clean row, []) or (None, [reason, ...])."""
+    leftovers = row.pop(LEFTOVERS, None)
     try:
         model = SCHEMAS[kind].model_validate(row)
     except ValidationError as error:
@@ -173,4 +183,8 @@ def validate_row(kind: str, row: dict[str, Any]) -> tuple[dict[str, Any] | None,
                 message = "is missing"
             reasons.append(f"{field}: {message}")
         return None, reasons
-    return model.model_dump(), []
+    clean = model.model_dump()
+    if leftovers:
+        extra_field = EXTRA_FIELD[kind]
+        clean[extra_field] = {**leftovers, **(clean.get(extra_field) or {})}
+    return clean, []

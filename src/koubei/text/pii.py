@@ -56,7 +56,7 @@ _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9
 _CN_ID = re.compile(
     r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx](?![0-9A-Za-z])"
 )
-_CARD = re.compile(_NO_DIGIT_BEFORE + r"(?:[3-6]\d{3})(?:[ -]?\d{4}){2}[ -]?\d{3,7}" + _NO_DIGIT_AFTER)
+_CARD = re.compile(_NO_DIGIT_BEFORE + r"[3-6]\d{3}(?:[ -]?\d{2,4}){3,4}" + _NO_DIGIT_AFTER)
 _CN_MOBILE = re.compile(_NO_DIGIT_BEFORE + r"(?:(?:\+|00)?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}" + _NO_DIGIT_AFTER)
 _CN_LANDLINE = re.compile(_NO_DIGIT_BEFORE + r"(?:\(0\d{2,3}\)|0\d{2,3}-)[ ]?\d{7,8}(?:-\d{1,5})?" + _NO_DIGIT_AFTER)
 _INTL_PHONE = re.compile(
@@ -67,6 +67,8 @@ _CN_ADDRESS = re.compile(
     r"[\u4e00-\u9fa5\dA-Za-z]{0,12}?(?:路|街|道|巷|弄|胡同|大道|村)\d+(?:号|弄)"
     r"(?:[\u4e00-\u9fa5\dA-Za-z-]{0,10}?(?:栋|幢|座|楼|单元|室|号))*"
 )
+# Verbs that the lazy address pattern would otherwise swallow ("送到上海市..." masks from 上海).
+_ADDRESS_LEAD = re.compile(r"^(?:送到|寄到|发到|住在|送至|寄至|发往|寄往|位于|地址|在|到)")
 _CN_ADDRESS_CUE = re.compile(r"(?:收货地址|家庭住址|送货地址|住址|地址)\s*[:：是为在]\s*([^\s，。,;；！!？?]{4,40})")
 _EN_ADDRESS = re.compile(
     r"\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|"
@@ -131,7 +133,8 @@ def _find_spans(text: str) -> list[PiiSpan]:
             if not _after_order_label(text, m.start()):
                 found.append(PiiSpan("phone", m.start(), m.end()))
     for m in _CN_ADDRESS.finditer(text):
-        found.append(PiiSpan("address", m.start(), m.end()))
+        lead = _ADDRESS_LEAD.match(m.group())
+        found.append(PiiSpan("address", m.start() + (lead.end() if lead else 0), m.end()))
     for m in _CN_ADDRESS_CUE.finditer(text):
         found.append(PiiSpan("address", m.start(1), m.end(1)))
     found += [PiiSpan("address", m.start(), m.end()) for m in _EN_ADDRESS.finditer(text)]

@@ -1,0 +1,379 @@
+"""`koubei wom {cascades,simulate,seeds,index,alerts}`: word of mouth on the social graph.
+
+Thin shell over `koubei.pipelines.wom`: options are parsed here, the work happens there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from koubei.cli.common import DatabaseOption, JsonOption, emit, existing_file
+
+wom_app = typer.Typer(
+    help=(
+        "Word of mouth: share-cascade analytics, diffusion simulation, whom to seed (IMM), "
+        "a word-of-mouth index and alerts on negative bursts."
+    ),
+    no_args_is_help=True,
+)
+
+GraphOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--graph",
+        help="Edge list `u v [weight]` (word of mouth flows u -> v). A plain two-column file is read as undirected "
+        "(arcs both ways). Default: the store's follows and shares.",
+    ),
+]
+DirectedOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--directed/--undirected", help="Override: read --graph as directed arcs or as undirected edges."
+    ),
+]
+FollowsOption = Annotated[
+    bool, typer.Option("--follows", help="Rows of --graph mean `u follows v`, so word of mouth flows v -> u.")
+]
+ModelOption = Annotated[
+    str, typer.Option("--model", help="Diffusion model: ic (independent cascade) or lt (linear threshold).")
+]
+ProbsOption = Annotated[
+    str,
+    typer.Option(
+        "--probs",
+        help="Arc probabilities: wc (1/in-degree), uniform (--p), learned (--learned FILE) or weight (the file's 3rd column).",
+    ),
+]
+POption = Annotated[float, typer.Option("--p", help="Probability of every arc for --probs uniform.")]
+LearnedOption = Annotated[
+    Path | None,
+    typer.Option("--learned", help="Learned probabilities from `koubei wom cascades --fit FILE`."),
+]
+SeedOption = Annotated[int, typer.Option("--seed", help="Random seed (same seed, same result).")]
+
+
+def _open_store(db: str | None) -> Any:
+    from koubei.store import Store
+
+    return Store.open(db)
+
+
+def _graph(graph: Path | None, db: str | None, directed: bool | None, follows: bool) -> Any:
+    from koubei.pipelines.wom import load_graph
+
+    if graph is not None:
+        existing_file(graph, "graph file")
+        return load_graph(graph, None, directed=directed, follows=follows)[0]
+    with _open_store(db) as store:
+        return load_graph(None, store)[0]
+
+
+@wom_app.command("cascades")
+def cascades(
+    cascades_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--cascades",
+            help="Cascade file: twitter16 edges.tsv, DeepHawkes Weibo cascades.txt or a shares CSV/JSONL. "
+            "Default: the store's shares.",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="twitter16, weibo or shares (default: detected).")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", help="How many of the largest cascades to list.")] = 10,
+    fit: Annotated[
+        Path | None,
+        typer.Option("--fit", help="Also learn IC arc probabilities (Saito EM) and save them here (JSON)."),
+    ] = None,
+    evaluate: Annotated[
+        bool,
+        typer.Option("--evaluate", help="With --fit: held-out size prediction, learned vs uniform vs wc."),
+    ] = False,
+    seed: SeedOption = 0,
+    db: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Reconstruct share cascades and measure them: size, depth, breadth, structural virality, time to N shares.
+
+    Example:
+
+        koubei wom cascades --cascades ../shared/data/twitter16_cascades/edges.tsv --fit probs.json --evaluate
+    """
+    from koubei.pipelines.wom import analyze_cascades, fit_probabilities, load_cascades
+
+    if cascades_file is not None:
+        existing_file(cascades_file, "cascade file")
+        found, source = load_cascades(cascades_file, None, fmt)
+    else:
+        with _open_store(db) as store:
+            found, source = load_cascades(None, store)
+    result: dict[str, Any] = {"source": source, **analyze_cascades(found, top=top)}
+    if fit is not None:
+        result["learned"] = fit_probabilities(found, fit, evaluate=evaluate, seed=seed)
+
+    def render(console: Any) -> None:
+        from rich.table import Table
+
+        summary = result["summary"]
+        console.print(f"[bold]{summary['cascades']} cascades[/] from {source}")
+        table = Table("measure", "mean", "median", "p90", "max")
+        for name in ("size", "depth", "max_breadth", "structural_virality"):
+            d = summary[name]
+            if d.get("count"):
+                table.add_row(
+                    name, f"{d['mean']:.2f}", f"{d['median']:.2f}", f"{d['p90']:.2f}", f"{d['max']:.2f}"
+                )
+        console.print(table)
+        largest = Table(
+            "cascade", "root", "size", "depth", "breadth", "virality", "root label", title="largest"
+        )
+        for c in result["largest"]:
+            sv = c["structural_virality"]
+            largest.add_row(
+                str(c["cascade_id"]),
+                str(c["root"]),
+                str(c["size"]),
+                str(c["depth"]),
+                str(c["max_breadth"]),
+                "-" if sv is None else f"{sv:.2f}",
+                str(c["root_label"] or "-"),
+            )
+        console.print(largest)
+        if "learned" in result:
+            console.print(
+                f"learned probabilities saved to {result['learned']['output']}: {result['learned']['fit']}"
+            )
+            for name, scores in result["learned"].get("heldout", {}).get("schemes", {}).items():
+                console.print(
+                    f"  held-out {name}: MAE log10(size) {scores['mae_log10_size']:.3f}, "
+                    f"Spearman {scores['spearman']}"
+                )
+
+    emit(result, as_json, render)
+
+
+@wom_app.command("simulate")
+def simulate(
+    seeds: Annotated[
+        list[str], typer.Option("--seeds", help="Seed users (comma-separated or repeated; @FILE reads ids).")
+    ],
+    graph: GraphOption = None,
+    negative_seeds: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--negative-seeds", help="Users spreading negative word of mouth (competing IC simulation)."
+        ),
+    ] = None,
+    model: ModelOption = "ic",
+    probs: ProbsOption = "wc",
+    p: POption = 0.01,
+    learned: LearnedOption = None,
+    runs: Annotated[int, typer.Option("--runs", help="Monte-Carlo runs.")] = 1000,
+    negative_boost: Annotated[
+        float, typer.Option("--negative-boost", help="Negative probability = boost x positive.")
+    ] = 1.0,
+    tie: Annotated[
+        str,
+        typer.Option("--tie", help="Who wins a node reached by both at once: negative, positive, random."),
+    ] = "negative",
+    directed: DirectedOption = None,
+    follows: FollowsOption = False,
+    seed: SeedOption = 0,
+    db: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Simulate a campaign: expected reach of seed users (with a 95% CI), or positive vs negative word of mouth.
+
+    Example:
+
+        koubei wom simulate --graph ../shared/data/ego_facebook/facebook_combined.txt --seeds 107,1684 --runs 10000
+    """
+    from koubei.pipelines.wom import probabilities, read_id_list
+    from koubei.pipelines.wom import simulate as run
+
+    g = _graph(graph, db, directed, follows)
+    arc_probs = probabilities(g, probs, p, learned)
+    result = run(
+        g,
+        arc_probs,
+        read_id_list(seeds),
+        model=model,
+        runs=runs,
+        seed=seed,
+        negative_seeds=read_id_list(negative_seeds),
+        negative_boost=negative_boost,
+        tie=tie,
+        progress=not as_json,
+    )
+
+    def render(console: Any) -> None:
+        if "expected_spread" in result:
+            lo, hi = result["ci95"]
+            console.print(
+                f"expected spread {result['expected_spread']:.1f} (95% CI {lo:.1f}-{hi:.1f}) "
+                f"over {runs} {model.upper()} runs on {g.n} users"
+            )
+        else:
+            console.print(
+                f"positive adopters {result['positive']['mean']:.1f}, negative adopters "
+                f"{result['negative']['mean']:.1f}, net {result['net']['mean']:.1f} over {runs} runs"
+            )
+
+    emit(result, as_json, render)
+
+
+@wom_app.command("seeds")
+def seeds(
+    k: Annotated[int, typer.Option("--k", help="How many seed users to choose.")] = 10,
+    method: Annotated[
+        str, typer.Option("--method", help="imm (guaranteed), celf, degree, pagerank or voterank.")
+    ] = "imm",
+    model: ModelOption = "ic",
+    epsilon: Annotated[
+        float, typer.Option("--epsilon", help="IMM slack: spread >= (1-1/e-epsilon) x optimum.")
+    ] = 0.1,
+    graph: GraphOption = None,
+    probs: ProbsOption = "wc",
+    p: POption = 0.01,
+    learned: LearnedOption = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="Users never to seed (detractors, already reached); @FILE ok."),
+    ] = None,
+    weights: Annotated[
+        Path | None,
+        typer.Option("--weights", help="`user value` lines: reach is worth this much per user (default 0)."),
+    ] = None,
+    mc_runs: Annotated[
+        int, typer.Option("--mc-runs", help="Fresh simulations that estimate the chosen seeds' spread.")
+    ] = 10_000,
+    directed: DirectedOption = None,
+    follows: FollowsOption = False,
+    seed: SeedOption = 0,
+    db: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Choose whom to seed so word of mouth reaches the most (valued) users.
+
+    Example:
+
+        koubei wom seeds --graph ../shared/data/ego_facebook/facebook_combined.txt --k 50 --model ic --epsilon 0.1 --json
+    """
+    from koubei.pipelines.wom import probabilities, read_id_list, read_node_weights, select_seeds
+
+    g = _graph(graph, db, directed, follows)
+    arc_probs = probabilities(g, probs, p, learned)
+    node_weights = None if weights is None else read_node_weights(g, existing_file(weights, "weights file"))
+    result = select_seeds(
+        g,
+        arc_probs,
+        k=k,
+        method=method,
+        model=model,
+        epsilon=epsilon,
+        seed=seed,
+        exclude=read_id_list(exclude),
+        node_weights=node_weights,
+        mc_runs=mc_runs,
+        progress=not as_json,
+    )
+    result["probabilities"] = probs
+
+    def render(console: Any) -> None:
+        lo, hi = result["ci95"]
+        console.print(
+            f"[bold]{result['k']} seeds[/] by {method} ({model.upper()}, {probs}): "
+            f"{', '.join(str(s) for s in result['seeds'])}"
+        )
+        console.print(
+            f"expected spread {result['expected_spread']:.1f} (95% CI {lo:.1f}-{hi:.1f}, "
+            f"{mc_runs} fresh runs); chosen in {result['selection_seconds']:.2f} s"
+        )
+        if "guarantee" in result:
+            console.print(result["guarantee"])
+
+    emit(result, as_json, render)
+
+
+@wom_app.command("index")
+def index(
+    by: Annotated[str, typer.Option("--by", help="product or brand.")] = "product",
+    period: Annotated[str, typer.Option("--period", help="day or week.")] = "week",
+    limit: Annotated[int, typer.Option("--limit", help="Rows to show (JSON gives all).")] = 20,
+    db: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Word-of-mouth index per product or brand and period: volume x net sentiment x reach.
+
+    Example:
+
+        koubei wom index --by brand --period week
+    """
+    from koubei.pipelines.wom import wom_index_rows
+
+    with _open_store(db) as store:
+        rows = wom_index_rows(store, group_by=by, period=period)
+
+    def render(console: Any) -> None:
+        from rich.table import Table
+
+        table = Table(by, "period", "volume", "net sentiment", "reach", "index", title="word-of-mouth index")
+        for row in sorted(rows, key=lambda r: (r["period"], r["index"]), reverse=True)[:limit]:
+            table.add_row(
+                str(row["key"]),
+                row["period"],
+                str(row["volume"]),
+                f"{row['net_sentiment']:+.2f}",
+                str(row["reach"]),
+                f"{row['index']:+.2f}",
+            )
+        console.print(table if rows else "no dated reviews or shares in the store")
+
+    emit({"rows": rows}, as_json, render)
+
+
+@wom_app.command("alerts")
+def alerts(
+    by: Annotated[str, typer.Option("--by", help="product or brand.")] = "product",
+    alpha: Annotated[
+        float, typer.Option("--alpha", help="False-alarm probability per (product, day) test.")
+    ] = 0.001,
+    window: Annotated[int, typer.Option("--window", help="Days in the tested window.")] = 1,
+    baseline: Annotated[int, typer.Option("--baseline", help="Days of history compared against.")] = 28,
+    min_count: Annotated[int, typer.Option("--min-count", help="Fewest negative events that can alert.")] = 3,
+    db: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Alert on bursts of negative word of mouth (exact Poisson-rate test; false-alarm rate <= alpha per test).
+
+    Example:
+
+        koubei wom alerts --by product --alpha 0.001 --json
+    """
+    from koubei.pipelines.wom import negative_alerts
+    from koubei.social.alerts import AlertConfig
+
+    config = AlertConfig(alpha=alpha, window_days=window, baseline_days=baseline, min_count=min_count)
+    with _open_store(db) as store:
+        result = negative_alerts(store, config, group_by=by)
+
+    def render(console: Any) -> None:
+        console.print(
+            f"{(result['alerts'] and len(result['alerts'])) or 'no'} alert(s) from {result['tests']} tests "
+            f"(at most {result['expected_false_alarms_at_most']:.2f} false alarms expected)"
+        )
+        for a in result["alerts"]:
+            console.print(
+                f"[red]{a['key']}[/] {a['day']}: {a['count']} negative vs {a['expected']:.1f} expected "
+                f"(p={a['p_value']:.2g}); reviews {', '.join(a['reviews'][:5])}"
+            )
+
+    emit(result, as_json, render)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(wom_app, name="wom")
