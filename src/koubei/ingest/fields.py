@@ -61,18 +61,19 @@ def parse_time(value: Any) -> datetime:
         moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
     else:
         text = str(value).strip()
-        moment = None
+        parsed: datetime | None = None
         try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             for fmt in _DATE_FORMATS:
                 try:
-                    moment = datetime.strptime(text, fmt)
+                    parsed = datetime.strptime(text, fmt)
                     break
                 except ValueError:
                     continue
-        if moment is None:
+        if parsed is None:
             raise ValueError(f"time {value!r} is not a date; expected e.g. 2024-05-01, 2024-05-01T12:30:00 or Unix seconds")
+        moment = parsed
     if moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
     if not 1990 <= moment.year <= 2100:

@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,16 +95,16 @@ def _raw_repr(values: dict[str, Any]) -> dict[str, Any]:
 def _read_delimited(text: str, path: Path, delimiter: str) -> RawTable:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
-        header = next(reader, None)
-        if header is None:
+        first = next(reader, None)
+        if first is None:
             return RawTable([])
-        header = [h.strip() for h in header]
+        header = [h.strip() for h in first]
         table = RawTable(header)
         for number, record in enumerate(reader, start=1):
             if not record or (len(record) == 1 and not record[0].strip()):
                 continue  # blank line
             if len(record) != len(header):
-                values = dict(zip(header, record, strict=False))
+                values: dict[str, Any] = dict(zip(header, record, strict=False))
                 if len(record) > len(header):
                     values["_extra_cells"] = record[len(header):]
                 table.rows.append(RawRow(number, _raw_repr(values),

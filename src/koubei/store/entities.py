@@ -48,15 +48,16 @@ def _insert(session: Session) -> Callable[..., Any]:
 def upsert_batch(session: Session, kind: str, rows: Sequence[dict[str, Any]]) -> UpsertCounts:
     """Insert new rows and overwrite changed ones of one batch (at most BATCH_ROWS rows, unique keys)."""
     model = MODELS[kind]
-    table = model.__table__
-    key_columns = [c for c in table.primary_key.columns]
+    table: Any = model.__table__
+    key_columns = list(table.primary_key.columns)
     key_names = [c.name for c in key_columns]
     columns = {c.name for c in table.columns}
+    existing: dict[tuple[Any, ...], str]
     if len(key_columns) == 1:
         wanted = [row[key_names[0]] for row in rows]
-        existing = dict(session.execute(select(key_columns[0], table.c.content_hash).where(key_columns[0].in_(wanted))).all())
+        found_one = session.execute(select(key_columns[0], table.c.content_hash).where(key_columns[0].in_(wanted)))
         keys = [(k,) for k in wanted]
-        existing = {(k,): h for k, h in existing.items()}
+        existing = {(k,): h for k, h in found_one.all()}
     else:
         keys = [tuple(row[n] for n in key_names) for row in rows]
         found = session.execute(select(*key_columns, table.c.content_hash).where(tuple_(*key_columns).in_(keys))).all()
