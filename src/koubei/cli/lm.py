@@ -1,0 +1,288 @@
+"""`koubei lm {tokenizer,train,eval,sample,distill}`: own your language model, from raw text to samples.
+
+Commands only parse options and call `koubei.lm` (torch and transformers are imported inside the commands, so
+`koubei --help` stays instant). `--data store` (default) trains on the store's PII-masked review texts and product
+titles; `--data FILE` on a UTF-8 text file with one document per line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from koubei.cli.common import DatabaseOption, JsonOption, emit, existing_file, get_console
+
+lm_app = typer.Typer(
+    name="lm",
+    help="Train, evaluate, sample and distill your own language model (tokenizer + Llama-style decoder).",
+    no_args_is_help=True,
+)
+
+DataOption = Annotated[
+    str,
+    typer.Option(
+        "--data",
+        "--corpus",
+        metavar="store|FILE",
+        help="Training text: 'store' (masked reviews + product titles in the store) or a file, one document per line.",
+    ),
+]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Model directory to write (default: $KOUBEI_HOME/models/lm).")
+]
+NoProgress = Annotated[bool, typer.Option("--no-progress", help="Hide the progress bar.")]
+
+
+def _default_out(out: Path | None) -> Path:
+    if out is not None:
+        return out
+    from koubei.config import get_settings
+
+    return get_settings().models_dir / "lm"
+
+
+def _texts(data: str, db: str | None) -> list[str]:
+    from koubei.errors import BadInputError
+
+    if data == "store":
+        from koubei.store import Store
+        from koubei.store.lm_data import read_training_texts
+
+        store = Store.open(db)
+        try:
+            texts = read_training_texts(store)
+        finally:
+            store.close()
+        if not texts:
+            raise BadInputError(
+                "--data store: the store holds no review text; ingest some (koubei ingest reviews FILE) "
+                "or pass --data FILE"
+            )
+        return texts
+    from koubei.lm.data import read_documents
+
+    texts = read_documents(existing_file(Path(data), "--data file"))
+    if not texts:
+        raise BadInputError(f"--data {data!r} has no non-empty line")
+    return texts
+
+
+def _render_dict(title: str, data: dict[str, Any]) -> Any:
+    def render(console: Any) -> None:
+        console.print(f"[bold]{title}[/]")
+        for key, value in data.items():
+            if isinstance(value, float):
+                value = f"{value:,.4f}"
+            console.print(f"  {key}: {value}")
+
+    return render
+
+
+@lm_app.command("tokenizer")
+def tokenizer_command(
+    data: DataOption = "store",
+    vocab_size: Annotated[int, typer.Option("--vocab-size", help="Vocabulary size (bytes + specials + merges).")] = 8192,
+    out: OutOption = None,
+    db: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Train a byte-level BPE tokenizer on masked text.
+
+    Example: koubei lm tokenizer --corpus reviews.txt --vocab-size 8192 --out models/lm
+    """
+    import time
+
+    from koubei.lm.tokenizer import chars_per_token, train_tokenizer
+
+    texts = _texts(data, db)
+    target = _default_out(out)
+    started = time.perf_counter()
+    tok = train_tokenizer(texts, vocab_size, target)
+    sample = texts[: min(len(texts), 2000)]
+    result = {
+        "out": str(target),
+        "vocab_size": len(tok),
+        "documents": len(texts),
+        "seconds": round(time.perf_counter() - started, 2),
+        "chars_per_token": round(chars_per_token(tok, sample), 4),
+    }
+    emit(result, as_json, _render_dict("tokenizer trained", result))
+
+
+@lm_app.command("train")
+def train_command(
+    data: DataOption = "store",
+    preset: Annotated[str, typer.Option("--preset", help="Model size: micro, tiny, small, base.")] = "small",
+    time_budget: Annotated[
+        float | None, typer.Option("--time-budget", help="Seconds of optimization (schedule fitted to it).")
+    ] = None,
+    max_steps: Annotated[int | None, typer.Option("--max-steps", help="Optimizer steps (exact schedule).")] = None,
+    out: OutOption = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from the newest checkpoint in --out.")] = False,
+    init_from: Annotated[
+        Path | None, typer.Option("--init-from", help="Continue training a local HF causal-LM directory.")
+    ] = None,
+    vocab_size: Annotated[int, typer.Option("--vocab-size", help="Tokenizer size if one must be trained.")] = 8192,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Sequences per step (global).")] = 16,
+    context_length: Annotated[int | None, typer.Option("--context-length", help="Tokens per sequence.")] = None,
+    lr: Annotated[float, typer.Option("--lr", help="Peak learning rate.")] = 3e-3,
+    warmup_steps: Annotated[int, typer.Option("--warmup-steps")] = 30,
+    eval_interval: Annotated[int, typer.Option("--eval-interval", help="Steps between held-out evaluations.")] = 100,
+    checkpoint_interval: Annotated[int, typer.Option("--checkpoint-interval", help="Steps between checkpoints.")] = 100,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda or cuda:N.")] = "auto",
+    threads: Annotated[int | None, typer.Option("--threads", help="CPU threads (default: torch's).")] = None,
+    db: DatabaseOption = None,
+    no_progress: NoProgress = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Train a causal LM (trains a tokenizer first when --out has none). DDP: torchrun ... -m koubei.lm.train.
+
+    Example: koubei lm train --data reviews.txt --preset small --time-budget 300 --out models/lm
+    """
+    from koubei.lm.config import TrainConfig
+    from koubei.lm.train import train
+
+    config = TrainConfig(
+        preset=preset,
+        vocab_size=vocab_size,
+        batch_size=batch_size,
+        context_length=context_length,
+        learning_rate=lr,
+        warmup_steps=warmup_steps,
+        max_steps=max_steps,
+        time_budget=time_budget,
+        eval_interval=eval_interval,
+        checkpoint_interval=checkpoint_interval,
+        seed=seed,
+        device=device,
+        threads=threads,
+        init_from=str(init_from) if init_from else None,
+    )
+    if init_from is not None and not (init_from / "config.json").is_file():
+        from koubei.errors import NotFoundError
+
+        raise NotFoundError(f"--init-from {str(init_from)!r} is not a model directory (no config.json)")
+    result = train(_texts(data, db), _default_out(out), config, resume=resume, progress=not no_progress)
+    emit(result.to_dict(), as_json, _render_dict("model trained", result.to_dict()))
+
+
+@lm_app.command("eval")
+def eval_command(
+    model: Annotated[Path, typer.Option("--model", help="Model directory.")],
+    input: Annotated[Path, typer.Option("--input", help="Text file, one document per line.")],
+    batch_size: Annotated[int, typer.Option("--batch-size")] = 32,
+    device: Annotated[str, typer.Option("--device")] = "cpu",
+    as_json: JsonOption = False,
+) -> None:
+    """Perplexity per token and bits per character, each line scored as its own document.
+
+    Example: koubei lm eval --model models/lm --input heldout.txt --json
+    """
+    from koubei.lm.data import read_documents
+    from koubei.lm.evaluate import evaluate_model_dir
+
+    texts = read_documents(existing_file(input, "--input"))
+    result = evaluate_model_dir(model, texts, batch_size=batch_size, device=device, progress=not as_json)
+    emit(result.to_dict(), as_json, _render_dict(f"evaluation of {model}", result.to_dict()))
+
+
+@lm_app.command("sample")
+def sample_command(
+    model: Annotated[Path, typer.Option("--model", help="Model directory.")],
+    prompt: Annotated[str, typer.Option("--prompt", help="Text to continue (may start with <|review|> etc.).")] = "",
+    max_tokens: Annotated[int, typer.Option("--max-tokens")] = 100,
+    temperature: Annotated[float, typer.Option("--temperature", help="0 = greedy.")] = 0.8,
+    top_k: Annotated[int | None, typer.Option("--top-k")] = 50,
+    top_p: Annotated[float | None, typer.Option("--top-p")] = 0.95,
+    repetition_penalty: Annotated[float, typer.Option("--repetition-penalty")] = 1.1,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    ban: Annotated[list[str] | None, typer.Option("--ban", help="A word never to generate (repeatable).")] = None,
+    ban_file: Annotated[Path | None, typer.Option("--ban-file", help="File of banned words, one a line.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Disable the KV cache (slower).")] = False,
+    device: Annotated[str, typer.Option("--device")] = "cpu",
+    as_json: JsonOption = False,
+) -> None:
+    """Generate a continuation, streaming to the terminal.
+
+    Example: koubei lm sample --model models/lm --prompt "这款手机" --temperature 0.8 --top-k 50 --ban 最
+    """
+    import sys
+
+    from koubei.lm.config import SampleConfig
+    from koubei.lm.data import read_documents
+    from koubei.lm.model import load_model
+    from koubei.lm.sample import generate
+
+    words = list(ban or [])
+    if ban_file is not None:
+        words += [w.strip() for w in read_documents(existing_file(ban_file, "--ban-file")) if w.strip()]
+    config = SampleConfig(
+        max_new_tokens=max_tokens,
+        temperature=temperature,
+        top_k=top_k,
+        top_p=top_p,
+        repetition_penalty=repetition_penalty,
+        seed=seed,
+        banned_words=tuple(words),
+        use_cache=not no_cache,
+    )
+    lm, tokenizer = load_model(model, device=device)
+
+    def stream(piece: str) -> None:
+        sys.stdout.write(piece)
+        sys.stdout.flush()
+
+    if not as_json:
+        stream(prompt)
+    result = generate(lm, tokenizer, prompt, config, on_text=None if as_json else stream)
+    if as_json:
+        emit(result.to_dict(), True, lambda _c: None)
+    else:
+        sys.stdout.write("\n")
+        get_console(stderr=True).print(
+            f"[dim]{result.tokens} tokens in {result.seconds:.2f} s ({result.tokens_per_second:,.1f} tokens/s), "
+            f"stopped: {result.stopped}[/]"
+        )
+
+
+@lm_app.command("distill")
+def distill_command(
+    teacher: Annotated[Path, typer.Option("--teacher", help="Teacher model directory.")],
+    preset: Annotated[str, typer.Option("--preset", help="Student size: micro, tiny, small, base.")] = "tiny",
+    out: OutOption = None,
+    data: DataOption = "store",
+    time_budget: Annotated[float | None, typer.Option("--time-budget")] = None,
+    max_steps: Annotated[int | None, typer.Option("--max-steps")] = None,
+    temperature: Annotated[float, typer.Option("--temperature", help="Softening of both distributions.")] = 2.0,
+    alpha: Annotated[float, typer.Option("--alpha", help="Weight of the soft-target (KL) loss.")] = 0.5,
+    batch_size: Annotated[int, typer.Option("--batch-size")] = 16,
+    lr: Annotated[float, typer.Option("--lr")] = 3e-3,
+    resume: Annotated[bool, typer.Option("--resume")] = False,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    device: Annotated[str, typer.Option("--device")] = "auto",
+    db: DatabaseOption = None,
+    no_progress: NoProgress = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Train a smaller student on a teacher's soft targets (same tokenizer as the teacher).
+
+    Example: koubei lm distill --teacher models/lm --preset tiny --time-budget 120 --out models/lm-tiny
+    """
+    from koubei.lm.config import DistillConfig, TrainConfig
+    from koubei.lm.distill import distill
+
+    config = TrainConfig(
+        preset=preset, batch_size=batch_size, learning_rate=lr, max_steps=max_steps, time_budget=time_budget,
+        seed=seed, device=device,
+    )
+    dcfg = DistillConfig(temperature=temperature, alpha=alpha)
+    target = out if out is not None else _default_out(None).with_name("lm-student")
+    result = distill(teacher, _texts(data, db), target, config, dcfg, resume=resume, progress=not no_progress)
+    emit(result.to_dict(), as_json, _render_dict("student distilled", result.to_dict()))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(lm_app, name="lm")
