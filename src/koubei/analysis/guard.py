@@ -38,8 +38,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
 # A few very common English words: Latin-script text with several words and none of these is another language.
 _EN_WORDS = frozenset(
-    "the a an and or but is are was were be been it this that i you he she we they my your not no very to of in "
-    "for on with at as so too good great bad love like nice poor works work product buy bought".split()
+    ["the", "a", "an", "and", "or", "but", "is", "are", "was", "were", "be", "been", "it", "this", "that", "i", "you", "he", "she", "we", "they", "my", "your", "not", "no", "very", "to", "of", "in", "for", "on", "with", "at", "as", "so", "too", "good", "great", "bad", "love", "like", "nice", "poor", "works", "work", "product", "buy", "bought"]
 )
 
 

