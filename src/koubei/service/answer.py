@@ -79,10 +79,14 @@ def select_evidence(hits: Sequence[Hit], config: AnswerConfig, dense_spec: str |
         if not supports(hit, config, dense_spec):
             continue
         first = chosen[0] if chosen else None
-        if first is not None and first.dense is not None and hit.dense is not None:
-            # Quote a second piece only when it is about as relevant as the first (RRF scores cannot tell).
-            if hit.dense < config.relative_dense * first.dense:
-                continue
+        # Quote a second piece only when it is about as relevant as the first (RRF scores cannot tell).
+        if (
+            first is not None
+            and first.dense is not None
+            and hit.dense is not None
+            and hit.dense < config.relative_dense * first.dense
+        ):
+            continue
         chosen.append(hit)
         if len(chosen) >= config.max_evidence:
             break

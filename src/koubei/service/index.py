@@ -380,10 +380,7 @@ def _support_text(doc: Doc) -> str:
 
 def _top(scores: np.ndarray, n: int, positive_only: bool) -> list[int]:
     """Indices of the n best scores, best first (stable for ties: lower index first)."""
-    if positive_only:
-        candidates = np.flatnonzero(scores > 0)
-    else:
-        candidates = np.flatnonzero(np.isfinite(scores))
+    candidates = np.flatnonzero(scores > 0) if positive_only else np.flatnonzero(np.isfinite(scores))
     if candidates.size == 0:
         return []
     if candidates.size > n:
