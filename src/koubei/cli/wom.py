@@ -363,7 +363,7 @@ def alerts(
 
     def render(console: Any) -> None:
         console.print(
-            f"{(result['alerts'] and len(result['alerts'])) or 'no'} alert(s) from {result['tests']} tests "
+            f"{len(result['alerts']) or 'no'} alert(s) from {result['tests']} tests "
             f"(at most {result['expected_false_alarms_at_most']:.2f} false alarms expected)"
         )
         for a in result["alerts"]:

@@ -103,7 +103,7 @@ def detect_bursts(
             day += timedelta(days=1)
     summary = {
         "tests": tests,
-        "alerts": len(alerts),
+        "alert_count": len(alerts),
         "alpha": config.alpha,
         "expected_false_alarms_at_most": config.alpha * tests,
         "config": asdict(config),

@@ -123,15 +123,21 @@ def celf_seeds(
         bar.close()
     heapq.heapify(heap)
     seeds: list[int] = []
+    pick_seconds: list[
+        float
+    ] = []  # time at which each seed was chosen (greedy: the first j picks = CELF at k=j)
     spread = 0.0
     while heap and len(seeds) < k:
         neg_gain, v, round_seen = heapq.heappop(heap)
         if round_seen == len(seeds):
             seeds.append(v)
+            pick_seconds.append(time.perf_counter() - started)
             spread += -neg_gain
             continue
         gain = float(sim.compute_marginal_gains(seeds, [v], trials)[1])
         evaluations += 1
         heapq.heappush(heap, (-gain, v, len(seeds)))
-    result = _result("celf", graph, seeds, started, trials=trials, evaluations=evaluations)
+    result = _result(
+        "celf", graph, seeds, started, trials=trials, evaluations=evaluations, pick_seconds=pick_seconds
+    )
     return SeedSelection(result.method, result.seeds, result.indices, spread, result.seconds, result.details)

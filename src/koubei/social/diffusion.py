@@ -171,3 +171,38 @@ def estimate_spread(
         progress=progress,
     )
     return summarize(values, config.confidence)
+
+
+def sample_cascades(
+    graph: SocialGraph, probs: np.ndarray, roots: Sequence[int], *, seed: int = 0
+) -> list[Any]:
+    """One IC run from each root, recorded as a cascade tree (who activated whom, at which step).
+
+    Used to illustrate cascade analytics when no share log exists; the trees are labelled as simulated.
+    """
+    from koubei.social.cascades import Cascade
+
+    rng = np.random.default_rng(seed)
+    indptr = graph.indptr
+    out = []
+    for number, root in enumerate(int(r) for r in roots):
+        parent: dict[Any, Any] = {graph.labels[root]: None}
+        when: dict[Any, float | None] = {graph.labels[root]: 0.0}
+        frontier = [root]
+        seen = {root}
+        step = 0
+        while frontier:
+            step += 1
+            nxt = []
+            for u in frontier:
+                lo, hi = indptr[u], indptr[u + 1]
+                hits = graph.dst[lo:hi][rng.random(hi - lo) < probs[lo:hi]]
+                for v in hits.tolist():
+                    if v not in seen:
+                        seen.add(v)
+                        nxt.append(v)
+                        parent[graph.labels[v]] = graph.labels[u]
+                        when[graph.labels[v]] = float(step)
+            frontier = nxt
+        out.append(Cascade(f"simulated-{number}", graph.labels[root], parent, when, None, "simulated"))
+    return out

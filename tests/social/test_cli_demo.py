@@ -1,0 +1,227 @@
+import io
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from koubei.cli.main import app
+from koubei.store import Store
+from koubei.store.models import Follow, Product, Review, Share
+
+runner = CliRunner()
+
+
+def _star_file(tmp_path: Path) -> Path:
+    path = tmp_path / "g.txt"
+    path.write_text("".join(f"1 {i}\n" for i in range(2, 12)) + "20 21\n21 22\n")
+    return path
+
+
+def test_seeds_json_shape(tmp_path: Path) -> None:
+    graph = _star_file(tmp_path)
+    result = runner.invoke(
+        app, ["wom", "seeds", "--graph", str(graph), "--k", "2", "--mc-runs", "200", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["seeds"][0] == 1 and len(data["seeds"]) == 2
+    assert data["ci95"][0] <= data["expected_spread"] <= data["ci95"][1]
+    for method in ("degree", "pagerank", "voterank", "celf"):
+        out = runner.invoke(
+            app,
+            [
+                "wom",
+                "seeds",
+                "--graph",
+                str(graph),
+                "--k",
+                "1",
+                "--method",
+                method,
+                "--mc-runs",
+                "50",
+                "--json",
+            ],
+        )
+        assert out.exit_code == 0, out.output
+        assert json.loads(out.output)["seeds"] == [1]
+    excluded = runner.invoke(
+        app,
+        ["wom", "seeds", "--graph", str(graph), "--k", "1", "--exclude", "1", "--json", "--mc-runs", "50"],
+    )
+    assert json.loads(excluded.output)["seeds"] != [1]
+
+
+def test_simulate_and_bad_input(tmp_path: Path) -> None:
+    graph = _star_file(tmp_path)
+    result = runner.invoke(
+        app,
+        [
+            "wom",
+            "simulate",
+            "--graph",
+            str(graph),
+            "--seeds",
+            "1",
+            "--probs",
+            "uniform",
+            "--p",
+            "1",
+            "--runs",
+            "100",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["expected_spread"] == 11.0  # the undirected star: everyone, every time
+    compete = runner.invoke(
+        app,
+        [
+            "wom",
+            "simulate",
+            "--graph",
+            str(graph),
+            "--seeds",
+            "2",
+            "--negative-seeds",
+            "1",
+            "--probs",
+            "uniform",
+            "--p",
+            "1",
+            "--runs",
+            "50",
+            "--json",
+        ],
+    )
+    data = json.loads(compete.output)
+    assert data["negative"]["mean"] == 10.0 and data["positive"]["mean"] == 1.0  # leaf 2 stays positive
+    missing = runner.invoke(app, ["wom", "simulate", "--graph", str(graph), "--seeds", "999"])
+    assert missing.exit_code == 2 and "999" in missing.output
+    nofile = runner.invoke(app, ["wom", "seeds", "--graph", str(tmp_path / "nope.txt")])
+    assert nofile.exit_code == 2
+
+
+def test_cascades_fit_and_learned_probs(tmp_path: Path) -> None:
+    weibo = tmp_path / "weibo.txt"
+    lines = [f"{c}\t1\t1464739201\t4\t1:0 1/5:10 1/5/6:{20 + c} 1/8:30" for c in range(8)]
+    lines += [f"{c + 8}\t5\t1464739201\t2\t5:0 5/6:{c + 1}" for c in range(4)]
+    weibo.write_text("\n".join(lines) + "\n")
+    probs = tmp_path / "probs.json"
+    result = runner.invoke(
+        app, ["wom", "cascades", "--cascades", str(weibo), "--fit", str(probs), "--evaluate", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["summary"]["cascades"] == 12 and data["largest"][0]["size"] == 4
+    assert "heldout" in data["learned"] and json.loads(probs.read_text())["format_version"] == 1
+    graph = tmp_path / "g.tsv"
+    graph.write_text("src\tdst\n1\t5\n5\t6\n1\t8\n")
+    sim = runner.invoke(
+        app,
+        [
+            "wom",
+            "simulate",
+            "--graph",
+            str(graph),
+            "--seeds",
+            "1",
+            "--probs",
+            "learned",
+            "--learned",
+            str(probs),
+            "--runs",
+            "200",
+            "--json",
+        ],
+    )
+    assert sim.exit_code == 0, sim.output
+    assert json.loads(sim.output)["expected_spread"] == 4.0  # every arc succeeded in every training cascade
+
+
+def _filled_store(url: str) -> None:
+    store = Store.open(url)
+    day0 = datetime(2026, 1, 1)
+    with store.session() as s:
+        s.add(Product(product_id="p1", brand="B", content_hash="x"))
+        for day in range(40):
+            n_neg = 12 if day == 35 else day % 2
+            for i in range(n_neg + 1):
+                label = "negative" if i < n_neg else "positive"
+                s.add(
+                    Review(
+                        review_id=f"r{day}-{i}",
+                        product_id="p1",
+                        user_id=f"u{i}",
+                        label=label,
+                        text="t",
+                        masked_text="t",
+                        created_at=day0 + timedelta(days=day, hours=i),
+                        content_hash="x",
+                    )
+                )
+        s.add(Follow(src="u1", dst="u0", content_hash="x"))
+        s.add(
+            Share(
+                share_id="s1",
+                from_user="u0",
+                to_user="u1",
+                item_id="r35-0",
+                created_at=day0 + timedelta(days=35),
+                content_hash="x",
+            )
+        )
+        s.add(
+            Share(
+                share_id="s2",
+                from_user="u1",
+                to_user="u2",
+                item_id="r35-0",
+                parent_share_id="s1",
+                created_at=day0 + timedelta(days=35, hours=1),
+                content_hash="x",
+            )
+        )
+    store.close()
+
+
+def test_index_alerts_and_store_commands(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    _filled_store(url)
+    index = runner.invoke(app, ["wom", "index", "--db", url, "--by", "brand", "--json"])
+    assert index.exit_code == 0, index.output
+    rows = json.loads(index.output)["rows"]
+    assert rows and all(r["key"] == "B" for r in rows)
+    alerts = runner.invoke(app, ["wom", "alerts", "--db", url, "--json"])
+    data = json.loads(alerts.output)
+    assert [a["day"] for a in data["alerts"]] == ["2026-02-05"]
+    assert data["alerts"][0]["cascades"] == [{"item_id": "r35-0", "shares": 2}]
+    cascades = runner.invoke(app, ["wom", "cascades", "--db", url, "--json"])
+    assert json.loads(cascades.output)["largest"][0]["root_label"] == "negative"
+    seeds = runner.invoke(app, ["wom", "seeds", "--db", url, "--k", "1", "--mc-runs", "20", "--json"])
+    assert seeds.exit_code == 0, seeds.output
+    assert json.loads(seeds.output)["seeds"] == ["u0"]
+    human = runner.invoke(app, ["wom", "alerts", "--db", url])
+    assert human.exit_code == 0 and "p1" in human.output
+
+
+def test_demo_step_quick(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from koubei.pipelines.demo import DemoContext
+    from koubei.pipelines.demo_steps import wom
+
+    store = Store.open(f"sqlite:///{tmp_path / 'd.db'}")
+    ctx = DemoContext(
+        store=store, workdir=tmp_path, console=Console(file=io.StringIO()), quick=True
+    )
+    result = wom.run(ctx)
+    json.dumps(result)
+    assert result["generated_graph"] is True and len(result["imm"]["seeds"]) == 10
+    assert result["imm"]["expected_spread"] > 0 and result["degree"]["expected_spread"] > 0
+    graph = _star_file(tmp_path)
+    ctx2 = DemoContext(
+        store=store, workdir=tmp_path, console=ctx.console, quick=True, options={"graph": graph}
+    )
+    assert wom.run(ctx2)["generated_graph"] is False
