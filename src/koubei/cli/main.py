@@ -47,8 +47,9 @@ class KoubeiGroup(TyperGroup):
             raise typer.Exit(130) from None
 
     def list_commands(self, ctx: Any) -> list[str]:
-        # Keep the order of COMMAND_MODULES instead of alphabetical.
-        return list(self.commands)
+        # The order of COMMAND_MODULES (the order of work a user follows), not alphabetical.
+        rank = {name: i for i, name in enumerate(COMMAND_MODULES)}
+        return sorted(self.commands, key=lambda name: rank.get(name, len(rank)))
 
 
 def build_app() -> typer.Typer:
