@@ -68,6 +68,7 @@ class RRSampler:
         self.model = model
         self.rng = np.random.default_rng(seed)
         self.root_p: np.ndarray | None = None
+        self._seen: np.ndarray | None = None
         if node_weights is not None:
             total = float(np.sum(node_weights))
             self.root_p = np.asarray(node_weights, dtype=np.float64) / total
@@ -138,12 +139,16 @@ class RRSampler:
     def _ic_batched(self, roots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Breadth-first reverse IC from many roots at once; a bitmap of (set, node) marks visited pairs."""
         n = self.graph.n
-        per = max(1, min(roots.size, (1 << 25) // max(n, 1)))
+        per = max(1, min(roots.size, (1 << 26) // max(n, 1)))
+        # One visited bitmap for the sampler's lifetime; after each batch only the touched cells are cleared,
+        # so a batch costs what it visits, not what the bitmap spans.
+        if self._seen is None or self._seen.size < per * n:
+            self._seen = np.zeros(per * n, dtype=bool)
+        seen = self._seen
         nodes_out: list[np.ndarray] = []
         lengths_out: list[np.ndarray] = []
         for first in range(0, roots.size, per):
             part = roots[first : first + per].astype(np.int64)
-            seen = np.zeros(part.size * n, dtype=bool)
             keys = np.arange(part.size, dtype=np.int64) * n + part
             seen[keys] = True
             found = [keys]
@@ -156,6 +161,7 @@ class RRSampler:
                 found.append(new)
                 keys = new
             every = np.sort(np.concatenate(found))  # sorted keys = grouped by set
+            seen[every] = False
             nodes_out.append((every % n).astype(np.int32))
             lengths_out.append(np.bincount(every // n, minlength=part.size))
         return np.concatenate(nodes_out), np.concatenate(lengths_out)
