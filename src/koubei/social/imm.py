@@ -125,7 +125,7 @@ def imm(
         want = math.ceil(target)
         if want > config.max_rr_sets:
             want, capped = config.max_rr_sets, True
-        sampler.extend(rr, want)
+        sampler.extend(rr, want, progress=progress)
 
     # Phase 1: sampling (Tang et al. 2015, Algorithm 2).
     eps_p = math.sqrt(2.0) * eps

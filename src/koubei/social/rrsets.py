@@ -109,9 +109,14 @@ class RRSampler:
             return self.rng.integers(0, self.graph.n, size=count)
         return self.rng.choice(self.graph.n, size=count, p=self.root_p)
 
-    def extend(self, rr: RRCollection, target: int) -> None:
-        """Add sets until `rr` holds `target` of them."""
+    def extend(self, rr: RRCollection, target: int, *, progress: bool = False) -> None:
+        """Add sets until `rr` holds `target` of them (a progress bar for large requests when asked)."""
         need = target - rr.count
+        bar = None
+        if progress and need >= 200_000:
+            from tqdm import tqdm
+
+            bar = tqdm(total=need, desc="RR sets", unit="set", leave=False)
         while need > 0:
             batch = min(need, 50_000)
             roots = self.roots(batch)
@@ -123,6 +128,10 @@ class RRSampler:
                 nodes, lengths = self._ic(roots)
             rr.add(nodes, lengths)
             need -= batch
+            if bar is not None:
+                bar.update(batch)
+        if bar is not None:
+            bar.close()
 
     def _ic(self, roots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         sim = self._sim
