@@ -6,7 +6,7 @@ cost is avoided at scoring time. Probabilities are Platt-calibrated on out-of-fo
 (scikit-learn's `CalibratedClassifierCV(ensemble=False)`), so `score` means "how often a label with this score is
 right". With ratings, a ridge regressor on the same features predicts the star rating.
 
-Saved as `model.npz` (arrays only, no pickle) + `config.json` (resolved config) + `meta.json` (format version,
+Saved as `model.npz` (arrays only, no pickle) + `sentiment_config.json` (resolved config) + `meta.json` (format version,
 classes, training summary).
 """
 
@@ -29,6 +29,7 @@ from koubei.errors import BadInputError, NotFittedError, NotFoundError
 
 FORMAT = "koubei.sentiment.fast"
 FORMAT_VERSION = 1
+CONFIG_FILE = "sentiment_config.json"
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,7 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         return self.linear_.proba(self.transform(texts))
 
     def predict(self, texts: list[str]) -> np.ndarray:
+        self._check_fitted()
         return self.classes_[np.argmax(self.predict_proba(texts), axis=1)]
 
     def predict_rating(self, texts: list[str]) -> np.ndarray | None:
@@ -251,7 +253,7 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
     # ---- persistence ------------------------------------------------------------------------------------------
 
     def save(self, out_dir: str | Path, metrics: dict[str, Any] | None = None) -> Path:
-        """Write model.npz + config.json + meta.json into `out_dir` (created); returns the folder."""
+        """Write model.npz + sentiment_config.json + meta.json into `out_dir` (created); returns the folder."""
         self._check_fitted()
         path = Path(out_dir)
         path.mkdir(parents=True, exist_ok=True)
@@ -266,7 +268,7 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
             arrays["rating_coef"] = self.rating_coef_
             arrays["rating_intercept"] = np.array([self.rating_intercept_])
         np.savez(path / "model.npz", **arrays)  # type: ignore[arg-type]
-        (path / "config.json").write_text(json.dumps(asdict(self._cfg()), indent=2) + "\n", encoding="utf-8")
+        (path / CONFIG_FILE).write_text(json.dumps(asdict(self._cfg()), indent=2) + "\n", encoding="utf-8")
         meta = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -291,7 +293,7 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
             raise BadInputError(
                 f"{str(path)!r} has format version {meta['format_version']}; this koubei reads up to {FORMAT_VERSION}"
             )
-        config = FastSentimentConfig.from_dict(json.loads((path / "config.json").read_text(encoding="utf-8")))
+        config = FastSentimentConfig.from_dict(json.loads((path / CONFIG_FILE).read_text(encoding="utf-8")))
         model = cls(config)
         with np.load(path / "model.npz", allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}

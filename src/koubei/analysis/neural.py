@@ -178,6 +178,7 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         return p / p.sum(axis=1, keepdims=True)
 
     def predict(self, texts: list[str]) -> np.ndarray:
+        self._check_fitted()
         return np.asarray(self.classes_)[np.argmax(self.predict_proba(texts), axis=1)]
 
     def score_texts(self, texts: list[Any]) -> list[Prediction]:

@@ -56,7 +56,8 @@ def ngram_hashes(docs: Sequence[str], ngram_range: tuple[int, int]) -> tuple[np.
                 rolling = codes.copy()
             else:
                 shifted = np.zeros(total, dtype=np.uint64)
-                shifted[: total - n + 1] = codes[n - 1 :]
+                if total - n + 1 > 0:
+                    shifted[: total - n + 1] = codes[n - 1 :]
                 rolling = rolling * _MULT + shifted
             if n < lo:
                 continue

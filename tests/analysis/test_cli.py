@@ -1,0 +1,141 @@
+"""Every `koubei sentiment` command and `koubei aspects`, end to end through the real CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.analysis.conftest import NEGATIVE_TEXTS, POSITIVE_TEXTS
+
+
+def _write_csv(path: Path, rows: list[dict[str, object]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def labelled_file(tmp_path: Path) -> Path:
+    rows = [{"id": f"p{i}", "review": t, "stars": 5} for i, t in enumerate(POSITIVE_TEXTS * 2)]
+    rows += [{"id": f"n{i}", "review": t, "stars": 1} for i, t in enumerate(NEGATIVE_TEXTS * 2)]
+    return _write_csv(tmp_path / "train.csv", rows)
+
+
+@pytest.fixture
+def score_file(tmp_path: Path) -> Path:
+    rows = [
+        {"id": "a", "review": "质量很好，非常满意"},
+        {"id": "b", "review": ""},
+        {"id": "c", "review": "物流太慢，差评"},
+        {"id": "d", "review": "😀😀"},
+        {"id": "a", "review": "质量很好，非常满意"},  # duplicate id: ingest rejects it, scoring still answers
+    ]
+    return _write_csv(tmp_path / "score.csv", rows)
+
+
+def _train(cli, labelled_file: Path, out: Path) -> dict:
+    result = cli("sentiment", "train", "--data", labelled_file, "--map", "text=review", "--map", "review_id=id",
+                 "--map", "rating=stars", "--out", out, "--holdout", "0.25", "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_train_score_eval_explain_file(cli, labelled_file: Path, score_file: Path, tmp_path: Path) -> None:
+    report = _train(cli, labelled_file, tmp_path / "model")
+    assert report["kind"] == "fast" and report["n_heldout"] == 6 and 0 <= report["metrics"]["accuracy"] <= 1
+    out = tmp_path / "scores.jsonl"
+    result = cli("sentiment", "score", "--model", tmp_path / "model", "--input", score_file, "--map", "text=review",
+                 "--map", "review_id=id", "--output", out, "--json")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["review_id"] for r in lines] == ["a", "b", "c", "d", "a"]
+    assert [r["label"] for r in lines] == ["positive", "unscorable", "negative", "unscorable", "positive"]
+    assert lines[1]["reason"] == "empty" and lines[3]["reason"] == "emoji_only"
+    assert "rating" in lines[0] and lines[0]["rating"] > lines[2]["rating"]
+
+    result = cli("sentiment", "eval", "--model", tmp_path / "model", "--data", labelled_file, "--map", "text=review",
+                 "--map", "review_id=id", "--map", "rating=stars", "--json")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)
+    assert metrics["n"] == 24 and metrics["accuracy"] >= 0.75 and "rating_mae" in metrics
+
+    result = cli("sentiment", "explain", "质量很好，非常满意", "--model", tmp_path / "model", "--json")
+    assert result.exit_code == 0, result.output
+    explanation = json.loads(result.stdout)
+    assert explanation["label"] == "positive" and explanation["spans"]
+    human = cli("sentiment", "explain", "质量很好", "--model", tmp_path / "model")
+    assert human.exit_code == 0 and "positive" in human.stdout
+
+
+def test_score_file_resumes(cli, labelled_file: Path, score_file: Path, tmp_path: Path) -> None:
+    _train(cli, labelled_file, tmp_path / "model")
+    out = tmp_path / "scores.jsonl"
+    args = ("sentiment", "score", "--model", tmp_path / "model", "--input", score_file, "--map", "text=review",
+            "--map", "review_id=id", "--output", out, "--batch-size", "2", "--json")
+    assert cli(*args).exit_code == 0
+    full = out.read_text(encoding="utf-8")
+    # Simulate an interruption after two rows and half of the third.
+    lines = full.splitlines(keepends=True)
+    out.write_text("".join(lines[:2]) + lines[2][:10], encoding="utf-8")
+    result = cli(*args)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["skipped_already_done"] == 2
+    assert out.read_text(encoding="utf-8") == full
+
+
+def test_score_store_and_aspects(cli, labelled_file: Path, tmp_path: Path) -> None:
+    from koubei.store import Store
+    from koubei.store.analysis import read_aggregates, read_aspect_mentions, read_sentiment_scores
+
+    _train(cli, labelled_file, tmp_path / "model")
+    reviews = _write_csv(tmp_path / "reviews.csv", [
+        {"review_id": "r1", "product_id": "p1", "text": "质量很好，但是物流太慢了", "created_at": "2026-11-23"},
+        {"review_id": "r2", "product_id": "p1", "text": "价格实惠，很满意", "created_at": "2026-11-24"},
+        {"review_id": "r3", "product_id": "p2", "text": "包装破损，差评", "created_at": "2026-11-30"},
+    ])
+    assert cli("ingest", "reviews", reviews).exit_code == 0
+    first = cli("sentiment", "score", "--model", tmp_path / "model", "--json")
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["scored"] == 3
+    again = cli("sentiment", "score", "--model", tmp_path / "model", "--json")
+    assert json.loads(again.stdout)["scored"] == 0  # resumable: nothing left to do
+    store = Store.open()
+    scores = read_sentiment_scores(store)
+    assert [s["review_id"] for s in scores] == ["r1", "r2", "r3"] and scores[1]["label"] == "positive"
+
+    result = cli("aspects", "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["reviews"] == 3 and summary["mentions"] >= 4
+    mentions = read_aspect_mentions(store, review_ids=["r1"])
+    assert [(m["aspect"], m["sentiment"]) for m in mentions] == [("quality", "positive"), ("logistics", "negative")]
+    p1 = read_aggregates(store, group_by="product", group_key="p1", period="all")[0]
+    assert p1["count"] == 2 and p1["top_criticized"][0]["aspect"] == "logistics"
+    human = cli("aspects")
+    assert human.exit_code == 0 and "Most criticized" in human.stdout
+
+
+def test_aspects_file(cli, score_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "aspects.jsonl"
+    result = cli("aspects", "--input", score_file, "--map", "text=review", "--map", "review_id=id", "--output", out)
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["review_id"] for r in lines] == ["a", "b", "c", "d", "a"]
+    assert lines[2]["summary"] == {"logistics": "negative"}
+    assert lines[1]["label"] == "unscorable" and lines[1]["aspects"] == []
+
+
+def test_cli_bad_input_exit_code_2(cli, tmp_path: Path, labelled_file: Path) -> None:
+    assert cli("sentiment", "train", "--data", tmp_path / "missing.csv").exit_code == 2
+    assert cli("sentiment", "train", "--data", labelled_file, "--map", "text=review", "--kind", "bert").exit_code == 2
+    assert cli("sentiment", "score", "--model", tmp_path / "nope").exit_code == 2
+    assert cli("sentiment", "score", "--input", labelled_file).exit_code == 2
+    assert cli("sentiment", "explain", "x", "--model", tmp_path / "nope").exit_code == 2
+    assert cli("aspects", "--taxonomy", tmp_path / "missing.json").exit_code == 2
+    assert cli("sentiment", "train", "--kind", "transfer", "--data", labelled_file, "--map", "text=review",
+               "--out", tmp_path / "t").exit_code == 2  # no --base-model

@@ -1,0 +1,89 @@
+"""Transfer (fine-tuned LM) and distilled models, with a tiny Llama + BPE tokenizer built in a temp dir."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from koubei.analysis.distill import DistillConfig, DistilledSentimentModel
+from koubei.analysis.models import load_sentiment_model
+from koubei.analysis.transfer import TransferConfig, TransferSentimentModel
+from koubei.errors import BadInputError, NotFittedError, NotFoundError
+from tests.analysis.tiny_lm import make_tiny_lm
+
+FAST = {"epochs": 15, "batch_size": 6, "learning_rate": 5e-3, "calibration_fraction": 0.0, "max_length": 32}
+
+
+@pytest.fixture(scope="module")
+def lm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.analysis.conftest import NEGATIVE_TEXTS, POSITIVE_TEXTS
+
+    return make_tiny_lm(tmp_path_factory.mktemp("lm") / "tiny", (POSITIVE_TEXTS + NEGATIVE_TEXTS) * 3)
+
+
+def test_transfer_and_distilled_overfit_save_load(lm_dir: Path, tiny_reviews: tuple[list[str], list[str]], tmp_path: Path) -> None:
+    texts, labels = tiny_reviews
+    teacher = TransferSentimentModel(TransferConfig(base_model=str(lm_dir), **FAST)).fit(texts, labels)
+    assert list(teacher.predict(texts)) == labels
+    teacher.save(tmp_path / "teacher")
+    loaded = load_sentiment_model(tmp_path / "teacher")
+    assert isinstance(loaded, TransferSentimentModel)
+    np.testing.assert_allclose(loaded.predict_proba(texts), teacher.predict_proba(texts), atol=1e-5)
+    meta = json.loads((tmp_path / "teacher" / "meta.json").read_text())
+    assert meta["format_version"] == 1 and meta["kind"] == "transfer" and (tmp_path / "teacher" / "model.safetensors").exists()
+
+    student = DistilledSentimentModel(DistillConfig(teacher=str(tmp_path / "teacher"), student_layers=1, **FAST)).fit(texts, labels)
+    assert list(student.predict(texts)) == labels
+    assert student.model_.config.num_hidden_layers == 1
+    student.save(tmp_path / "student")
+    reloaded = load_sentiment_model(tmp_path / "student")
+    assert isinstance(reloaded, DistilledSentimentModel)
+    np.testing.assert_allclose(reloaded.predict_proba(texts), student.predict_proba(texts), atol=1e-5)
+
+    preds = reloaded.score_texts(["", "质量很好，非常满意", "😀"])
+    assert [p.label for p in preds] == ["unscorable", "positive", "unscorable"]
+    explanation = loaded.explain("质量很好，非常满意")
+    assert explanation.method == "gradient_x_input" and explanation.spans
+    assert all("质量很好，非常满意"[s.start : s.end] == s.text for s in explanation.spans)
+
+
+def test_narrow_student_from_scratch(lm_dir: Path, tiny_reviews: tuple[list[str], list[str]], tmp_path: Path) -> None:
+    texts, labels = tiny_reviews
+    TransferSentimentModel(TransferConfig(base_model=str(lm_dir), **{**FAST, "epochs": 2})).fit(texts, labels).save(tmp_path / "t")
+    student = DistilledSentimentModel(DistillConfig(teacher=str(tmp_path / "t"), student_hidden=16, **{**FAST, "epochs": 2})).fit(texts, labels)
+    assert student.model_.config.hidden_size == 16
+
+
+def test_neural_errors(lm_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(NotFittedError):
+        TransferSentimentModel(TransferConfig(base_model=str(lm_dir))).predict(["x"])
+    with pytest.raises(BadInputError, match="base_model"):
+        TransferSentimentModel(TransferConfig()).fit(["a", "b"], ["positive", "negative"])
+    with pytest.raises(NotFoundError):
+        TransferSentimentModel(TransferConfig(base_model=str(tmp_path))).fit(["a", "b"], ["positive", "negative"])
+    with pytest.raises(BadInputError, match="teacher"):
+        DistilledSentimentModel(DistillConfig()).fit(["a", "b"], ["positive", "negative"])
+
+
+def test_cli_transfer_then_distilled(cli, lm_dir: Path, tmp_path: Path) -> None:
+    from tests.analysis.conftest import NEGATIVE_TEXTS, POSITIVE_TEXTS
+
+    data = tmp_path / "train.jsonl"
+    rows = [{"text": t, "label": 1} for t in POSITIVE_TEXTS] + [{"text": t, "label": 0} for t in NEGATIVE_TEXTS]
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    result = cli("sentiment", "train", "--data", data, "--kind", "transfer", "--base-model", lm_dir, "--epochs", "2",
+                 "--holdout", "0.25", "--out", tmp_path / "t", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["kind"] == "transfer"
+    result = cli("sentiment", "train", "--data", data, "--kind", "distilled", "--teacher", tmp_path / "t", "--epochs", "2",
+                 "--holdout", "0.25", "--out", tmp_path / "s", "--json")
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "scores.jsonl"
+    result = cli("sentiment", "score", "--model", tmp_path / "s", "--input", data, "--output", out)
+    assert result.exit_code == 0, result.output
+    assert len(out.read_text(encoding="utf-8").splitlines()) == len(rows)
+    explained = cli("sentiment", "explain", "质量很好", "--model", tmp_path / "t", "--json")
+    assert explained.exit_code == 0 and json.loads(explained.stdout)["method"] == "gradient_x_input"
