@@ -25,7 +25,7 @@ def test_matches_sklearn_tfidf_up_to_column_order(ngram_range: tuple[int, int]) 
 
 
 def test_ngram_offsets_are_exact() -> None:
-    hashes, docs, starts, lengths = ngram_hashes(["abc", "d"], (1, 2))
+    _hashes, docs, starts, lengths = ngram_hashes(["abc", "d"], (1, 2))
     triples = sorted(zip(docs.tolist(), starts.tolist(), lengths.tolist(), strict=True))
     assert triples == [(0, 0, 1), (0, 0, 2), (0, 1, 1), (0, 1, 2), (0, 2, 1), (1, 0, 1)]
     # Same n-gram, same hash: "a" in both docs.
