@@ -116,6 +116,13 @@ def test_cascades_fit_and_learned_probs(tmp_path: Path) -> None:
     data = json.loads(result.output)
     assert data["summary"]["cascades"] == 12 and data["largest"][0]["size"] == 4
     assert "heldout" in data["learned"] and json.loads(probs.read_text())["format_version"] == 1
+    exported = tmp_path / "shares.jsonl"
+    out = runner.invoke(
+        app, ["wom", "cascades", "--cascades", str(weibo), "--export-shares", str(exported), "--json"]
+    )
+    assert json.loads(out.output)["exported"]["shares"] == 8 * 3 + 4
+    first = json.loads(exported.read_text().splitlines()[0])
+    assert first["created_at"].startswith("2016-06-01") and first["clock"] == "absolute"
     graph = tmp_path / "g.tsv"
     graph.write_text("src\tdst\n1\t5\n5\t6\n1\t8\n")
     sim = runner.invoke(
@@ -213,9 +220,7 @@ def test_demo_step_quick(tmp_path: Path) -> None:
     from koubei.pipelines.demo_steps import wom
 
     store = Store.open(f"sqlite:///{tmp_path / 'd.db'}")
-    ctx = DemoContext(
-        store=store, workdir=tmp_path, console=Console(file=io.StringIO()), quick=True
-    )
+    ctx = DemoContext(store=store, workdir=tmp_path, console=Console(file=io.StringIO()), quick=True)
     result = wom.run(ctx)
     json.dumps(result)
     assert result["generated_graph"] is True and len(result["imm"]["seeds"]) == 10

@@ -93,6 +93,13 @@ def cascades(
         bool,
         typer.Option("--evaluate", help="With --fit: held-out size prediction, learned vs uniform vs wc."),
     ] = False,
+    export_shares: Annotated[
+        Path | None,
+        typer.Option(
+            "--export-shares",
+            help="Also write the cascades as canonical share rows (JSONL) for `koubei ingest shares FILE`.",
+        ),
+    ] = None,
     seed: SeedOption = 0,
     db: DatabaseOption = None,
     as_json: JsonOption = False,
@@ -102,8 +109,11 @@ def cascades(
     Example:
 
         koubei wom cascades --cascades ../shared/data/twitter16_cascades/edges.tsv --fit probs.json --evaluate
+
+        koubei wom cascades --cascades ../shared/data/weibo_repost_cascades/cascades.txt --export-shares s.jsonl
     """
     from koubei.pipelines.wom import analyze_cascades, fit_probabilities, load_cascades
+    from koubei.pipelines.wom import export_shares as write_shares
 
     if cascades_file is not None:
         existing_file(cascades_file, "cascade file")
@@ -112,6 +122,8 @@ def cascades(
         with _open_store(db) as store:
             found, source = load_cascades(None, store)
     result: dict[str, Any] = {"source": source, **analyze_cascades(found, top=top)}
+    if export_shares is not None:
+        result["exported"] = write_shares(found, export_shares)
     if fit is not None:
         result["learned"] = fit_probabilities(found, fit, evaluate=evaluate, seed=seed)
 
@@ -143,6 +155,10 @@ def cascades(
                 str(c["root_label"] or "-"),
             )
         console.print(largest)
+        if "exported" in result:
+            console.print(
+                f"{result['exported']['shares']:,} share rows written to {result['exported']['output']}"
+            )
         if "learned" in result:
             console.print(
                 f"learned probabilities saved to {result['learned']['output']}: {result['learned']['fit']}"

@@ -68,6 +68,18 @@ def analyze_cascades(
     return {"summary": summarize_cascades(stats), "largest": [s.to_dict() for s in largest]}
 
 
+def export_shares(cascades: Sequence[Cascade], out: Path) -> dict[str, Any]:
+    """Write cascades as canonical share rows (JSONL) that `koubei ingest shares FILE` loads with no flags."""
+    from koubei.social.formats import share_rows
+
+    rows = share_rows(cascades)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return {"output": str(out), "shares": len(rows)}
+
+
 def fit_probabilities(
     cascades: Sequence[Cascade],
     out: Path,

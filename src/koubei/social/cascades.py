@@ -29,6 +29,7 @@ class Cascade:
     time: dict[Any, float | None] = field(default_factory=dict)
     item_id: Any = None
     label: str | None = None  # e.g. sentiment of the root review / rumour label of the source
+    origin: float | None = None  # Unix time of the root post when known (times are relative to it)
 
     @property
     def size(self) -> int:
@@ -50,6 +51,7 @@ def build_cascade(
     item_id: Any = None,
     label: str | None = None,
     root_time: float | None = 0.0,
+    origin: float | None = None,
 ) -> tuple[Cascade, int]:
     """A tree from (parent, child, time) edges: the first exposure of a user wins (earliest time, then file order).
 
@@ -85,7 +87,7 @@ def build_cascade(
         else:
             pending[up].append((child, when))
     dropped += sum(len(v) for v in pending.values())
-    return Cascade(str(cascade_id), root, parent, time, item_id, label), dropped
+    return Cascade(str(cascade_id), root, parent, time, item_id, label, origin), dropped
 
 
 def _as_seconds(value: Any) -> float | None:

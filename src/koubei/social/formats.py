@@ -96,7 +96,11 @@ def read_weibo(path: Path) -> list[Cascade]:
                 users = chain.split("/")
                 if len(users) >= 2:
                     edges.append((users[-2], users[-1], float(seconds)))
-            cascade, _ = build_cascade(cid, root, edges, item_id=cid)
+            try:
+                origin = float(parts[2])
+            except ValueError:
+                origin = None
+            cascade, _ = build_cascade(cid, root, edges, item_id=cid, origin=origin)
             cascades.append(cascade)
     return cascades
 
@@ -130,10 +134,15 @@ def cascade_edges_graph(cascades: Iterable[Cascade], *, nodes: Sequence[Any] = (
 
 
 def share_rows(cascades: Iterable[Cascade], *, epoch: datetime | None = None) -> list[dict[str, Any]]:
-    """Canonical share rows of cascades; relative times are placed after `epoch` (default 1970-01-01 UTC)."""
-    base = epoch or datetime(1970, 1, 1, tzinfo=timezone.utc)
+    """Canonical share rows of cascades (one per transmission, parent_share_id chaining them).
+
+    Times are absolute when the cascade knows its origin (Weibo); otherwise (Twitter16 has only delays since the
+    source tweet) they are placed after `epoch` (default 2000-01-01 UTC) and the row says `clock: relative`.
+    """
+    base = epoch or datetime(2000, 1, 1, tzinfo=timezone.utc)
     rows = []
     for cascade in cascades:
+        start = base if cascade.origin is None else datetime.fromtimestamp(cascade.origin, tz=timezone.utc)
         share_of: dict[Any, str] = {}
         for child, up in cascade.parent.items():
             if up is None:
@@ -148,7 +157,8 @@ def share_rows(cascades: Iterable[Cascade], *, epoch: datetime | None = None) ->
                     "to_user": str(child),
                     "item_id": str(cascade.item_id if cascade.item_id is not None else cascade.cascade_id),
                     "parent_share_id": share_of.get(up),
-                    "created_at": None if t is None else (base + timedelta(seconds=t)).isoformat(),
+                    "created_at": None if t is None else (start + timedelta(seconds=t)).isoformat(),
+                    "clock": "absolute" if cascade.origin is not None else "relative",
                 }
             )
     return rows
