@@ -41,7 +41,7 @@ def _result(
     method: str, graph: SocialGraph, seeds: list[int], started: float, **details: Any
 ) -> SeedSelection:
     return SeedSelection(
-        method, [graph.labels[i] for i in seeds], seeds, float("nan"), time.perf_counter() - started, details
+        method, [graph.labels[i] for i in seeds], seeds, None, time.perf_counter() - started, details
     )
 
 

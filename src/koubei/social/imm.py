@@ -53,7 +53,7 @@ class SeedSelection:
     method: str
     seeds: list[Any]
     indices: list[int]
-    estimated_spread: float  # from the RR sets (IMM) or the simulator (CELF); None-free for JSON
+    estimated_spread: float | None  # from the RR sets (IMM) or CELF's simulations; None for the heuristics
     seconds: float
     details: dict[str, Any]
 
