@@ -180,3 +180,16 @@ def test_ingest_help_lists_recipes(cli) -> None:
     result = cli("ingest", "recipes", "--json")
     names = {r["name"] for r in json.loads(result.stdout)}
     assert {"online_shopping_10_cats", "amazon_reviews_en", "ego_facebook"} <= names
+
+
+def test_cleaning_on_several_cores_gives_the_same_result(tmp_path: Path, monkeypatch) -> None:
+    import koubei.ingest.loader as loader
+
+    source = _write_mixed_file(tmp_path / "reviews.csv")
+    sequential = loader.load_file(source, "reviews")
+    monkeypatch.setattr(loader, "PARALLEL_MIN_ROWS", 4)
+    monkeypatch.setattr(loader, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(loader, "_usable_cores", lambda: 2)
+    parallel = loader.load_file(source, "reviews")
+    assert parallel.rows == sequential.rows
+    assert [(r.row, r.reasons) for r in parallel.rejected] == [(r.row, r.reasons) for r in sequential.rejected]

@@ -6,8 +6,12 @@ This is the compute half of ingest (no database): `pipelines.ingest` writes what
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +32,10 @@ from koubei.ingest.schemas import (
 from koubei.text import detect_lang, mask_pii, normalize_text
 
 KINDS = tuple(SCHEMAS)
+# Files with at least this many rows are cleaned on several cores; below it, starting workers costs more than it saves.
+PARALLEL_MIN_ROWS = 20_000
+CHUNK_ROWS = 2_000
+MAX_WORKERS = 4
 # Text fields that are normalized and PII-masked, and the column their masked form goes to.
 _MASKED = {"reviews": {"text": "masked_text"}, "faq": {"question": "masked_question", "answer": "masked_answer"}}
 
@@ -160,6 +168,69 @@ def load_file(
     return load_table(table, kind, path, mapping, chosen, t2s=t2s, undirected=undirected, progress=progress)
 
 
+@dataclass(frozen=True)
+class _RowJob:
+    """What a worker needs to clean rows (picklable, so big files can be cleaned on every core)."""
+
+    kind: str
+    resolved: dict[str, list[str]]
+    recipe: Recipe | None
+    t2s: bool
+    max_chars: int
+
+
+def _clean_rows(job: _RowJob, rows: list[RawRow]) -> list[tuple[dict[str, Any] | None, list[str], int]]:
+    """Map, validate, normalize and mask each row: (clean row with content hash, or None; reasons; PII count)."""
+    out: list[tuple[dict[str, Any] | None, list[str], int]] = []
+    for raw in rows:
+        if raw.problem:
+            out.append((None, [raw.problem], 0))
+            continue
+        mapped = _map_row(job.kind, raw.values, job.resolved, job.recipe)
+        clean, reasons = validate_row(job.kind, mapped)
+        masked = 0
+        if clean is not None:
+            clean, reasons, masked = _finish_row(job.kind, clean, job.t2s, job.max_chars)
+        if clean is not None:
+            clean["content_hash"] = content_hash(clean)
+        out.append((clean, reasons, masked))
+    return out
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _clean_all(job: _RowJob, rows: list[RawRow], progress: bool) -> list[tuple[dict[str, Any] | None, list[str], int]]:
+    """Clean every row, on all cores for big files (row cleaning is pure Python and CPU-bound), in input order."""
+    chunks = [rows[i : i + CHUNK_ROWS] for i in range(0, len(rows), CHUNK_ROWS)]
+    workers = min(_usable_cores(), MAX_WORKERS, len(chunks))
+    bar = None
+    if progress and len(rows) > 5000:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(rows), desc=f"validating {job.kind}", unit="row", leave=False)
+    results: list[tuple[dict[str, Any] | None, list[str], int]] = []
+    if len(rows) < PARALLEL_MIN_ROWS or workers < 2:
+        for chunk in chunks:
+            results += _clean_rows(job, chunk)
+            if bar:
+                bar.update(len(chunk))
+    else:
+        # forkserver, not fork: the caller may hold threads (torch, a web server) that fork would copy half-way.
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
+            for chunk, cleaned in zip(chunks, pool.map(partial(_clean_rows, job), chunks), strict=True):
+                results += cleaned
+                if bar:
+                    bar.update(len(chunk))
+    if bar:
+        bar.close()
+    return results
+
+
 def load_table(
     table: RawTable,
     kind: str,
@@ -172,34 +243,21 @@ def load_table(
     progress: bool = False,
 ) -> LoadResult:
     """Validate, normalize and mask rows already read (from a file, or built in memory like the bundled corpus)."""
-    chosen = recipe
-    resolved = _resolve_mapping(kind, table.columns, mapping or {}, chosen)
-    both_ways = undirected if undirected is not None else bool(chosen and chosen.undirected)
-    max_chars = get_settings().max_text_chars
+    resolved = _resolve_mapping(kind, table.columns, mapping or {}, recipe)
+    both_ways = undirected if undirected is not None else bool(recipe and recipe.undirected)
+    job = _RowJob(kind, resolved, recipe, t2s, get_settings().max_text_chars)
     result = LoadResult(kind=kind, path=path, read=len(table.rows))
     first_seen: dict[tuple[Any, ...], int] = {}
     keys = KEYS[kind]
-
-    rows: Iterable[RawRow] = table.rows
-    if progress and len(table.rows) > 5000:
-        from tqdm import tqdm
-
-        rows = tqdm(table.rows, desc=f"validating {kind}", unit="row", leave=False)
-    for raw in rows:
-        if raw.problem:
-            result.rejected.append(Rejection(raw.number, raw.values, [raw.problem]))
-            continue
-        mapped = _map_row(kind, raw.values, resolved, chosen)
-        clean, reasons = validate_row(kind, mapped)
-        masked = 0
-        if clean is not None:
-            clean, reasons, masked = _finish_row(kind, clean, t2s, max_chars)
+    for raw, (clean, reasons, masked) in zip(table.rows, _clean_all(job, table.rows, progress), strict=True):
         if clean is None:
             result.rejected.append(Rejection(raw.number, raw.values, reasons))
             continue
         candidates = [clean]
         if both_ways:
-            candidates.append({**clean, "src": clean["dst"], "dst": clean["src"]})
+            reverse = {**clean, "src": clean["dst"], "dst": clean["src"]}
+            reverse["content_hash"] = content_hash({k: v for k, v in reverse.items() if k != "content_hash"})
+            candidates.append(reverse)
         for candidate in candidates:
             key = tuple(candidate[k] for k in keys)
             if key in first_seen:
@@ -211,7 +269,6 @@ def load_table(
                     break
                 continue  # the reverse arc of an undirected edge listed both ways
             first_seen[key] = raw.number
-            candidate["content_hash"] = content_hash(candidate)
             result.rows.append(candidate)
         else:
             result.pii_masked += masked
