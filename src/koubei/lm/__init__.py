@@ -9,10 +9,11 @@ Stable public API (other parts of koubei call these):
 - `load_model(dir, device="cpu") -> (model, tokenizer)`: any local HF causal-LM directory, in eval mode.
 - `train_tokenizer(texts, vocab_size, out_dir=None) -> tokenizer`: byte-level BPE with koubei's special tokens.
 - `train_lm(texts, out_dir, preset_name="small", max_steps=None, time_budget=None, ...) -> TrainResult`.
-- `train(texts, out_dir, TrainConfig(...), resume=False) -> TrainResult` (the full loop; also DDP under torchrun).
+- `koubei.lm.train.train(texts, out_dir, TrainConfig(...), resume=False) -> TrainResult` (the full loop; DDP under
+  torchrun). Note `koubei.lm.train` and `koubei.lm.distill` are modules (so `python -m koubei.lm.train` works).
 - `evaluate_texts(model, tokenizer, texts) -> EvalResult` (bits_per_char, perplexity, tokens, chars).
 - `generate(model, tokenizer, prompt, SampleConfig(...), on_text=None) -> SampleResult`.
-- `distill(teacher_dir, texts, out_dir, TrainConfig(...), DistillConfig(...)) -> TrainResult`.
+- `koubei.lm.distill.distill(teacher_dir, texts, out_dir, TrainConfig(...), DistillConfig(...)) -> TrainResult`.
 - Special tokens: `EOT` (`<|endoftext|>`, document boundary and BOS/EOS/PAD), `PROMPT_TOKENS`
   (`<|product|>`, `<|review|>`, `<|copy|>`, `<|reply|>`, `<|question|>`, `<|answer|>`), `PII_TOKENS`.
 Heavy libraries (torch, transformers) are imported inside the functions, so importing this package is cheap.
@@ -33,17 +34,15 @@ from koubei.lm.tokenizer import (
 )
 
 if TYPE_CHECKING:
-    from koubei.lm.distill import distill
     from koubei.lm.evaluate import EvalResult, evaluate_model_dir, evaluate_texts
     from koubei.lm.model import build_model, load_model, save_model
     from koubei.lm.sample import SampleResult, generate
-    from koubei.lm.train import TrainResult, train, train_lm
+    from koubei.lm.train import TrainResult, train_lm
 
 _LAZY = {
     "load_model": "koubei.lm.model",
     "build_model": "koubei.lm.model",
     "save_model": "koubei.lm.model",
-    "train": "koubei.lm.train",
     "train_lm": "koubei.lm.train",
     "TrainResult": "koubei.lm.train",
     "evaluate_texts": "koubei.lm.evaluate",
@@ -51,7 +50,6 @@ _LAZY = {
     "EvalResult": "koubei.lm.evaluate",
     "generate": "koubei.lm.sample",
     "SampleResult": "koubei.lm.sample",
-    "distill": "koubei.lm.distill",
 }
 
 __all__ = [
@@ -68,7 +66,6 @@ __all__ = [
     "TrainConfig",
     "TrainResult",
     "build_model",
-    "distill",
     "evaluate_model_dir",
     "evaluate_texts",
     "generate",
@@ -76,7 +73,6 @@ __all__ = [
     "load_tokenizer",
     "preset",
     "save_model",
-    "train",
     "train_lm",
     "train_tokenizer",
 ]

@@ -1,0 +1,178 @@
+"""Model and training: overfit -> save -> load -> same predictions, HF loading, determinism, resume, atomic checkpoints."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+
+from koubei.errors import BadInputError
+from koubei.lm import TrainConfig, load_model, train_lm
+from koubei.lm.train import train
+from koubei.lm.checkpoint import latest_checkpoint, load_into, save_checkpoint
+
+
+def _with_tokenizer(tokenizer_dir: Path, out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(tokenizer_dir / name, out / name)
+    return out
+
+
+def _cfg(**kw: object) -> TrainConfig:
+    base: dict[str, object] = dict(
+        preset="micro", batch_size=4, context_length=32, learning_rate=1e-2, warmup_steps=2, eval_interval=1000,
+        checkpoint_interval=3, log_interval=2, seed=0, max_steps=6, threads=1,
+    )
+    base.update(kw)
+    return TrainConfig(**base)  # type: ignore[arg-type]
+
+
+def _weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def test_overfit_save_load_same_predictions(micro_model_dir: Path, corpus: list[str]) -> None:
+    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
+
+    summary = json.loads((micro_model_dir / "train_summary.json").read_text())
+    first = json.loads((micro_model_dir / "metrics.jsonl").read_text().splitlines()[1])["loss"]
+    assert summary["result"]["final_loss"] < 0.5 * first  # it learned the tiny corpus
+    model, tok = load_model(micro_model_dir)
+    ids = torch.tensor([[tok.eos_token_id, *tok(corpus[0], add_special_tokens=False)["input_ids"]]])
+    ours = model(input_ids=ids).logits
+    hf = AutoModelForCausalLM.from_pretrained(str(micro_model_dir)).eval()
+    torch.testing.assert_close(hf(input_ids=ids).logits, ours)
+    assert type(hf).__name__ == "LlamaForCausalLM"
+    assert AutoTokenizer.from_pretrained(str(micro_model_dir)).eos_token == "<|endoftext|>"
+    clf = AutoModelForSequenceClassification.from_pretrained(str(micro_model_dir), num_labels=2)
+    assert clf(input_ids=ids).logits.shape == (1, 2)
+    assert model.get_output_embeddings().weight is model.get_input_embeddings().weight  # tied
+    meta = json.loads((micro_model_dir / "koubei_lm.json").read_text())
+    assert meta["format_version"] == 1 and meta["train_config"]["preset"] == "micro"
+
+
+def test_same_seed_same_weights(tmp_path: Path, tokenizer_dir: Path, corpus: list[str]) -> None:
+    a = _with_tokenizer(tokenizer_dir, tmp_path / "a")
+    b = _with_tokenizer(tokenizer_dir, tmp_path / "b")
+    train(corpus, a, _cfg(), progress=False)
+    train(corpus, b, _cfg(), progress=False)
+    wa, wb = _weights(load_model(a)[0]), _weights(load_model(b)[0])
+    for key in wa:
+        assert torch.equal(wa[key], wb[key]), key
+
+
+def test_resume_equals_uninterrupted(tmp_path: Path, tokenizer_dir: Path, corpus: list[str]) -> None:
+    straight = _with_tokenizer(tokenizer_dir, tmp_path / "straight")
+    train(corpus, straight, _cfg(), progress=False)
+
+    interrupted = _with_tokenizer(tokenizer_dir, tmp_path / "interrupted")
+
+    def crash(record: dict[str, object]) -> None:
+        if record["step"] == 4:  # after the step-3 checkpoint: step 4's work is lost
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(corpus, interrupted, _cfg(), progress=False, on_step=crash)
+    ckpt = latest_checkpoint(interrupted / "checkpoints")
+    assert ckpt is not None and ckpt.state["step"] == 3
+    with pytest.raises(BadInputError, match="--resume"):
+        train(corpus, interrupted, _cfg(), progress=False)
+    result = train(corpus, interrupted, _cfg(), resume=True, progress=False)
+    assert result.resumed_from_step == 3 and result.steps == 6
+    ws, wi = _weights(load_model(straight)[0]), _weights(load_model(interrupted)[0])
+    for key in ws:
+        torch.testing.assert_close(wi[key], ws[key], rtol=0, atol=1e-6)
+
+
+def test_checkpoint_write_failure_keeps_last_good(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    model = torch.nn.Linear(3, 2)
+    opt = torch.optim.AdamW(model.parameters())
+    root = tmp_path / "checkpoints"
+    save_checkpoint(root, model, opt, {"step": 1})
+    good = {k: v.clone() for k, v in model.state_dict().items()}
+    with torch.no_grad():
+        model.weight.add_(1.0)
+    real_rename = os.rename
+
+    def dying_rename(src: str, dst: str) -> None:  # the process "dies" between writing files and publishing them
+        raise OSError("killed")
+
+    monkeypatch.setattr(os, "rename", dying_rename)
+    with pytest.raises(OSError):
+        save_checkpoint(root, model, opt, {"step": 2})
+    monkeypatch.setattr(os, "rename", real_rename)
+    ckpt = latest_checkpoint(root)
+    assert ckpt is not None and ckpt.state["step"] == 1
+    fresh = torch.nn.Linear(3, 2)
+    load_into(ckpt, fresh, torch.optim.AdamW(fresh.parameters()))
+    for key, value in good.items():
+        assert torch.equal(fresh.state_dict()[key], value)
+
+
+KILL_SCRIPT = r"""
+import sys, torch
+from pathlib import Path
+from koubei.lm.checkpoint import save_checkpoint
+model = torch.nn.Linear(256, 256)
+opt = torch.optim.AdamW(model.parameters())
+model(torch.randn(2, 256)).sum().backward(); opt.step()
+step = 0
+while True:
+    step += 1
+    with torch.no_grad():
+        model.weight.fill_(float(step))
+    save_checkpoint(Path(sys.argv[1]), model, opt, {"step": step})
+    print(step, flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_kill_9_mid_save_never_corrupts(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = tmp_path / "checkpoints"
+    for delay in (0.0, 0.029):
+        proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(root)], stdout=subprocess.PIPE)
+        assert proc.stdout is not None
+        while int(proc.stdout.readline() or 0) < 2:  # it is saving in a loop now
+            pass
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        ckpt = latest_checkpoint(root)
+        assert ckpt is not None
+        fresh = torch.nn.Linear(256, 256)
+        load_into(ckpt, fresh, torch.optim.AdamW(fresh.parameters()))
+        assert torch.all(fresh.weight == float(ckpt.state["step"]))
+        assert len(list(root.glob("step-*"))) <= 3  # pruning works even across kills
+
+
+def test_bad_config(tmp_path: Path) -> None:
+    with pytest.raises(BadInputError, match="max-steps"):
+        TrainConfig(preset="micro")
+    with pytest.raises(BadInputError, match="preset"):
+        TrainConfig(preset="huge", max_steps=1)
+    with pytest.raises(BadInputError, match="tokens"):
+        train_lm(["短"], tmp_path / "out", preset_name="micro", max_steps=1, vocab_size=300)
+
+
+def test_init_from_continues_a_checkpoint(tmp_path: Path, micro_model_dir: Path, corpus: list[str]) -> None:
+    out = tmp_path / "ft"
+    result = train(corpus, out, _cfg(init_from=str(micro_model_dir), max_steps=3), progress=False)
+    assert result.steps == 3
+    tuned, tok = load_model(out)
+    base, base_tok = load_model(micro_model_dir)
+    assert tok.get_vocab() == base_tok.get_vocab()  # the base's tokenizer is kept
+    assert tuned.config.hidden_size == base.config.hidden_size
+    # Starting from a trained model: the first loss is far below a fresh model's (ln V ~ 6).
+    first = json.loads((out / "metrics.jsonl").read_text().splitlines()[1])["loss"]
+    assert first < 4.0
