@@ -1,0 +1,98 @@
+"""Aspect benchmark (issue 4): the supervised aspect model on absa_zh, absa_en and asap_sample.
+
+Run (heavy; under the shared lock):
+    flock /tmp/koubei-heavy.lock python benchmarks/aspect_benchmark.py [--out benchmarks/results]
+
+Held-out parts: absa_zh / absa_en records whose `orig_split` is `test` (the source's own test files; `train` and
+`train+test` records are training data), asap_sample rows from `test_sample` (train_sample + dev_sample train).
+Reported per data set:
+- aspect detection precision / recall / F1 (micro over the aspect names of each text: normalized terms for
+  absa, the 18 categories for ASAP) — "aspect-category F1";
+- aspect-sentiment accuracy and macro-F1 on the gold aspects (given the gold term span or category);
+- for absa, the rule-based taxonomy pipeline's sentiment accuracy on the same gold aspects (the clause holding
+  the term scored by the lexicon), as a no-training reference.
+Writes aspect_benchmark.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+if not DATA.exists():
+    DATA = Path("/work/shared/data")
+ASAP_POLARITY = {"1": "positive", "0": "neutral", "-1": "negative"}
+
+
+def absa(name: str) -> tuple[list[dict], list[dict]]:
+    records = [json.loads(line) for line in (DATA / name / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
+    return [r for r in records if r["orig_split"] != "test"], [r for r in records if r["orig_split"] == "test"]
+
+
+def asap() -> tuple[list[dict], list[dict]]:
+    with (DATA / "asap_sample" / "asap_sample.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    cats = [c for c in rows[0] if c not in ("index", "reviewbody", "star", "orig_file")]
+
+    def record(r: dict) -> dict:
+        return {"text": r["reviewbody"], "aspects": [{"category": c, "polarity": ASAP_POLARITY[r[c]]} for c in cats if r[c] != "-2"]}
+
+    return [record(r) for r in rows if r["orig_file"] != "test_sample"], [record(r) for r in rows if r["orig_file"] == "test_sample"]
+
+
+def rule_reference(test: list[dict]) -> float:
+    """Sentiment accuracy of clause-of-term + lexicon (the taxonomy pipeline's polarity) on gold terms."""
+    from koubei.analysis.aspect_model import _clause_of
+    from koubei.analysis.clauses import LexiconScorer
+
+    scorer = LexiconScorer()
+    gold, pred = [], []
+    for r in test:
+        for a in r["aspects"]:
+            label, _ = scorer([_clause_of(r["text"], a["from"], a["to"])])[0]
+            gold.append(a["polarity"])
+            pred.append(label)
+    return round(sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold), 4)
+
+
+def main() -> None:
+    from koubei.analysis.aspect_model import AspectModelConfig, SupervisedAspectModel
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    parser.add_argument("--workdir", type=Path, default=Path("runs/sentiment/aspects"))
+    args = parser.parse_args()
+    rows: list[dict[str, Any]] = []
+    for name, (train, test) in (("absa_zh", absa("absa_zh")), ("absa_en", absa("absa_en")), ("asap_sample", asap())):
+        started = time.perf_counter()
+        model = SupervisedAspectModel(AspectModelConfig()).fit(train)
+        seconds = time.perf_counter() - started
+        result = {"dataset": name, "n_train": len(train), **model.evaluate(test), "train_seconds": round(seconds, 1)}
+        if name != "asap_sample":
+            result["rules_lexicon_sentiment_accuracy"] = rule_reference(test)
+        model.save(args.workdir / name, metrics=result)
+        rows.append(result)
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "aspect_benchmark.json").write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "rows": rows}, indent=2) + "\n", encoding="utf-8")
+    lines = [
+        "# Aspect benchmark (issue 4)", "",
+        "| data set | train | test texts | test aspects | detection P | R | F1 | sentiment acc | sentiment macro-F1 | rules+lexicon acc |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['dataset']} | {r['n_train']} | {r['texts']} | {r['aspects']} | {r['detection_precision']:.3f} | "
+            f"{r['detection_recall']:.3f} | {r['detection_f1']:.3f} | {r['sentiment_accuracy']:.2%} | "
+            f"{r['sentiment_macro_f1']:.3f} | {r.get('rules_lexicon_sentiment_accuracy', '-')} |"
+        )
+    (args.out / "aspect_benchmark.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

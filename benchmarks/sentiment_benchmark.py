@@ -1,0 +1,243 @@
+"""Sentiment benchmark (issue 4): accuracy, macro-F1, throughput and peak memory, side by side in one run.
+
+Run (heavy; always under the shared lock):
+    flock /tmp/koubei-heavy.lock python benchmarks/sentiment_benchmark.py --lm runs/sentiment/lm-small \
+        [--quick] [--out benchmarks/results]
+
+Data (see sentiment_data.py): online_shopping_10_cats (20% held out, stratified by category), waimai_10k (20%
+held out, stratified by label), amazon_reviews_en (positive = 4-5 stars, negative = 1-2, 20% held out).
+Models, each trained on the training part only:
+- `tfidf-lr-10-lines`: the issue's reference (TfidfVectorizer char 1-3-grams + LogisticRegression, defaults);
+- `fast`: koubei's FastSentimentModel with its default config;
+- `transfer`: the koubei LM given by --lm fine-tuned with a classification head (CPU, --threads for training);
+- `distilled`: a 1-layer student of the transfer model (same width, initialised from it);
+- `snownlp`: the snownlp package's built-in model (Chinese sets), positive when sentiments >= 0.5;
+- `vader`: VADER (English set), positive when compound >= 0.
+Scoring throughput and peak memory are measured in a fresh process per (model, data set) with torch and BLAS
+limited to one thread: reviews/s over the whole held-out set after a warm-up, and the peak resident set size of
+that process (ru_maxrss: interpreter + libraries + model + scoring). Writes sentiment_benchmark.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sentiment_data import DATASETS, split
+
+
+def log(*parts: Any) -> None:
+    print(time.strftime("%H:%M:%S"), *parts, flush=True)
+
+
+# ---- scoring in a fresh single-thread process ----------------------------------------------------------------
+
+
+def _worker(kind: str, model_dir: str | None, texts: list[str], train: list[dict] | None, queue: Any) -> None:
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = "1"
+    import resource
+
+    predict: Any
+    if kind == "tfidf-lr-10-lines":
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+
+        assert train is not None
+        pipe = make_pipeline(TfidfVectorizer(analyzer="char", ngram_range=(1, 3)), LogisticRegression(max_iter=1000))
+        pipe.fit([r["text"] for r in train], [r["label"] for r in train])
+
+        def predict(batch: list[str]) -> list[str]:
+            return list(pipe.predict(batch))
+    elif kind == "snownlp":
+        from snownlp import SnowNLP
+
+        def predict(batch: list[str]) -> list[str]:
+            out = []
+            for t in batch:
+                try:
+                    out.append("positive" if SnowNLP(t).sentiments >= 0.5 else "negative")
+                except Exception:  # snownlp fails on a few odd texts: count as a wrong answer, not a crash
+                    out.append("unscorable")
+            return out
+    elif kind == "vader":
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        analyzer = SentimentIntensityAnalyzer()
+
+        def predict(batch: list[str]) -> list[str]:
+            return ["positive" if analyzer.polarity_scores(t)["compound"] >= 0 else "negative" for t in batch]
+    else:
+        import torch
+
+        torch.set_num_threads(1)
+        from koubei.analysis.models import load_sentiment_model
+
+        model = load_sentiment_model(model_dir)  # type: ignore[arg-type]
+
+        def predict(batch: list[str]) -> list[str]:
+            return [p.label for p in model.score_texts(batch)]
+
+    predict(texts[:50])  # warm-up (lazy imports, caches)
+    started = time.perf_counter()
+    labels: list[str] = []
+    for b in range(0, len(texts), 1000):
+        labels.extend(predict(texts[b : b + 1000]))
+    seconds = time.perf_counter() - started
+    queue.put({"labels": labels, "seconds": seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+
+
+def score_in_child(kind: str, model_dir: str | None, texts: list[str], train: list[dict] | None = None) -> dict[str, Any]:
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_worker, args=(kind, model_dir, texts, train, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return dict(result)
+
+
+def metrics(gold: list[str], pred: list[str]) -> dict[str, float]:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    return {
+        "accuracy": round(float(accuracy_score(gold, pred)), 4),
+        "macro_f1": round(float(f1_score(gold, pred, labels=["negative", "positive"], average="macro")), 4),
+    }
+
+
+# ---- one data set --------------------------------------------------------------------------------------------
+
+
+def run_dataset(name: str, args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
+    from koubei.analysis.distill import DistillConfig, DistilledSentimentModel
+    from koubei.analysis.fast import FastSentimentModel
+    from koubei.analysis.transfer import TransferConfig, TransferSentimentModel
+
+    train, test = split(name)
+    if args.quick:
+        train, test = train[:3000], test[:600]
+    texts, gold = [r["text"] for r in test], [r["label"] for r in test]
+    rows: list[dict[str, Any]] = []
+
+    def record(model: str, scored: dict[str, Any], **extra: Any) -> None:
+        row = {
+            "dataset": name, "model": model, "n_test": len(test), **metrics(gold, scored["labels"]),
+            "reviews_per_s": round(len(texts) / scored["seconds"], 1), "peak_rss_mb": round(scored["peak_rss_mb"], 1),
+            **extra,
+        }
+        rows.append(row)
+        log(json.dumps(row, ensure_ascii=False))
+
+    log(f"== {name}: {len(train):,} train / {len(test):,} held-out")
+    record("tfidf-lr-10-lines", score_in_child("tfidf-lr-10-lines", None, texts, train))
+
+    started = time.perf_counter()
+    fast = FastSentimentModel().fit([r["text"] for r in train], [r["label"] for r in train])
+    fast_dir = fast.save(workdir / f"{name}-fast")
+    record("fast", score_in_child("fast", str(fast_dir), texts), train_seconds=round(time.perf_counter() - started, 1))
+
+    if name != "amazon_reviews_en":
+        record("snownlp", score_in_child("snownlp", None, texts))
+    else:
+        record("vader", score_in_child("vader", None, texts))
+
+    if args.lm:
+        import torch
+
+        torch.set_num_threads(args.threads)
+        limit = args.transfer_max_train
+        started = time.perf_counter()
+        cpu0 = time.process_time()
+        teacher = TransferSentimentModel(
+            TransferConfig(base_model=args.lm, epochs=args.transfer_epochs, max_train_examples=limit, threads=args.threads,
+                           batch_size=32, learning_rate=args.transfer_lr, max_length=args.max_length),
+            progress=False,
+        ).fit([r["text"] for r in train], [r["label"] for r in train])
+        t_dir = teacher.save(workdir / f"{name}-transfer")
+        cost = {"train_seconds": round(time.perf_counter() - started, 1), "train_cpu_seconds": round(time.process_time() - cpu0, 1),
+                "train_threads": args.threads, "n_train_used": teacher.n_train_, "epochs": args.transfer_epochs,
+                "parameters": int(sum(p.numel() for p in teacher.model_.parameters()))}
+        t_scored = score_in_child("transfer", str(t_dir), texts)
+        record("transfer", t_scored, **cost)
+        started = time.perf_counter()
+        cpu0 = time.process_time()
+        student = DistilledSentimentModel(
+            DistillConfig(teacher=str(t_dir), student_layers=1, epochs=args.transfer_epochs, max_train_examples=limit,
+                          threads=args.threads, batch_size=32, learning_rate=args.transfer_lr, max_length=args.max_length),
+            progress=False,
+        ).fit([r["text"] for r in train], [r["label"] for r in train])
+        s_dir = student.save(workdir / f"{name}-distilled")
+        s_scored = score_in_child("distilled", str(s_dir), texts)
+        record("distilled", s_scored, train_seconds=round(time.perf_counter() - started, 1),
+               train_cpu_seconds=round(time.process_time() - cpu0, 1),
+               parameters=int(sum(p.numel() for p in student.model_.parameters())),
+               speedup_vs_teacher=round(t_scored["seconds"] / s_scored["seconds"], 2))
+    return rows
+
+
+def to_markdown(rows: list[dict[str, Any]], header: dict[str, Any]) -> str:
+    lines = [
+        "# Sentiment benchmark (issue 4)", "",
+        f"Measured {header['date']} on {header['machine']}; scoring in one process with one thread per model.", "",
+        "| data set | model | accuracy | macro-F1 | reviews/s | peak RSS MB | train s | notes |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for r in rows:
+        notes = []
+        if "speedup_vs_teacher" in r:
+            notes.append(f"{r['speedup_vs_teacher']}x teacher speed")
+        if "parameters" in r:
+            notes.append(f"{r['parameters'] / 1e6:.2f} M params")
+        if "n_train_used" in r:
+            notes.append(f"{r['n_train_used']:,} train rows, {r['epochs']} epoch(s), {r['train_threads']} threads, {r['train_cpu_seconds']} CPU-s")
+        lines.append(
+            f"| {r['dataset']} | {r['model']} | {r['accuracy']:.2%} | {r['macro_f1']:.4f} | {r['reviews_per_s']:,.0f} | "
+            f"{r['peak_rss_mb']:.0f} | {r.get('train_seconds', '')} | {'; '.join(notes)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    parser.add_argument("--workdir", type=Path, default=Path("runs/sentiment/benchmark"))
+    parser.add_argument("--lm", default=None, help="koubei LM folder for the transfer/distilled models (skipped when absent)")
+    parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads for neural training")
+    parser.add_argument("--transfer-max-train", type=int, default=None)
+    parser.add_argument("--transfer-epochs", type=int, default=1)
+    parser.add_argument("--transfer-lr", type=float, default=5e-4)
+    parser.add_argument("--max-length", type=int, default=96)
+    args = parser.parse_args()
+    header = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores (shared), Python {platform.python_version()}",
+        "command": " ".join(sys.argv),
+    }
+    rows: list[dict[str, Any]] = []
+    for name in args.datasets.split(","):
+        rows.extend(run_dataset(name, args, args.workdir))
+    args.out.mkdir(parents=True, exist_ok=True)
+    suffix = "_quick" if args.quick else ""
+    (args.out / f"sentiment_benchmark{suffix}.json").write_text(
+        json.dumps({**header, "rows": rows}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    (args.out / f"sentiment_benchmark{suffix}.md").write_text(to_markdown(rows, header), encoding="utf-8")
+    log(f"wrote {args.out / f'sentiment_benchmark{suffix}.md'}")
+
+
+if __name__ == "__main__":
+    main()
