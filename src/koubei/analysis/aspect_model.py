@@ -204,7 +204,7 @@ class SupervisedAspectModel:
         return self._matcher_cache
 
     def predict(self, texts: list[Any]) -> list[list[dict[str, Any]]]:
-        out: list[tuple[str, float]] = []
+        out: list[list[dict[str, Any]]] = []
         for value in texts:
             check = check_text(value, self._cfg().max_text_chars)
             if not check.ok:
