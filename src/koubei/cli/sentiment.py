@@ -193,6 +193,7 @@ def explain(
             return
         console.print(f"[bold]{explanation.label}[/] (p={explanation.score:.3f}, {explanation.method})")
         console.print(render_explanation(explanation, top_k))
+        console.print(f"(green / + pushes toward '{explanation.label}', red / - away from it)")
         for span in explanation.top(top_k):
             console.print(f"  {span.weight:+.4f}  {span.text}")
 
