@@ -116,7 +116,7 @@ def main() -> None:
     import torch
 
     report: dict[str, Any] = {"data": str(DATA), "seed": SEED, "torch_threads": torch.get_num_threads(),
-                              "cpus": os.cpu_count()}
+                              "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()}
     rows = load(args.quick)
     dev, test = split_queries(rows)
     report["rows_indexed"] = len(rows)
@@ -190,6 +190,7 @@ def main() -> None:
                                              "p95": round(percentile(answer_ms, 95), 1), "n": len(answer_ms)},
         "full_turn_with_routing": {"p50": round(percentile(turn_ms, 50), 1), "p95": round(percentile(turn_ms, 95), 1)},
         "scope": "global (whole corpus), query encoding included",
+        "load_average_after": os.getloadavg(),
     }
     print(f"latency: {report['latency_ms']}", file=sys.stderr)
 
@@ -221,7 +222,7 @@ def main() -> None:
                 "n": len(items)}
 
     sweep = {}
-    for threshold in (0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
+    for threshold in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
         sweep[threshold] = escalation_scores(answerable_dev + unans_dev, threshold)
         print(f"dev escalation @ {threshold}: {sweep[threshold]}", file=sys.stderr)
 

@@ -20,7 +20,7 @@ from koubei.service.index import Hit
 # Cosine similarity at or above which a hit counts as on-topic, per embedder. MiniLM's value was chosen on the
 # dev split of the Amazon appliances Q&A benchmark (benchmarks/service_benchmark.py); LSA's on the Chinese test
 # catalog (char n-gram cosines run higher for short texts sharing characters).
-DEFAULT_MIN_DENSE = {"minilm": 0.5, "lsa": 0.35}
+DEFAULT_MIN_DENSE = {"minilm": 0.5, "lsa": 0.4}
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,15 @@ def answer_lang(question: str) -> str:
     return "zh" if is_mostly_chinese(question) else "en"
 
 
-def supports(hit: Hit, config: AnswerConfig, dense_spec: str | None = None) -> bool:
-    """Does this retrieved piece bear on the question? (dense similarity or lexical coverage)"""
+def supports(
+    hit: Hit, config: AnswerConfig, dense_spec: str | None = None, query_words: set[str] | None = None
+) -> bool:
+    """Does this retrieved piece bear on the question? An attribute whose name the question uses ("warranty",
+    "续航"), enough dense similarity, or enough of the question's content words in the piece."""
+    if hit.doc.kind == "attribute" and query_words:
+        key_words = set(analyze(str(hit.doc.meta.get("key", ""))))
+        if key_words and key_words <= query_words:
+            return True
     threshold = config.min_dense
     model = hit.dense_model or dense_spec
     if threshold is None and model is not None:
@@ -72,11 +79,14 @@ def supports(hit: Hit, config: AnswerConfig, dense_spec: str | None = None) -> b
     return hit.bm25 > 0 and hit.coverage >= config.min_coverage
 
 
-def select_evidence(hits: Sequence[Hit], config: AnswerConfig, dense_spec: str | None) -> list[Hit]:
-    """The supporting hits worth quoting: supported, and not far below the best one's score."""
+def select_evidence(
+    hits: Sequence[Hit], config: AnswerConfig, dense_spec: str | None, query: str = ""
+) -> list[Hit]:
+    """The supporting hits worth quoting: supported, and about as relevant as the best one."""
+    query_words = set(analyze(query)) if query else None
     chosen: list[Hit] = []
     for hit in hits:
-        if not supports(hit, config, dense_spec):
+        if not supports(hit, config, dense_spec, query_words):
             continue
         first = chosen[0] if chosen else None
         # Quote a second piece only when it is about as relevant as the first (RRF scores cannot tell).
@@ -113,11 +123,18 @@ def refusal_text(lang: str, contact: str | None = None) -> str:
 
 
 def compose_extractive(
-    question: str, hits: Sequence[Hit], config: AnswerConfig, dense_spec: str | None, contact: str | None = None
+    question: str,
+    hits: Sequence[Hit],
+    config: AnswerConfig,
+    dense_spec: str | None,
+    contact: str | None = None,
+    query: str | None = None,
 ) -> Answer:
-    """Quote the supporting evidence with numbered citations, or refuse when there is none."""
+    """Quote the supporting evidence with numbered citations, or refuse when there is none.
+
+    `query` is what retrieval searched (differs from `question` for follow-ups); `question` sets the language."""
     lang = answer_lang(question)
-    chosen = select_evidence(hits, config, dense_spec)
+    chosen = select_evidence(hits, config, dense_spec, query or question)
     if not chosen:
         return Answer(refusal_text(lang, contact), [], list(hits[:3]), refused=True, mode="refusal", lang=lang)
     lead = "根据我们找到的资料：" if lang == "zh" else "Here is what I found:"

@@ -76,8 +76,8 @@ class Assistant:
         if self.answer_config.generator_dir:
             from koubei.service.generate import compose_generative
 
-            return compose_generative(question, hits, self.answer_config, self.index.dense_spec_, self.contact)
-        return compose_extractive(question, hits, self.answer_config, self.index.dense_spec_, self.contact)
+            return compose_generative(question, hits, self.answer_config, self.index.dense_spec_, self.contact, query)
+        return compose_extractive(question, hits, self.answer_config, self.index.dense_spec_, self.contact, query)
 
     def ask(
         self, question: str, state: ConversationState | None = None, product_id: str | None = None

@@ -60,10 +60,15 @@ def generate_text(model_dir: str, prompt: str, max_new_tokens: int, seed: int) -
 
 
 def compose_generative(
-    question: str, hits: Sequence[Hit], config: AnswerConfig, dense_spec: str | None, contact: str | None = None
+    question: str,
+    hits: Sequence[Hit],
+    config: AnswerConfig,
+    dense_spec: str | None,
+    contact: str | None = None,
+    query: str | None = None,
 ) -> Answer:
     """Generate from the extractive answer's evidence, keep only supported sentences, cite their evidence."""
-    base = compose_extractive(question, hits, config, dense_spec, contact)
+    base = compose_extractive(question, hits, config, dense_spec, contact, query)
     if base.refused or config.generator_dir is None:
         return base  # no evidence: refusing beats letting a model improvise
     raw = generate_text(config.generator_dir, build_prompt(question, base.evidence, base.lang),

@@ -39,7 +39,7 @@ class IndexConfig:
     rrf_k: float = 60.0  # RRF constant from Cormack et al.
     weights: tuple[float, float] = (1.0, 1.0)  # (bm25, dense) weight in fusion
     candidates: int = 50  # list length taken from each retriever before fusing
-    lsa_dims: int = 256
+    lsa_dims: int = 128  # LSA dimensions (Chinese dense retrieval); SVD only on corpora of 2,000+ documents
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -90,6 +90,7 @@ class ServiceIndex:
         self._embedders: dict[str, Embedder] = {}
         self._bm25: Any = None
         self._embs: dict[str, np.ndarray] = {}
+        self._fresh: set[str] = set()  # specs whose matrix in _embs matches the current docs (no refit needed)
         self._product_ids: np.ndarray = np.array([], dtype=object)
         self._product_set: set[str] = set()
         self._dirty = True
@@ -116,6 +117,7 @@ class ServiceIndex:
             self._tokens[doc.doc_id] = analyze(doc.search_text)
             self._support[doc.doc_id] = set(analyze(_support_text(doc)))
             self._dirty = True
+            self._fresh.clear()
         return counts
 
     def remove(self, doc_ids: Iterable[str]) -> int:
@@ -128,6 +130,7 @@ class ServiceIndex:
                 self._tokens.pop(d, None)
                 self._support.pop(d, None)
             self._dirty = True
+            self._fresh.clear()
         return len(drop)
 
     def sync(self, docs: Iterable[Doc]) -> dict[str, int]:
@@ -158,8 +161,9 @@ class ServiceIndex:
                 embedder = make_embedder(spec, seed=self.config.seed, lsa_dims=self.config.lsa_dims)
                 if embedder is not None:
                     self._embedders[spec] = embedder
-            if spec in self._embedders:
+            if spec in self._embedders and not (spec in self._fresh and spec in self._embs):
                 self._embs[spec] = self._encode_corpus(spec, texts, show_progress)
+                self._fresh.add(spec)
         self._dirty = False
         return self
 
@@ -312,9 +316,8 @@ class ServiceIndex:
             if embedder is None:
                 continue
             if isinstance(embedder, LsaEmbedder):
-                embedder.save(path)
-            else:
-                np.save(path / f"embeddings_{n}.npy", self._embs[spec])
+                embedder.save(path)  # the fitted vectorizer + SVD, so queries encode in the same space
+            np.save(path / f"embeddings_{n}.npy", self._embs[spec])
         # index.json last: its presence marks a complete index.
         (path / "index.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
         return path
@@ -345,11 +348,16 @@ class ServiceIndex:
                 self._support[doc.doc_id] = set(analyze(_support_text(doc)))
         for n, spec in enumerate(self.dense_specs):
             emb_file = path / f"embeddings_{n}.npy"
-            if emb_file.exists():
-                emb = np.load(emb_file)
+            if not emb_file.exists():
+                continue
+            emb = np.load(emb_file)
+            if spec == "lsa":
+                if (path / "lsa.npz").exists():
+                    self._embedders[spec] = LsaEmbedder.load(path, dims=self.config.lsa_dims, seed=self.config.seed)
+            else:
                 self._vectors[spec] = {d.content_hash: vec for d, vec in zip(self.docs_, emb, strict=True)}
-            if spec == "lsa" and (path / "lsa.npz").exists():
-                self._embedders[spec] = LsaEmbedder.load(path, dims=self.config.lsa_dims, seed=self.config.seed)
+            self._embs[spec] = emb
+            self._fresh.add(spec)  # a loaded index needs no re-encoding until its documents change
         self._dirty = True
         return self
 
@@ -362,7 +370,7 @@ class ServiceIndex:
         other._support = self._support
         other._vectors, other.dense_spec_, other._embedders = self._vectors, self.dense_spec_, self._embedders
         other._bm25, other._embs, other._product_ids = self._bm25, self._embs, self._product_ids
-        other._product_set = self._product_set
+        other._product_set, other._fresh = self._product_set, self._fresh
         # BM25 parameters live in the matrix: changing them needs a rebuild (cheap, from cached tokens).
         other._dirty = any(key in changes for key in ("k1", "b"))
         return other
