@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from koubei.analysis.clauses import ClauseScorer, LexiconScorer, ModelScorer, split_clauses
-from koubei.analysis.guard import check_text
+from koubei.analysis.guard import check_texts
 from koubei.analysis.labels import NEGATIVE, NEUTRAL, POSITIVE
 from koubei.analysis.taxonomy import Taxonomy
 
@@ -59,8 +59,7 @@ class AspectExtractor:
         """Mentions for each text; bad input (see guard.py) gives no mentions, never an error."""
         found: list[list[tuple[int, int, str, str, int, int, str]]] = []
         clause_texts: list[str] = []
-        for value in texts:
-            check = check_text(value, self.max_chars)
+        for value, check in zip(texts, check_texts(list(texts), self.max_chars), strict=True):
             hits: list[tuple[int, int, str, str, int, int, str]] = []
             if check.ok and isinstance(value, str) and check.text == value.strip():
                 offset = len(value) - len(value.lstrip())

@@ -21,7 +21,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from koubei.analysis.guard import check_text
+from koubei.analysis.guard import check_texts
 from koubei.analysis.labels import NEGATIVE, NEUTRAL, POSITIVE, UNSCORABLE
 from koubei.analysis.ngrams import CharNgramTfidf
 from koubei.analysis.prediction import Prediction
@@ -128,7 +128,7 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         bad = sorted({str(lab) for lab in labels} - {POSITIVE, NEGATIVE, NEUTRAL})
         if bad:
             raise BadInputError(f"labels {bad} are not sentiment labels; expected positive, negative, neutral")
-        checks = [check_text(t, _max_chars(cfg.max_text_chars), ("zh", "en", "other")) for t in texts]
+        checks = check_texts(list(texts), _max_chars(cfg.max_text_chars), ("zh", "en", "other"))
         keep = [i for i, c in enumerate(checks) if c.ok]
         docs = [checks[i].text for i in keep]
         y = np.array([labels[i] for i in keep])
@@ -217,7 +217,7 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         """Score texts with the bad-input rules of `guard.py`; one Prediction per text, never raises on a text."""
         self._check_fitted()
         cfg = self._cfg()
-        checks = [check_text(t, _max_chars(cfg.max_text_chars), self.languages_) for t in texts]
+        checks = check_texts(list(texts), _max_chars(cfg.max_text_chars), self.languages_)
         ok = [i for i, c in enumerate(checks) if c.ok]
         out: list[Prediction] = [
             Prediction(UNSCORABLE, None, {}, None, c.reason, c.flags, c.lang) for c in checks

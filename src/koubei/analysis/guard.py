@@ -24,6 +24,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 # Reasons a text is unscorable (stable strings: scripts and the dashboard rely on them).
 EMPTY = "empty"
 NO_WORDS = "no_words"
@@ -35,7 +37,6 @@ REASONS = (EMPTY, NO_WORDS, EMOJI_ONLY, TOO_LONG, UNSUPPORTED_LANGUAGE)
 _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|</?[a-zA-Z][^<>]*>", re.IGNORECASE | re.DOTALL)
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SPACES = re.compile(r"\s+")
 # A few very common English words: Latin-script text with several words and none of these is another language.
 _EN_WORDS = frozenset(
     ["the", "a", "an", "and", "or", "but", "is", "are", "was", "were", "be", "been", "it", "this", "that", "i", "you", "he", "she", "we", "they", "my", "your", "not", "no", "very", "to", "of", "in", "for", "on", "with", "at", "as", "so", "too", "good", "great", "bad", "love", "like", "nice", "poor", "works", "work", "product", "buy", "bought"]
@@ -66,27 +67,54 @@ class ScriptCounts:
     symbols: int
 
 
+def _bmp_table(predicate: Any) -> np.ndarray:
+    return np.fromiter((predicate(chr(i)) for i in range(0x10000)), dtype=bool, count=0x10000)
+
+
+# Per-code-point lookup tables for the Basic Multilingual Plane, built once (~30 ms): the guard runs on every
+# scored text, so scripts are counted for a whole batch at once with numpy instead of per character in Python.
+_IS_LETTER = _bmp_table(str.isalpha)
+_IS_DIGIT = _bmp_table(str.isdigit)
+_IS_SYMBOL = _bmp_table(lambda ch: unicodedata.category(ch) in ("So", "Sk", "Cf", "Mn"))
+
+
+def _in(codes: np.ndarray, *ranges: tuple[int, int]) -> np.ndarray:
+    out = np.zeros(codes.shape, dtype=bool)
+    for lo, hi in ranges:
+        out |= (codes >= lo) & (codes <= hi)
+    return out
+
+
+def count_scripts_batch(texts: list[str]) -> list[ScriptCounts]:
+    """Script counts of many texts in one vectorized pass (why by hand: no library tells CJK, Latin, emoji and
+    kana apart, and a per-character Python loop would cap scoring speed)."""
+    if not texts:
+        return []
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    bmp = np.minimum(codes, 0xFFFF)
+    astral = codes > 0xFFFF
+    cjk = _in(codes, (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FA1F))
+    kana = _in(codes, (0x3040, 0x30FF), (0xAC00, 0xD7AF), (0x1100, 0x11FF))
+    latin = _in(codes, (0x41, 0x5A), (0x61, 0x7A), (0xC0, 0xD6), (0xD8, 0xF6), (0xF8, 0x24F), (0x1E00, 0x1EFF))
+    letter = (_IS_LETTER[bmp] & ~astral) | cjk
+    digit = _IS_DIGIT[bmp] & ~astral
+    symbol = (_IS_SYMBOL[bmp] & ~astral) | _in(codes, (0x1F000, 0x1FAFF))
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+
+    def per_doc(mask: np.ndarray) -> list[int]:
+        sums = np.add.reduceat(mask.astype(np.int64), starts) if mask.size else np.zeros(len(texts), dtype=np.int64)
+        sums[lengths == 0] = 0  # reduceat gives the next element for empty segments
+        return [int(x) for x in sums]
+
+    c, k, la, le, d, sy = (per_doc(m) for m in (cjk, kana, latin, letter, digit, symbol))
+    return [
+        ScriptCounts(c[i], k[i], la[i], max(0, le[i] - c[i] - k[i] - la[i]), d[i], sy[i]) for i in range(len(texts))
+    ]
+
+
 def count_scripts(text: str) -> ScriptCounts:
-    """Count characters by script; why by hand: no small library tells CJK, Latin, emoji and kana apart at once."""
-    cjk = kana = latin = other = digits = symbols = 0
-    for ch in text:
-        code = ord(ch)
-        if 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x2FA1F:
-            cjk += 1
-        elif 0x3040 <= code <= 0x30FF or 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF:
-            kana += 1
-        else:
-            cat = unicodedata.category(ch)
-            if cat.startswith("L"):
-                if ch.isascii() or "LATIN" in unicodedata.name(ch, ""):
-                    latin += 1
-                else:
-                    other += 1
-            elif cat == "Nd":
-                digits += 1
-            elif cat in ("So", "Sk", "Cs", "Mn", "Cf") or 0x1F000 <= code <= 0x1FAFF:
-                symbols += 1  # emoji, their modifiers, joiners and variation selectors
-    return ScriptCounts(cjk, kana, latin, other, digits, symbols)
+    return count_scripts_batch([text])[0]
 
 
 def guess_lang(text: str, counts: ScriptCounts | None = None) -> str:
@@ -115,28 +143,45 @@ def strip_html(text: str) -> tuple[str, bool]:
     return html.unescape(text), True
 
 
-def check_text(value: Any, max_chars: int, languages: tuple[str, ...] | None = None) -> TextCheck:
-    """Check one input text for scoring. `languages`: those the model was trained on (None = any of zh/en)."""
-    if value is None or (isinstance(value, float) and value != value):
-        return TextCheck("", EMPTY, "other")
-    text = value if isinstance(value, str) else str(value)
-    flags: list[str] = []
-    text, was_html = strip_html(text)
-    if was_html:
-        flags.append("html")
-    text = _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
-    if not text:
-        return TextCheck("", EMPTY, "other", tuple(flags))
-    if len(text) > max_chars:
-        return TextCheck("", TOO_LONG, "other", tuple(flags))
-    counts = count_scripts(text)
-    letters = counts.cjk + counts.kana_hangul + counts.latin + counts.other_letters
-    if letters == 0:
-        return TextCheck("", EMOJI_ONLY if counts.symbols else NO_WORDS, "other", tuple(flags))
-    lang = guess_lang(text, counts)
-    if counts.cjk >= 2 and counts.latin >= 2 and min(counts.cjk, counts.latin) >= 0.1 * letters:
-        flags.append("mixed_script")
+def check_texts(values: list[Any], max_chars: int, languages: tuple[str, ...] | None = None) -> list[TextCheck]:
+    """Check many input texts for scoring (vectorized script counts). `languages`: those the model was trained
+    on (None = zh and en)."""
     allowed = languages if languages is not None else ("zh", "en")
-    if lang not in allowed:
-        return TextCheck("", UNSUPPORTED_LANGUAGE, lang, tuple(flags))
-    return TextCheck(text, None, lang, tuple(flags))
+    out: list[TextCheck | None] = [None] * len(values)
+    cleaned: list[tuple[int, str, list[str]]] = []
+    for i, value in enumerate(values):
+        if value is None or (isinstance(value, float) and value != value):
+            out[i] = TextCheck("", EMPTY, "other")
+            continue
+        text = value if isinstance(value, str) else str(value)
+        flags: list[str] = []
+        text, was_html = strip_html(text)
+        if was_html:
+            flags.append("html")
+        if _CONTROL.search(text):
+            text = _CONTROL.sub("", text)
+        text = " ".join(text.split())
+        if not text:
+            out[i] = TextCheck("", EMPTY, "other", tuple(flags))
+        elif len(text) > max_chars:
+            out[i] = TextCheck("", TOO_LONG, "other", tuple(flags))
+        else:
+            cleaned.append((i, text, flags))
+    for (i, text, flags), counts in zip(cleaned, count_scripts_batch([t for _, t, _ in cleaned]), strict=True):
+        letters = counts.cjk + counts.kana_hangul + counts.latin + counts.other_letters
+        if letters == 0:
+            out[i] = TextCheck("", EMOJI_ONLY if counts.symbols else NO_WORDS, "other", tuple(flags))
+            continue
+        lang = guess_lang(text, counts)
+        if counts.cjk >= 2 and counts.latin >= 2 and min(counts.cjk, counts.latin) >= 0.1 * letters:
+            flags.append("mixed_script")
+        if lang not in allowed:
+            out[i] = TextCheck("", UNSUPPORTED_LANGUAGE, lang, tuple(flags))
+        else:
+            out[i] = TextCheck(text, None, lang, tuple(flags))
+    return [c for c in out if c is not None]
+
+
+def check_text(value: Any, max_chars: int, languages: tuple[str, ...] | None = None) -> TextCheck:
+    """Check one input text for scoring (see `check_texts`)."""
+    return check_texts([value], max_chars, languages)[0]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from koubei.analysis.guard import check_text
+from koubei.analysis.guard import check_text, check_texts
 from koubei.analysis.labels import NEGATIVE, NEUTRAL, POSITIVE, UNSCORABLE
 from koubei.analysis.prediction import Prediction
 from koubei.errors import BadInputError, NotFittedError, NotFoundError
@@ -89,8 +89,7 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
             raise BadInputError(f"labels {bad} are not sentiment labels; expected positive, negative, neutral")
         limit = max_chars(self.config.max_text_chars)
         docs, ys = [], []
-        for t, y in zip(texts, labels, strict=True):
-            c = check_text(t, limit, ("zh", "en", "other"))
+        for c, y in zip(check_texts(list(texts), limit, ("zh", "en", "other")), labels, strict=True):
             if c.ok:
                 docs.append(c.text)
                 ys.append(y)
@@ -100,7 +99,7 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
 
     def _set_languages(self, docs: list[str]) -> None:
         limit = max_chars(self.config.max_text_chars)
-        langs = [check_text(d, limit, ("zh", "en", "other")).lang for d in docs]
+        langs = [c.lang for c in check_texts(docs, limit, ("zh", "en", "other"))]
         self.languages_ = tuple(sorted({lang for lang in langs if langs.count(lang) >= 0.02 * len(langs)}))
 
     def _encode(self, texts: list[str]) -> Any:
@@ -183,7 +182,7 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
 
     def score_texts(self, texts: list[Any]) -> list[Prediction]:
         self._check_fitted()
-        checks = [check_text(t, max_chars(self.config.max_text_chars), self.languages_) for t in texts]
+        checks = check_texts(list(texts), max_chars(self.config.max_text_chars), self.languages_)
         out = [Prediction(UNSCORABLE, None, {}, None, c.reason, c.flags, c.lang) for c in checks]
         ok = [i for i, c in enumerate(checks) if c.ok]
         if ok:
