@@ -88,3 +88,23 @@ def test_generative_answer_keeps_only_supported_sentences(tmp_path: Path, lsa_in
     assert answer.text == "The warranty is 1 year. [1]"
     assert answer.dropped_sentences == ["It also makes coffee and toast."]
     assert answer.citations == [{"n": 1, "doc_id": "attr:K2:warranty", "kind": "attribute", "id": "warranty", "product_id": "K2"}]
+
+
+@pytest.mark.slow
+def test_hf_mean_pooled_dense_retrieval_from_a_local_lm(tmp_path: Path, docs: Any) -> None:
+    """`dense='hf:<dir>'`: mean-pooled hidden states of a local causal LM (how a koubei LM checkpoint is used)."""
+    import numpy as np
+
+    from koubei.service.dense import HFMeanPoolEmbedder
+    from koubei.service.index import IndexConfig, ServiceIndex
+
+    model_dir = _tiny_lm(tmp_path / "lm")
+    vectors = HFMeanPoolEmbedder(model_dir).encode(["warranty", "退货政策", "a much longer sentence about glass"])
+    assert vectors.shape[0] == 3 and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    index = ServiceIndex(IndexConfig(dense=f"hf:{model_dir}"))
+    index.add(docs)
+    hits = index.search("limescale glass", product_id="K2", k=3)
+    assert hits[0].doc.doc_id == "review:R3#2" and hits[0].dense_model == f"hf:{model_dir}"
+    index.save(tmp_path / "idx")
+    loaded = ServiceIndex.load(tmp_path / "idx")
+    assert [h.doc.doc_id for h in loaded.search("limescale glass", product_id="K2", k=3)] == [h.doc.doc_id for h in hits]
