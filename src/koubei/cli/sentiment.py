@@ -55,8 +55,8 @@ def train(
     mapping: MapOption = None,
     out: Annotated[Path | None, typer.Option("--out", help="Folder to write the model to (default: <home>/models/sentiment-<kind>).")] = None,
     kind: Annotated[str, typer.Option("--kind", help="fast (TF-IDF + linear, seconds), transfer (fine-tune a koubei LM) or distilled (student of a transfer model).")] = "fast",
-    base_model: Annotated[Path | None, typer.Option("--base-model", help="--kind transfer: the LM folder to fine-tune (from `koubei lm train`).")] = None,
-    teacher: Annotated[Path | None, typer.Option("--teacher", help="--kind distilled: the transfer model folder to distil.")] = None,
+    base_model: Annotated[Path | None, typer.Option("--base-model", help="--kind transfer: the LM folder to fine-tune (default: <home>/models/lm, where `koubei lm train` writes).")] = None,
+    teacher: Annotated[Path | None, typer.Option("--teacher", help="--kind distilled: the transfer model folder to distil (default: <home>/models/sentiment-transfer).")] = None,
     holdout: Annotated[float, typer.Option("--holdout", help="Share of rows held out for the reported accuracy (stratified by category/label).")] = 0.2,
     epochs: Annotated[int | None, typer.Option("--epochs", help="Neural kinds: passes over the data.")] = None,
     max_train: Annotated[int | None, typer.Option("--max-train", help="Neural kinds: use at most N training rows (bounds CPU time).")] = None,
@@ -79,10 +79,11 @@ def train(
         options["epochs"] = epochs
     if max_train is not None:
         options["max_train_examples"] = max_train
-    if base_model is not None:
-        options["base_model"] = str(base_model)
-    if teacher is not None:
-        options["teacher"] = str(teacher)
+    if kind == "transfer":
+        # Default: the LM `koubei lm train` writes to <home>/models/lm.
+        options["base_model"] = str(base_model or _default_model_dir("lm").with_name("lm"))
+    if kind == "distilled":
+        options["teacher"] = str(teacher or _default_model_dir("transfer"))
     if kind not in pipeline.MODEL_KINDS:
         from koubei.errors import BadInputError
 
