@@ -44,10 +44,6 @@ def is_follow_up(question: str) -> bool:
     return bool(_FOLLOW_UP.search(question)) and len(analyze(question)) <= _MAX_FOLLOW_UP_WORDS
 
 
-def _titles(index: ServiceIndex) -> dict[str, str]:
-    return {d.product_id: d.meta.get("value", "") for d in index.docs_ if d.kind == "attribute" and d.source_id == "title" and d.product_id}
-
-
 def mentioned_product(question: str, index: ServiceIndex) -> str | None:
     """A product named in the question: its id as a word, or its full title (longest title wins)."""
     lowered = question.lower()
@@ -56,7 +52,7 @@ def mentioned_product(question: str, index: ServiceIndex) -> str | None:
         if token in ids:
             return token
     best: tuple[int, str] | None = None
-    for pid, title in _titles(index).items():
+    for pid, title in index.titles().items():
         t = title.strip().lower()
         if len(t) >= 3 and t in lowered and (best is None or len(t) > best[0]):
             best = (len(t), pid)
@@ -65,7 +61,7 @@ def mentioned_product(question: str, index: ServiceIndex) -> str | None:
 
 def variant_of(question: str, focus: str, index: ServiceIndex) -> str | None:
     """A sibling of `focus` (similar title) whose attributes mention a word of the question that `focus` lacks."""
-    titles = _titles(index)
+    titles = index.titles()
     focus_words = set(analyze(titles.get(focus, "")))
     if not focus_words:
         return None

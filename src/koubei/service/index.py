@@ -93,6 +93,8 @@ class ServiceIndex:
         self._fresh: set[str] = set()  # specs whose matrix in _embs matches the current docs (no refit needed)
         self._product_ids: np.ndarray = np.array([], dtype=object)
         self._product_set: set[str] = set()
+        self._by_product: dict[str, list[int]] = {}
+        self._titles: dict[str, str] = {}
         self._dirty = True
 
     # ---- building -------------------------------------------------------------------------------------------
@@ -153,6 +155,15 @@ class ServiceIndex:
         self._bm25 = bm25
         self._product_ids = np.array([d.product_id for d in self.docs_], dtype=object)
         self._product_set = {d.product_id for d in self.docs_ if d.product_id is not None}
+        self._titles = {
+            d.product_id: str(d.meta.get("value", ""))
+            for d in self.docs_
+            if d.kind == "attribute" and d.source_id == "title" and d.product_id is not None
+        }
+        self._by_product = {}
+        for i, d in enumerate(self.docs_):
+            if d.product_id is not None:
+                self._by_product.setdefault(d.product_id, []).append(i)
         texts = [d.search_text for d in self.docs_]
         if self.dense_spec_ is None:
             self.dense_spec_ = resolve_auto(self.config.dense, texts)
@@ -293,7 +304,17 @@ class ServiceIndex:
         return self._product_set
 
     def docs_for(self, product_id: str, kind: str | None = None) -> list[Doc]:
-        return [d for d in self.docs_ if d.product_id == product_id and (kind is None or d.kind == kind)]
+        """A product's own documents (not the global ones), optionally of one kind."""
+        if self._dirty:
+            self.build()
+        docs = (self.docs_[i] for i in self._by_product.get(product_id, []))
+        return [d for d in docs if kind is None or d.kind == kind]
+
+    def titles(self) -> dict[str, str]:
+        """product_id -> title, from the title attribute documents."""
+        if self._dirty:
+            self.build()
+        return self._titles
 
     # ---- persistence ----------------------------------------------------------------------------------------
     def save(self, directory: str | Path) -> Path:
@@ -371,6 +392,7 @@ class ServiceIndex:
         other._vectors, other.dense_spec_, other._embedders = self._vectors, self.dense_spec_, self._embedders
         other._bm25, other._embs, other._product_ids = self._bm25, self._embs, self._product_ids
         other._product_set, other._fresh = self._product_set, self._fresh
+        other._by_product, other._titles = self._by_product, self._titles
         # BM25 parameters live in the matrix: changing them needs a rebuild (cheap, from cached tokens).
         other._dirty = any(key in changes for key in ("k1", "b"))
         return other
