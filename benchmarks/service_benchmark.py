@@ -148,6 +148,7 @@ def main() -> None:
         "minmax_w1:2": {"fusion": "weighted", "weights": (1.0, 2.0)},
         "minmax_w1:3": {"fusion": "weighted", "weights": (1.0, 3.0)},
         "minmax_w1:5": {"fusion": "weighted", "weights": (1.0, 5.0)},
+        "bm25_then_dense_rerank": {"fusion": "rerank"},
     }
     dev_scores = {}
     for name, cfg in candidates.items():

@@ -99,4 +99,4 @@ def test_ask_errors_are_one_line(loaded_store: Path) -> None:
     unknown = _invoke(["ask", "warranty?", "--product", "NOPE"])
     assert unknown.exit_code == 2 and "unknown product" in unknown.output and "Traceback" not in unknown.output
     bad_mode = _invoke(["service", "index", "--fusion", "borda"])
-    assert bad_mode.exit_code == 2 and "rrf or weighted" in bad_mode.output
+    assert bad_mode.exit_code == 2 and "rrf, weighted or rerank" in bad_mode.output

@@ -138,3 +138,12 @@ def test_fixed_embedder_vectors_are_reused(monkeypatch: pytest.MonkeyPatch) -> N
     index.add([Doc("c", "faq", "gamma", "gamma")])
     index.build()
     assert encoded == ["gamma"]
+
+
+def test_rerank_fusion_orders_bm25_candidates_by_dense_similarity(lsa_index: Any) -> None:
+    rerank = lsa_index.with_config(fusion="rerank")
+    hits = rerank.search("limescale glass", product_id="K2", k=5)
+    bm25_found = [h for h in hits if h.bm25 > 0]
+    assert [h.doc.doc_id for h in bm25_found] == ["review:R3#2", "attr:K2:material"]
+    assert [h.dense for h in bm25_found] == sorted([h.dense for h in bm25_found], reverse=True)
+    assert all(h.bm25 == 0 for h in hits[len(bm25_found):])  # dense-only finds come after

@@ -25,7 +25,7 @@ def index_command(
     dense: Annotated[
         str, typer.Option("--dense", help="Dense retriever: auto, minilm, lsa, minilm+lsa, hf:DIR or none.")
     ] = "auto",
-    fusion: Annotated[str, typer.Option("--fusion", help="How BM25 and dense lists merge: rrf or weighted.")] = "rrf",
+    fusion: Annotated[str, typer.Option("--fusion", help="How BM25 and dense lists merge: rrf, weighted or rerank.")] = "rrf",
     review_limit: Annotated[
         int | None, typer.Option("--review-limit", min=1, help="Index at most this many reviews (quick tries).")
     ] = None,

@@ -35,7 +35,9 @@ class IndexConfig:
     b: float = 0.75  # BM25 length normalization
     # minilm | lsa | hf:<dir> | none | EN+ZH (e.g. minilm+lsa: by query language) | auto (picks from the corpus)
     dense: str = "auto"
-    fusion: str = "rrf"  # rrf | weighted (min-max normalized scores)
+    # rrf | weighted (min-max normalized scores) | rerank (BM25 candidates re-ordered by dense similarity, then
+    # the dense-only finds)
+    fusion: str = "rrf"
     rrf_k: float = 60.0  # RRF constant from Cormack et al.
     weights: tuple[float, float] = (1.0, 1.0)  # (bm25, dense) weight in fusion
     candidates: int = 50  # list length taken from each retriever before fusing
@@ -43,8 +45,8 @@ class IndexConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.fusion not in ("rrf", "weighted"):
-            raise BadInputError(f"fusion {self.fusion!r} is not known; use rrf or weighted")
+        if self.fusion not in ("rrf", "weighted", "rerank"):
+            raise BadInputError(f"fusion {self.fusion!r} is not known; use rrf, weighted or rerank")
         if self.candidates < 1:
             raise BadInputError(f"candidates must be >= 1, got {self.candidates}")
 
@@ -277,6 +279,11 @@ class ServiceIndex:
             raise BadInputError("mode 'dense' needs a dense embedder; this index was built with dense='none'")
         if len(lists) == 1:
             ranked = lists[0]
+        elif self.config.fusion == "rerank" and dense_scores is not None:
+            in_bm25 = {d for d, _ in lists[0]}
+            reranked = sorted(lists[0], key=lambda item: -float(dense_scores[self._pos[item[0]]]))
+            ranked = [(d, float(dense_scores[self._pos[d]])) for d, _ in reranked]
+            ranked += [(d, s) for d, s in lists[1] if d not in in_bm25]
         else:
             ranked = fuse(lists, method=self.config.fusion, weights=self.config.weights, k=self.config.rrf_k)
         ranks = [{d: r for r, (d, _) in enumerate(lst, start=1)} for lst in lists]
