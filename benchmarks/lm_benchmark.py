@@ -1,0 +1,262 @@
+"""Language-model benchmark (issue 3): quality at fixed compute, throughput + MFU, distillation, sampling speed.
+
+Run (heavy: ~15 min on 2 shared cores; always under the shared lock):
+    flock /tmp/koubei-heavy.lock python benchmarks/lm_benchmark.py [--budget 300] [--distill-budget 120] [--quick]
+
+Data: the review texts of ../shared/data/online_shopping_10_cats. A held-out 10% of the reviews (by a hash of the
+text, so duplicates stay on one side; seed 20240611) is never shown to the trainer (nor to the tokenizer); the
+trainer gets the other 90% (and itself holds out 10% of those for its periodic evaluation).
+1. Peak matmul FLOP/s: a 2048x2048 fp32 `torch.matmul`, same process, same threads.
+2. Candidate step times (one training step, batch 16 x 128, 4 layers, width 256, our vocabulary):
+   `transformers` Llama-style (what koubei uses) vs `transformers` GPT-2.
+3. Quality at fixed compute: `koubei lm train` with preset `small` (4 layers, 4 heads, width 256, context 128,
+   ~3.2 M non-embedding parameters) for --budget seconds of optimization from raw text (tokenizer time reported
+   apart); bits/char and perplexity on the held-out 10%, each review scored from its start; characters/s of training
+   text; MFU = achieved model FLOP/s (6 x matmul params incl. the tied LM head + attention) / measured peak.
+4. Distillation: preset `tiny` student for --distill-budget seconds alone vs distilled from the step-3 model
+   (same tokenizer, same seconds, same data), both evaluated on the held-out 10%.
+5. Sampling: tokens/s of `generate` with vs without the KV cache (same model, prompt, seed, 120 new tokens).
+Writes lm_benchmark.json and lm_benchmark.md to --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import platform
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from koubei.lm.config import SampleConfig, TrainConfig, preset
+from koubei.lm.data import is_held_out
+from koubei.lm.distill import distill
+from koubei.lm.evaluate import evaluate_texts
+from koubei.lm.model import count_params, load_model
+from koubei.lm.sample import generate
+from koubei.lm.train import train
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+if not DATA.exists():
+    DATA = Path("/work/shared/data")
+HELD_OUT_SEED = 20240611
+
+
+def log(*parts: Any) -> None:
+    print(*parts, flush=True)
+
+
+def read_reviews() -> list[str]:
+    path = DATA / "online_shopping_10_cats" / "online_shopping_10_cats.csv"
+    with path.open(encoding="utf-8") as handle:
+        return [row["review"].strip() for row in csv.DictReader(handle) if row["review"].strip()]
+
+
+def peak_matmul_flops(n: int = 2048, repeats: int = 10) -> float:
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    for _ in range(2):
+        torch.matmul(a, b)
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        torch.matmul(a, b)
+        best = min(best, time.perf_counter() - t0)
+    return 2 * n**3 / best
+
+
+def step_time(model: torch.nn.Module, vocab: int, steps: int = 5, batch: int = 16, context: int = 128) -> float:
+    """Median seconds of one full training step (forward, loss, backward, clip, AdamW) on random tokens."""
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randint(0, vocab, (batch, context), generator=gen)
+    y = torch.randint(0, vocab, (batch, context), generator=gen)
+    times = []
+    for i in range(steps + 2):
+        t0 = time.perf_counter()
+        logits = model(input_ids=x).logits
+        loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten())
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        if i >= 2:
+            times.append(time.perf_counter() - t0)
+    return sorted(times)[len(times) // 2]
+
+
+def candidates(vocab: int, steps: int = 5) -> dict[str, float]:
+    from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
+
+    llama_cfg = LlamaConfig(
+        vocab_size=vocab, hidden_size=256, intermediate_size=688, num_hidden_layers=4, num_attention_heads=4,
+        num_key_value_heads=4, max_position_embeddings=128, tie_word_embeddings=True,
+    )
+    llama_cfg._attn_implementation = "sdpa"
+    gpt2_cfg = GPT2Config(
+        vocab_size=vocab, n_embd=256, n_layer=4, n_head=4, n_positions=128, resid_pdrop=0, embd_pdrop=0, attn_pdrop=0,
+        bos_token_id=0, eos_token_id=0,
+    )
+    gpt2_cfg._attn_implementation = "sdpa"
+    torch.manual_seed(0)
+    return {
+        "llama_style_ms": round(1000 * step_time(LlamaForCausalLM(llama_cfg), vocab, steps), 1),
+        "gpt2_ms": round(1000 * step_time(GPT2LMHeadModel(gpt2_cfg), vocab, steps), 1),
+    }
+
+
+def flops_per_token(model: torch.nn.Module, context: int) -> float:
+    """Training FLOPs per token: 6 x (non-embedding params + LM head matmul) + attention scores (PaLM appendix B)."""
+    cfg = model.config
+    params = count_params(model)
+    head = model.get_output_embeddings().weight.numel()
+    attention = 12 * cfg.num_hidden_layers * context * cfg.hidden_size
+    return 6 * (params["non_embedding"] + head) + attention
+
+
+def sampling_speed(model_dir: Path, new_tokens: int = 120) -> dict[str, float]:
+    model, tok = load_model(model_dir)
+    out: dict[str, float] = {}
+    for use_cache in (True, False):
+        cfg = SampleConfig(
+            max_new_tokens=new_tokens, temperature=0.8, seed=0, use_cache=use_cache, stop_at_eos=False,
+            repetition_penalty=1.1,
+        )
+        generate(model, tok, "<|review|>这款", SampleConfig(max_new_tokens=5, use_cache=use_cache))  # warm up
+        best = max(generate(model, tok, "<|review|>这款", cfg).tokens_per_second for _ in range(3))
+        out["with_cache" if use_cache else "without_cache"] = round(best, 1)
+    out["speedup"] = round(out["with_cache"] / out["without_cache"], 2)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--budget", type=float, default=300.0, help="seconds of optimization of the small model")
+    parser.add_argument("--distill-budget", type=float, default=120.0, help="seconds for each student run")
+    parser.add_argument("--vocab-size", type=int, default=8192)
+    parser.add_argument("--quick", action="store_true", help="tiny budgets, to check the script runs")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/koubei-lm-benchmark"))
+    args = parser.parse_args()
+    if args.quick:
+        args.budget, args.distill_budget, args.vocab_size = 3.0, 2.0, 1000
+    if args.workdir.exists():
+        shutil.rmtree(args.workdir)
+    args.workdir.mkdir(parents=True)
+    results: dict[str, Any] = {
+        "machine": {
+            "python": sys.version.split()[0], "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "platform": platform.platform(), "processor": platform.processor(),
+        },
+        "config": {"budget_s": args.budget, "distill_budget_s": args.distill_budget, "vocab_size": args.vocab_size},
+    }
+    reviews = read_reviews()
+    held = [t for t in reviews if is_held_out(t, 0.1, HELD_OUT_SEED)]
+    train_texts = [t for t in reviews if not is_held_out(t, 0.1, HELD_OUT_SEED)]
+    if args.quick:
+        held, train_texts = held[:200], train_texts[:1500]
+    results["data"] = {
+        "reviews": len(reviews), "train_reviews": len(train_texts), "held_out_reviews": len(held),
+        "held_out_chars": sum(map(len, held)),
+    }
+    log("data:", results["data"])
+
+    peak = peak_matmul_flops()
+    results["peak_matmul_gflops"] = round(peak / 1e9, 2)
+    log(f"peak matmul: {peak / 1e9:.1f} GFLOP/s")
+
+    results["candidates_step_ms"] = candidates(args.vocab_size, steps=1 if args.quick else 5)
+    log("candidate step times (16 x 128):", results["candidates_step_ms"])
+
+    # 3. Quality at fixed compute.
+    small_dir = args.workdir / "small"
+    cfg = TrainConfig(preset="small", vocab_size=args.vocab_size, time_budget=args.budget, eval_interval=200)
+    t0 = time.perf_counter()
+    trained = train(train_texts, small_dir, cfg, progress=False)
+    wall = time.perf_counter() - t0
+    model, tok = load_model(small_dir)
+    ev = evaluate_texts(model, tok, held, batch_size=64)
+    fpt = flops_per_token(model, preset("small").context_length)
+    mfu = trained.tokens_per_second * fpt / peak
+    results["small"] = {
+        "train": trained.to_dict(),
+        "wall_seconds_total": round(wall, 1),
+        "held_out": ev.to_dict(),
+        "flops_per_token": fpt,
+        "achieved_gflops": round(trained.tokens_per_second * fpt / 1e9, 2),
+        "mfu": round(mfu, 4),
+    }
+    log(
+        f"small: {trained.steps} steps in {trained.train_seconds:.0f} s, {trained.chars_per_second:,.0f} chars/s "
+        f"({trained.tokens_per_second:,.0f} tokens/s, {trained.chars_per_token:.3f} chars/token), "
+        f"held-out {ev.bits_per_char:.4f} bits/char, ppl {ev.perplexity:.1f}, MFU {mfu:.1%}"
+    )
+
+    # 4. Distillation: same student shape, same seconds, alone vs with the teacher.
+    students: dict[str, Any] = {}
+    for name in ("alone", "distilled"):
+        out = args.workdir / f"student-{name}"
+        out.mkdir()
+        for file in ("tokenizer.json", "tokenizer_config.json"):
+            shutil.copy(small_dir / file, out / file)
+        scfg = TrainConfig(preset="tiny", time_budget=args.distill_budget, eval_interval=10**9)
+        if name == "alone":
+            res = train(train_texts, out, scfg, progress=False)
+        else:
+            res = distill(small_dir, train_texts, out, scfg, progress=False)
+        smodel, stok = load_model(out)
+        sev = evaluate_texts(smodel, stok, held, batch_size=64)
+        students[name] = {"steps": res.steps, "train_seconds": res.train_seconds, "held_out": sev.to_dict()}
+        log(f"student {name}: {res.steps} steps, held-out {sev.bits_per_char:.4f} bits/char")
+    students["params"] = count_params(load_model(args.workdir / "student-alone")[0])
+    results["distillation"] = students
+
+    results["sampling_tokens_per_s"] = sampling_speed(small_dir, 20 if args.quick else 120)
+    log("sampling:", results["sampling_tokens_per_s"])
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    suffix = "-quick" if args.quick else ""
+    (args.out / f"lm_benchmark{suffix}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    (args.out / f"lm_benchmark{suffix}.md").write_text(render(results))
+    log(render(results))
+
+
+def render(r: dict[str, Any]) -> str:
+    s, d = r["small"], r["distillation"]
+    t, e = s["train"], s["held_out"]
+    lines = [
+        "# koubei LM benchmark (issue 3)",
+        "",
+        f"torch {r['machine']['torch']}, {r['machine']['threads']} threads; data {r['data']}",
+        "",
+        "| figure | value |",
+        "| --- | --- |",
+        f"| peak matmul (2048^2 fp32) | {r['peak_matmul_gflops']} GFLOP/s |",
+        f"| step time Llama-style / GPT-2 (16x128, 4L, 256, V={r['config']['vocab_size']}) | "
+        f"{r['candidates_step_ms']['llama_style_ms']} / {r['candidates_step_ms']['gpt2_ms']} ms |",
+        f"| small: params (non-embedding / total) | {t['params']['non_embedding']:,} / {t['params']['total']:,} |",
+        f"| small: tokenizer / data prep time (not in budget) | {t['tokenizer_seconds']} s / {t['data_seconds']} s |",
+        f"| small: optimization time, steps | {t['train_seconds']} s, {t['steps']} |",
+        f"| small: held-out bits/char (target <= 5.0) | **{e['bits_per_char']:.4f}** |",
+        f"| small: held-out perplexity per token | {e['perplexity']:.2f} |",
+        f"| small: chars/token (held-out) | {e['chars_per_token']:.3f} |",
+        f"| small: training chars/s (target >= 7,700) | **{t['chars_per_second']:,.0f}** |",
+        f"| small: training tokens/s | {t['tokens_per_second']:,.0f} |",
+        f"| small: MFU vs measured peak | {s['mfu']:.1%} ({s['achieved_gflops']} GFLOP/s) |",
+        f"| distillation: tiny student alone, held-out bits/char | {d['alone']['held_out']['bits_per_char']:.4f} "
+        f"({d['alone']['steps']} steps) |",
+        f"| distillation: tiny student distilled, held-out bits/char | "
+        f"{d['distilled']['held_out']['bits_per_char']:.4f} ({d['distilled']['steps']} steps) |",
+        f"| sampling tokens/s with / without KV cache | {r['sampling_tokens_per_s']['with_cache']} / "
+        f"{r['sampling_tokens_per_s']['without_cache']} (x{r['sampling_tokens_per_s']['speedup']}) |",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
