@@ -11,8 +11,8 @@ import torch
 
 from koubei.errors import BadInputError
 from koubei.lm import TrainConfig, load_model, train_lm
-from koubei.lm.train import train
 from koubei.lm.checkpoint import latest_checkpoint, load_into, save_checkpoint
+from koubei.lm.train import train
 
 
 def _with_tokenizer(tokenizer_dir: Path, out: Path) -> Path:

@@ -81,7 +81,7 @@ def _banned_token_mask(tokenizer: PreTrainedTokenizerBase, words: tuple[str, ...
     mask = torch.zeros(vocab, dtype=torch.bool)
     if words:
         for token_id in range(min(vocab, len(tokenizer))):
-            piece = tokenizer.decode([token_id])
+            piece = _decode(tokenizer, [token_id])
             if any(w in piece for w in words):
                 mask[token_id] = True
     return mask
@@ -146,7 +146,7 @@ def generate(
             scores = scores.masked_fill(banned_mask.unsqueeze(0), float("-inf"))
             token = _pick(scores, cfg, gen)
             if longest:
-                prev_text = tokenizer.decode(new_ids)
+                prev_text = _decode(tokenizer, new_ids)
                 tries = 0
                 while token is not None and _completes_banned(tokenizer, new_ids, token, prev_text, cfg, longest):
                     scores[0, token] = float("-inf")
@@ -161,16 +161,20 @@ def generate(
             ids.append(token)
             new_ids.append(token)
             if on_text is not None:
-                text = tokenizer.decode(new_ids)
+                text = _decode(tokenizer, new_ids)
                 if not text.endswith("\ufffd") and text.startswith(emitted):
                     on_text(text[len(emitted) :])
                     emitted = text
     seconds = time.perf_counter() - start
     model.train(was_training)
-    text = tokenizer.decode(new_ids, skip_special_tokens=False)
+    text = _decode(tokenizer, new_ids)
     if on_text is not None and text.startswith(emitted) and text != emitted:
         on_text(text[len(emitted) :])
     return SampleResult(prompt=prompt, text=text, tokens=len(new_ids), seconds=seconds, stopped=stopped)
+
+
+def _decode(tokenizer: PreTrainedTokenizerBase, ids: list[int]) -> str:
+    return str(tokenizer.decode(ids))
 
 
 def _pick(scores: torch.Tensor, cfg: SampleConfig, gen: torch.Generator) -> int | None:
@@ -187,7 +191,7 @@ def _pick(scores: torch.Tensor, cfg: SampleConfig, gen: torch.Generator) -> int 
 def _completes_banned(
     tokenizer: PreTrainedTokenizerBase, new_ids: list[int], token: int, prev_text: str, cfg: SampleConfig, longest: int
 ) -> bool:
-    text = tokenizer.decode([*new_ids, token])
+    text = _decode(tokenizer, [*new_ids, token])
     # Only the part that could contain a newly completed word: the old tail plus the new characters.
     common = len(prev_text.rstrip("\ufffd"))
     tail = text[max(0, common - longest + 1) :]

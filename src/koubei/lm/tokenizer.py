@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from koubei.errors import BadInputError, NotFoundError
 
@@ -110,7 +110,7 @@ def load_tokenizer(model_dir: str | Path) -> PreTrainedTokenizerFast:
 
     if not has_tokenizer(model_dir):
         raise NotFoundError(f"no tokenizer.json in {str(model_dir)!r}; train one with `koubei lm tokenizer`")
-    tok = AutoTokenizer.from_pretrained(str(model_dir))
+    tok: Any = AutoTokenizer.from_pretrained(str(model_dir))
     if tok.eos_token_id is None:
         raise BadInputError(f"the tokenizer in {str(model_dir)!r} has no eos token; koubei needs a document boundary")
     return tok

@@ -34,7 +34,6 @@ from koubei.lm.config import DistillConfig, TrainConfig, preset
 
 if TYPE_CHECKING:
     import torch
-    from transformers import PreTrainedModel
 
 METRICS_FILE = "metrics.jsonl"
 SUMMARY_FILE = "train_summary.json"
@@ -100,7 +99,8 @@ def _make_optimizer(model: torch.nn.Module, cfg: TrainConfig, device: torch.devi
     import torch
 
     seen: set[int] = set()
-    decay, no_decay = [], []
+    decay: list[torch.nn.Parameter] = []
+    no_decay: list[torch.nn.Parameter] = []
     for p in model.parameters():
         if id(p) in seen or not p.requires_grad:
             continue
@@ -151,13 +151,13 @@ def _obtain_tokenizer(texts: list[str], out: Path, cfg: TrainConfig, teacher_dir
     return None  # other ranks load it after the barrier
 
 
-def _fresh_model(cfg: TrainConfig, tokenizer: Any) -> PreTrainedModel:
+def _fresh_model(cfg: TrainConfig, tokenizer: Any) -> Any:
     from transformers import AutoModelForCausalLM
 
     from koubei.lm.model import build_model
 
     if cfg.init_from:
-        model = AutoModelForCausalLM.from_pretrained(cfg.init_from, attn_implementation="sdpa")
+        model: Any = AutoModelForCausalLM.from_pretrained(cfg.init_from, attn_implementation="sdpa")
         if model.get_input_embeddings().weight.shape[0] < len(tokenizer):
             model.resize_token_embeddings(len(tokenizer))
         return model
@@ -167,7 +167,7 @@ def _fresh_model(cfg: TrainConfig, tokenizer: Any) -> PreTrainedModel:
     return build_model(shape, tokenizer, seed=cfg.seed)
 
 
-def _model_from_checkpoint(ckpt_path: Path) -> PreTrainedModel:
+def _model_from_checkpoint(ckpt_path: Path) -> Any:
     from transformers import AutoConfig, AutoModelForCausalLM
 
     config = AutoConfig.from_pretrained(str(ckpt_path))
@@ -230,6 +230,7 @@ def train(
             tokenizer = load_tokenizer(out)
         tokenizer_seconds = time.perf_counter() - t0
 
+        model: Any
         if resume and existing is not None:
             model = _model_from_checkpoint(existing.path)
         else:
