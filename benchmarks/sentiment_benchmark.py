@@ -15,7 +15,7 @@ Models, each trained on the training part only:
 - `vader`: VADER (English set), positive when compound >= 0.
 Scoring throughput and peak memory are measured in a fresh process per (model, data set) with torch and BLAS
 limited to one thread: reviews/s over the whole held-out set after a warm-up, and the peak resident set size of
-that process (ru_maxrss: interpreter + libraries + model + scoring). Writes sentiment_benchmark.{json,md}.
+that process (VmHWM: interpreter + libraries + model + scoring). Writes sentiment_benchmark.{json,md}.
 """
 
 from __future__ import annotations
@@ -41,11 +41,19 @@ def log(*parts: Any) -> None:
 # ---- scoring in a fresh single-thread process ----------------------------------------------------------------
 
 
+def _peak_rss_mb() -> float:
+    """Peak resident set size of this process (VmHWM; unlike ru_maxrss it is not inherited across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _worker(kind: str, model_dir: str | None, texts: list[str], train: list[dict] | None, queue: Any) -> None:
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = "1"
-    import resource
-
     predict: Any
     if kind == "tfidf-lr-10-lines":
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -93,7 +101,7 @@ def _worker(kind: str, model_dir: str | None, texts: list[str], train: list[dict
     for b in range(0, len(texts), 1000):
         labels.extend(predict(texts[b : b + 1000]))
     seconds = time.perf_counter() - started
-    queue.put({"labels": labels, "seconds": seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+    queue.put({"labels": labels, "seconds": seconds, "peak_rss_mb": _peak_rss_mb()})
 
 
 def score_in_child(kind: str, model_dir: str | None, texts: list[str], train: list[dict] | None = None) -> dict[str, Any]:
