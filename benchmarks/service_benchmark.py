@@ -241,6 +241,10 @@ def main() -> None:
     }
     print(f"escalation: {report['escalation']['test']}", file=sys.stderr)
     (out / "results.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    results_dir = HERE / "results"
+    results_dir.mkdir(exist_ok=True)
+    name = "service_benchmark-quick.json" if args.quick else "service_benchmark.json"
+    (results_dir / name).write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(json.dumps(report, indent=2))
 
 
