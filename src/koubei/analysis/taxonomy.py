@@ -7,7 +7,6 @@ koubei needs to change. Chinese cue terms match as substrings (Chinese has no sp
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -39,7 +38,11 @@ def _read_json(path: str | Path | None, default_name: str) -> dict[str, Any]:
 
 
 class TermMatcher:
-    """Finds terms in text: Chinese (non-ASCII) terms as substrings, ASCII terms as whole words; longest first."""
+    """Finds terms in text: Chinese (non-ASCII) terms as substrings, ASCII terms as whole words; leftmost-longest.
+
+    A scan with a dict per position (lengths tried longest first) instead of one big regex alternation: learned
+    lexicons hold thousands of terms, where a regex alternation is orders of magnitude slower.
+    """
 
     def __init__(self, terms_by_key: dict[str, list[str]]) -> None:
         self.key_of: dict[str, str] = {}
@@ -48,16 +51,36 @@ class TermMatcher:
                 t = term.strip().lower()
                 if t and t not in self.key_of:
                     self.key_of[t] = key
-        ordered = sorted(self.key_of, key=lambda t: (-len(t), t))
-        parts = [re.escape(t) if not t.isascii() else rf"(?<![a-z0-9']){re.escape(t)}(?![a-z0-9'])" for t in ordered]
-        self._pattern = re.compile("|".join(parts)) if parts else None
+        self._lengths = sorted({len(t) for t in self.key_of}, reverse=True)
+        self._first = {t[0] for t in self.key_of}
+
+    @staticmethod
+    def _word_char(ch: str) -> bool:
+        return ch.isascii() and (ch.isalnum() or ch == "'")
 
     def find(self, text: str) -> list[tuple[int, int, str, str]]:
         """Non-overlapping matches as (start, end, term, key), leftmost-longest."""
-        if self._pattern is None:
-            return []
         low = text.lower()
-        return [(m.start(), m.end(), m.group(0), self.key_of[m.group(0)]) for m in self._pattern.finditer(low)]
+        n = len(low)
+        out = []
+        i = 0
+        while i < n:
+            if low[i] in self._first:
+                for length in self._lengths:
+                    end = i + length
+                    if end > n:
+                        continue
+                    piece = low[i:end]
+                    if piece in self.key_of:
+                        if piece.isascii() and (
+                            (i > 0 and self._word_char(low[i - 1])) or (end < n and self._word_char(low[end]))
+                        ):
+                            continue
+                        out.append((i, end, piece, self.key_of[piece]))
+                        i = end - 1
+                        break
+            i += 1
+        return out
 
 
 @dataclass(frozen=True)
