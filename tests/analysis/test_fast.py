@@ -106,3 +106,11 @@ def test_sklearn_contract(tiny_reviews: tuple[list[str], list[str]]) -> None:
     fresh = clone(model)
     assert not hasattr(fresh, "linear_") and fresh.config == model.config
     assert model.score(texts, labels) == 1.0
+
+
+def test_expected_calibration_error_exact() -> None:
+    from koubei.pipelines.sentiment import expected_calibration_error
+
+    assert expected_calibration_error([(0.9, True)] * 9 + [(0.9, False)]) == 0.0
+    assert expected_calibration_error([(1.0, False), (1.0, False)]) == 1.0
+    assert expected_calibration_error([(0.75, True), (0.75, False)]) == 0.25

@@ -121,11 +121,29 @@ def evaluate_predictions(gold: list[str | None], predictions: list[Any], ratings
         out["macro_f1"] = round(float(f1_score(y, yhat, average="macro")), 4)
         # Counting unscorable rows as errors: the figure to compare with models that always answer.
         out["accuracy_all_rows"] = round(sum(g == p for g, p in pairs) / len(pairs), 4)
+        out["ece"] = expected_calibration_error(
+            [(p.score, p.label == g) for g, p in zip(gold, predictions, strict=True) if g is not None and p.score is not None]
+        )
     if ratings is not None:
         errs = [abs(p.rating - r) for p, r in zip(predictions, ratings, strict=True) if r is not None and p.rating is not None]
         if errs:
             out["rating_mae"] = round(sum(errs) / len(errs), 4)
     return out
+
+
+def expected_calibration_error(pairs: list[tuple[float, bool]], bins: int = 10) -> float:
+    """ECE of (probability of the predicted label, was it right) pairs: how far `score` is from the hit rate."""
+    if not pairs:
+        return 0.0
+    total = 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        members = [(p, ok) for p, ok in pairs if lo < p <= hi or (b == 0 and p == 0)]
+        if members:
+            confidence = sum(p for p, _ in members) / len(members)
+            hit_rate = sum(ok for _, ok in members) / len(members)
+            total += len(members) / len(pairs) * abs(confidence - hit_rate)
+    return round(total, 4)
 
 
 @dataclass
