@@ -3,7 +3,8 @@
 Trains on the PII-masked review texts in the store (the bundled corpus after step 10) minus a held-out 10% (by text
 hash), reports bits per character on the held-out reviews and prints two samples. Full mode: an 8k tokenizer and
 the `small` preset for 150 s of optimization (a few minutes on 2 CPU cores). Quick mode (tests): 1,500 reviews, a
-1k tokenizer and the `micro` preset for 40 steps, a few seconds.
+1k tokenizer and the `micro` preset for 40 steps on one thread (a tiny model gains nothing from a second thread
+and loses a lot when the other core is busy), a few seconds.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def run(ctx: Any) -> dict[str, Any]:
     if ctx.quick:
         result = train_lm(
             train_texts, model_dir, preset_name="micro", max_steps=40, vocab_size=1000, batch_size=8,
-            learning_rate=1e-2, warmup_steps=5, eval_interval=20, checkpoint_interval=40,
+            learning_rate=1e-2, warmup_steps=5, eval_interval=20, checkpoint_interval=40, threads=1,
         )
     else:
         result = train_lm(train_texts, model_dir, preset_name="small", time_budget=150, progress=True)
