@@ -68,17 +68,25 @@ def test_sampling_is_deterministic_with_a_seed(micro_model_dir: Path) -> None:
     assert len(others) > 1
 
 
-def test_kv_cache_gives_the_same_text(micro_model_dir: Path) -> None:
+def test_kv_cache_matches_full_forward(micro_model_dir: Path) -> None:
+    from transformers import DynamicCache
+
     model, tok = load_model(micro_model_dir)
-    # 80 tokens > the micro context (64): exercises the sliding refill too.
+    seq = [tok.eos_token_id, *torch.randint(20, len(tok), (40,), generator=torch.Generator().manual_seed(0)).tolist()]
+    full = model(input_ids=torch.tensor([seq])).logits[0]
+    cache = DynamicCache()
+    model(input_ids=torch.tensor([seq[:6]]), cache=cache, use_cache=True)
+    for i in range(6, len(seq)):
+        step = model(input_ids=torch.tensor([[seq[i]]]), cache=cache, use_cache=True).logits[0, -1]
+        torch.testing.assert_close(step, full[i], atol=1e-4, rtol=1e-4)
+    # Generation past the context (micro: 64) slides the cache window and keeps going.
     greedy = SampleConfig(max_new_tokens=80, temperature=0, repetition_penalty=1.3, stop_at_eos=False)
     cached = generate(model, tok, "物流", greedy)
     plain = generate(model, tok, "物流", SampleConfig(**{**greedy.__dict__, "use_cache": False}))
-    assert cached.tokens == 80
-    # Identical until the first window slide; after it the cache holds half a window, the plain loop a full one.
-    ids_c = tok(cached.text, add_special_tokens=False)["input_ids"]
-    ids_p = tok(plain.text, add_special_tokens=False)["input_ids"]
-    assert ids_c[:40] == ids_p[:40]
+    assert cached.tokens == plain.tokens == 80
+    # Same ids while both see the same prefix, up to float-noise ties: most of the first window agrees.
+    agree = next((i for i, (a, b) in enumerate(zip(cached.token_ids, plain.token_ids, strict=True)) if a != b), 80)
+    assert agree >= 10
 
 
 def test_banned_words_never_appear(micro_model_dir: Path) -> None:
@@ -102,3 +110,10 @@ def test_streaming_pieces_add_up_and_controls(micro_model_dir: Path) -> None:
     assert generate(model, tok, "x", SampleConfig(max_new_tokens=0)).text == ""
     with pytest.raises(BadInputError, match="top-p"):
         SampleConfig(top_p=1.5)
+
+
+def test_output_is_always_valid_utf8(micro_model_dir: Path) -> None:
+    model, tok = load_model(micro_model_dir)
+    for seed in range(4):
+        cfg = SampleConfig(max_new_tokens=25, temperature=2.0, top_k=None, top_p=None, seed=seed, stop_at_eos=False)
+        assert "\ufffd" not in generate(model, tok, "", cfg).text

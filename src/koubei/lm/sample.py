@@ -4,6 +4,7 @@ Controls (see `SampleConfig`): temperature (0 = greedy), top-k, top-p, repetitio
 `transformers`), max new tokens, seed (a private `torch.Generator`: same seed -> same text), banned words, KV cache
 on/off (off re-reads the whole prefix every step: the benchmark's baseline).
 
+Byte-level tokens that would make the output invalid UTF-8 are masked and resampled (`Utf8Guard`).
 Banned words are checked on the decoded text, not on token ids: with BPE a word can be spelled by many token
 sequences (or hide inside one merged token), so banning fixed id sequences would leak. Tokens whose own text contains
 a banned word are masked up front; every other sampled token is checked against the decoded tail and, when it would
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from koubei.lm.config import SampleConfig
@@ -38,6 +39,7 @@ class SampleResult:
     tokens: int  # generated tokens
     seconds: float
     stopped: str  # "eos" | "max_tokens" | "banned" (no allowed token left)
+    token_ids: list[int] = field(default_factory=list)  # the generated ids
 
     @property
     def tokens_per_second(self) -> float:
@@ -110,6 +112,7 @@ def generate(
     banned_mask = _banned_token_mask(tokenizer, cfg.banned_words, vocab)
     longest = max((len(w) for w in cfg.banned_words), default=0)
     procs = _processors(cfg)
+    utf8 = Utf8Guard(tokenizer)
     gen = torch.Generator(device="cpu").manual_seed(cfg.seed)
     ids = list(prompt_ids)
     new_ids: list[int] = []
@@ -145,6 +148,11 @@ def generate(
                 scores = proc(history, scores)
             scores = scores.masked_fill(banned_mask.unsqueeze(0), float("-inf"))
             token = _pick(scores, cfg, gen)
+            tries = 0
+            while token is not None and not utf8.allows(token):
+                scores[0, token] = float("-inf")
+                tries += 1
+                token = _pick(scores, cfg, gen) if tries < MAX_RESAMPLES else None
             if longest:
                 prev_text = _decode(tokenizer, new_ids)
                 tries = 0
@@ -160,6 +168,7 @@ def generate(
                 break
             ids.append(token)
             new_ids.append(token)
+            utf8.commit(token)
             if on_text is not None:
                 text = _decode(tokenizer, new_ids)
                 if not text.endswith("\ufffd") and text.startswith(emitted):
@@ -168,9 +177,73 @@ def generate(
     seconds = time.perf_counter() - start
     model.train(was_training)
     text = _decode(tokenizer, new_ids)
+    if utf8.pending():  # stopped mid-character: drop the unfinished bytes
+        text = text.rstrip("\ufffd")
     if on_text is not None and text.startswith(emitted) and text != emitted:
         on_text(text[len(emitted) :])
-    return SampleResult(prompt=prompt, text=text, tokens=len(new_ids), seconds=seconds, stopped=stopped)
+    return SampleResult(
+        prompt=prompt, text=text, tokens=len(new_ids), seconds=seconds, stopped=stopped, token_ids=new_ids
+    )
+
+
+def _bytes_to_unicode() -> dict[int, str]:
+    """GPT-2's reversible byte -> printable-character table (what byte-level BPE tokens are spelled in)."""
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return dict(zip(bs, map(chr, cs), strict=True))
+
+
+class Utf8Guard:
+    """Keeps byte-level sampling from writing invalid UTF-8 (which would show as U+FFFD forever).
+
+    Byte-level tokens may end mid-character; that is fine as long as a later token completes it. A token whose bytes
+    cannot continue the pending sequence (or start a valid one) is masked and the step resampled. Inactive for
+    tokenizers that are not byte-level.
+    """
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase) -> None:
+        import codecs
+
+        self._bytes: dict[int, bytes] | None = None
+        backend = getattr(tokenizer, "backend_tokenizer", None)
+        if backend is not None and type(backend.decoder).__name__ == "ByteLevel":
+            inverse = {c: b for b, c in _bytes_to_unicode().items()}
+            special = set(tokenizer.all_special_ids)
+            table: dict[int, bytes] = {}
+            for token, token_id in tokenizer.get_vocab().items():
+                if token_id in special or not all(ch in inverse for ch in token):
+                    table[token_id] = token.encode("utf-8")
+                else:
+                    table[token_id] = bytes(inverse[ch] for ch in token)
+            self._bytes = table
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+
+    def allows(self, token: int) -> bool:
+        if self._bytes is None:
+            return True
+        import codecs
+
+        trial = codecs.getincrementaldecoder("utf-8")()
+        trial.setstate(self._decoder.getstate())
+        try:
+            trial.decode(self._bytes.get(token, b""), final=False)
+        except UnicodeDecodeError:
+            return False
+        return True
+
+    def pending(self) -> bool:
+        """True when the text so far ends inside a multi-byte character."""
+        return self._bytes is not None and bool(self._decoder.getstate()[0])
+
+    def commit(self, token: int) -> None:
+        if self._bytes is not None:
+            self._decoder.decode(self._bytes.get(token, b""), final=False)
 
 
 def _decode(tokenizer: PreTrainedTokenizerBase, ids: list[int]) -> str:
