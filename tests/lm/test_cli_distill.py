@@ -110,3 +110,25 @@ def test_store_texts_are_masked_and_trainable(tmp_path: Path, corpus: list[str])
     assert texts == corpus[:30]  # masked text only, in review_id order, empty skipped
     assert read_training_texts(store)[-1] == "华为手机 Mate"
     store.close()
+
+
+def test_cli_train_from_the_store(cli, tmp_path: Path, corpus: list[str]) -> None:
+    from koubei.store import Store
+    from koubei.store.models import Review
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    store = Store.open(url)
+    with store.session() as s:
+        for i, text in enumerate(corpus):
+            s.add(Review(review_id=f"r{i:04d}", text="unmasked " + text, masked_text=text, content_hash="h"))
+    store.close()
+    out = tmp_path / "m"
+    r = cli(
+        "lm", "train", "--db", url, "--preset", "micro", "--vocab-size", "400", "--max-steps", "3",
+        "--batch-size", "4", "--threads", "1", "--out", out, "--no-progress", "--json",
+    )
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["steps"] == 3
+    from koubei.lm import load_tokenizer
+
+    assert "unmasked" not in load_tokenizer(out).get_vocab()  # trained on masked text only

@@ -176,3 +176,23 @@ def test_init_from_continues_a_checkpoint(tmp_path: Path, micro_model_dir: Path,
     # Starting from a trained model: the first loss is far below a fresh model's (ln V ~ 6).
     first = json.loads((out / "metrics.jsonl").read_text().splitlines()[1])["loss"]
     assert first < 4.0
+
+
+def test_init_from_a_foreign_hf_model(tmp_path: Path, tokenizer_dir: Path, corpus: list[str]) -> None:
+    """A user's own HF causal-LM directory (here a tiny GPT-2 with our tokenizer) continues training."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from koubei.lm import load_tokenizer
+
+    tok = load_tokenizer(tokenizer_dir)
+    base = tmp_path / "gpt2"
+    cfg = GPT2Config(vocab_size=len(tok), n_embd=32, n_layer=1, n_head=2, n_positions=64, bos_token_id=0, eos_token_id=0)
+    GPT2LMHeadModel(cfg).save_pretrained(str(base))
+    tok.save_pretrained(str(base))
+    out = tmp_path / "tuned"
+    result = train(corpus, out, _cfg(init_from=str(base), max_steps=4, checkpoint_interval=2), progress=False)
+    assert result.steps == 4
+    model, _ = load_model(out)
+    assert type(model).__name__ == "GPT2LMHeadModel"
+    resumed = train(corpus, out, _cfg(init_from=str(base), max_steps=6), resume=True, progress=False)
+    assert resumed.resumed_from_step == 4 and resumed.steps == 6
