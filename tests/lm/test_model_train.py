@@ -196,3 +196,14 @@ def test_init_from_a_foreign_hf_model(tmp_path: Path, tokenizer_dir: Path, corpu
     assert type(model).__name__ == "GPT2LMHeadModel"
     resumed = train(corpus, out, _cfg(init_from=str(base), max_steps=6), resume=True, progress=False)
     assert resumed.resumed_from_step == 4 and resumed.steps == 6
+
+
+def test_time_budget_sizes_the_schedule(tmp_path: Path, tokenizer_dir: Path, corpus: list[str]) -> None:
+    out = _with_tokenizer(tokenizer_dir, tmp_path / "timed")
+    cfg = _cfg(max_steps=None, time_budget=2.0, horizon_probe_steps=5, warmup_steps=2, checkpoint_interval=10**6)
+    result = train(corpus, out, cfg, progress=False)
+    assert 2.0 <= result.train_seconds < 6.0
+    ckpt = latest_checkpoint(out / "checkpoints")
+    assert ckpt is not None and ckpt.state["planned_steps"] is not None and ckpt.state["planned_steps"] > 5
+    lrs = [json.loads(line)["lr"] for line in (out / "metrics.jsonl").read_text().splitlines() if '"lr"' in line]
+    assert lrs[-1] < 0.7 * cfg.learning_rate  # the cosine was under way when the budget ran out

@@ -81,7 +81,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     max_steps: int | None = None  # stop after this many optimizer steps (fixes the LR schedule exactly)
     time_budget: float | None = None  # seconds of optimization (the schedule's length is estimated from step time)
-    horizon_probe_steps: int = 20  # steps timed before the time-budget schedule length is fixed
+    horizon_probe_steps: int = 20  # time-budget mode: steps timed before sizing the schedule (and between re-sizings)
     val_fraction: float = 0.1  # documents held out (by a hash of their text) for periodic evaluation
     eval_interval: int = 100  # steps between held-out evaluations (also at the end)
     eval_batches: int = 8  # batches per periodic evaluation
@@ -99,6 +99,8 @@ class TrainConfig:
             raise BadInputError(f"--max-steps must be >= 1, got {self.max_steps}")
         if self.time_budget is not None and self.time_budget <= 0:
             raise BadInputError(f"--time-budget must be > 0 seconds, got {self.time_budget}")
+        if self.horizon_probe_steps < 2:
+            raise BadInputError(f"horizon_probe_steps must be >= 2, got {self.horizon_probe_steps}")
         if self.batch_size < 1:
             raise BadInputError(f"--batch-size must be >= 1, got {self.batch_size}")
         if not 0.0 <= self.val_fraction < 1.0:

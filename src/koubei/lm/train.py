@@ -8,8 +8,8 @@ the model directory (`load_model(out_dir)` / `AutoModelForCausalLM.from_pretrain
 
 Stopping: `max_steps` fixes the schedule exactly (fully deterministic with a seed). `time_budget` (seconds of
 optimization, evaluation and checkpoints included; tokenizer and data preparation are timed and reported
-separately) times the first `horizon_probe_steps` steps and fixes the cosine schedule's length from them, so the
-learning rate reaches its floor when the budget runs out.
+separately) times the first `horizon_probe_steps` steps, sizes the cosine schedule from them and re-sizes it every
+`horizon_probe_steps` steps from the average step time, so the learning rate reaches its floor as the budget runs out.
 
 Resume: `resume=True` restores weights, optimizer state and counters from the newest checkpoint; the data order
 and learning-rate schedule are functions of the step number, so the continued run equals an uninterrupted one.
@@ -314,6 +314,7 @@ def train(
         val_loss: float | None = None
         window_start, window_tokens = time.perf_counter(), 0
         probe_start: float | None = None
+        probe_step = 0
         last_checkpoint_step = state["step"]
         clock = time.perf_counter() - state["elapsed"]
         while True:
@@ -324,12 +325,15 @@ def train(
             if D.any_flag(info, info.is_main and (over_time or over_steps), device):
                 break
             if config.time_budget is not None and config.max_steps is None:
-                # Time mode: fix the schedule's length once the step time is known (main rank's clock).
-                probe_from = min(3, config.horizon_probe_steps - 1)
-                if step == probe_from:
-                    probe_start = time.perf_counter()
-                if step == config.horizon_probe_steps and probe_start is not None:
-                    per_step = (time.perf_counter() - probe_start) / (step - probe_from)
+                # Time mode: size the schedule from the measured step time (main rank's clock, broadcast), first
+                # after `horizon_probe_steps` steps, then re-sized every as many steps from the average since the
+                # probe started, so a machine that slows down or speeds up (shared cores) still ends the cosine
+                # near the budget.
+                if probe_start is None and step >= min(3, config.horizon_probe_steps - 1):
+                    probe_start, probe_step = time.perf_counter(), step
+                n = config.horizon_probe_steps
+                if probe_start is not None and step - probe_step >= n and step % n == 0:
+                    per_step = (time.perf_counter() - probe_start) / (step - probe_step)
                     remaining = config.time_budget - state["elapsed"]
                     planned = step + max(1, int(remaining / max(per_step, 1e-6)))
                     state["planned_steps"] = D.broadcast_int(info, planned, device)
