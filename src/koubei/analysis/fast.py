@@ -81,6 +81,9 @@ def _max_chars(config_value: int | None) -> int:
     return get_settings().max_text_chars
 
 
+_UNSET = Prediction(UNSCORABLE, None)  # placeholder, replaced for every scorable text
+
+
 @dataclass
 class _Linear:
     """A linear classifier with per-class Platt calibration, evaluated with numpy (what is saved and loaded)."""
@@ -220,7 +223,7 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         checks = check_texts(list(texts), _max_chars(cfg.max_text_chars), self.languages_)
         ok = [i for i, c in enumerate(checks) if c.ok]
         out: list[Prediction] = [
-            Prediction(UNSCORABLE, None, {}, None, c.reason, c.flags, c.lang) for c in checks
+            _UNSET if c.ok else Prediction(UNSCORABLE, None, {}, None, c.reason, c.flags, c.lang) for c in checks
         ]
         if ok:
             X = self.transform([checks[i].text for i in ok])
@@ -228,18 +231,22 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
             ratings = None
             if self.rating_coef_ is not None:
                 ratings = np.clip(np.asarray(X @ self.rating_coef_).ravel() + self.rating_intercept_, 1.0, 5.0)
-            nnz = np.diff(X.indptr)
+            nnz = np.diff(X.indptr).tolist()
+            best_of = np.argmax(proba, axis=1).tolist()
+            rows = proba.tolist()
+            rating_list = None if ratings is None else np.round(ratings, 2).tolist()
+            classes = [str(c) for c in self.classes_]
             for row, i in enumerate(ok):
-                best = int(np.argmax(proba[row]))
-                flags = checks[i].flags + (("no_known_ngrams",) if nnz[row] == 0 else ())
+                best = best_of[row]
+                check = checks[i]
                 out[i] = Prediction(
-                    label=str(self.classes_[best]),
-                    score=float(proba[row, best]),
-                    probabilities={str(c): float(p) for c, p in zip(self.classes_, proba[row], strict=True)},
-                    rating=None if ratings is None else round(float(ratings[row]), 2),
+                    label=classes[best],
+                    score=rows[row][best],
+                    probabilities=dict(zip(classes, rows[row], strict=True)),
+                    rating=None if rating_list is None else rating_list[row],
                     reason=None,
-                    flags=flags,
-                    lang=checks[i].lang,
+                    flags=(*check.flags, "no_known_ngrams") if nnz[row] == 0 else check.flags,
+                    lang=check.lang,
                 )
         return out
 

@@ -137,7 +137,7 @@ def guess_lang(text: str, counts: ScriptCounts | None = None) -> str:
 
 def strip_html(text: str) -> tuple[str, bool]:
     """Remove tags and decode entities; returns (text, whether anything was HTML)."""
-    if not (_TAG.search(text) or _ENTITY.search(text)):
+    if ("<" not in text and "&" not in text) or not (_TAG.search(text) or _ENTITY.search(text)):
         return text, False
     text = _TAG.sub(" ", text)
     return html.unescape(text), True
