@@ -144,7 +144,7 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
             raise BadInputError(f"no character n-gram occurs in >= min_df={self.min_df} documents; lower min_df")
         n_docs = len(docs)
         self.vocabulary_hashes_ = vocab
-        self._buckets = None
+        self._buckets: tuple[np.ndarray, int] | None = None
         self.idf_ = (np.log((1.0 + n_docs) / (1.0 + df)) + 1.0).astype(np.float64)
         self.n_features_out_ = int(vocab.shape[0])
         return self
@@ -155,7 +155,7 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
 
     def _bucket_index(self) -> tuple[np.ndarray, int]:
         """Start offset of every bucket of the top hash bits in the sorted vocabulary (built lazily, not saved)."""
-        cached = getattr(self, "_buckets", None)
+        cached: tuple[np.ndarray, int] | None = getattr(self, "_buckets", None)
         if cached is None:
             vocab = self.vocabulary_hashes_
             bits = int(min(22, max(8, np.ceil(np.log2(max(2, vocab.shape[0]))) + 1)))
