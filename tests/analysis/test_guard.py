@@ -69,3 +69,17 @@ def test_model_trained_on_one_language_refuses_another() -> None:
     assert model.languages_ == ("zh",)
     pred = model.score_texts(["great product"])[0]
     assert (pred.label, pred.reason) == ("unscorable", "unsupported_language")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Five Stars. fits perfect", "en"),
+        ("Best shampoo hands down", "en"),
+        ("Este producto es muy malo y caro", "other"),
+        ("Das ist nicht gut und sehr teuer", "other"),
+        ("C'est un produit très cher et pas bon", "other"),
+    ],
+)
+def test_latin_script_languages(text: str, lang: str) -> None:
+    assert guess_lang(text) == lang

@@ -37,9 +37,12 @@ REASONS = (EMPTY, NO_WORDS, EMOJI_ONLY, TOO_LONG, UNSUPPORTED_LANGUAGE)
 _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|</?[a-zA-Z][^<>]*>", re.IGNORECASE | re.DOTALL)
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# A few very common English words: Latin-script text with several words and none of these is another language.
-_EN_WORDS = frozenset(
-    ["the", "a", "an", "and", "or", "but", "is", "are", "was", "were", "be", "been", "it", "this", "that", "i", "you", "he", "she", "we", "they", "my", "your", "not", "no", "very", "to", "of", "in", "for", "on", "with", "at", "as", "so", "too", "good", "great", "bad", "love", "like", "nice", "poor", "works", "work", "product", "buy", "bought"]
+# Function words of other Latin-script languages (Spanish, Portuguese, French, German, Italian, Dutch): Latin text
+# with several of these and no English function word is not English. English is the default for Latin script, so
+# short reviews without function words ("Five stars. fits perfect") stay English.
+_EN_WORDS = frozenset(["the", "a", "an", "and", "or", "but", "is", "are", "was", "were", "it", "this", "that", "i", "you", "my", "not", "very", "to", "of", "in", "for", "with"])
+_OTHER_LATIN_WORDS = frozenset(
+    ["el", "la", "los", "las", "de", "del", "que", "y", "es", "muy", "por", "con", "para", "una", "un", "pero", "como", "más", "está", "son", "lo", "se", "não", "um", "uma", "com", "são", "mais", "le", "les", "des", "est", "et", "très", "pas", "une", "dans", "pour", "avec", "sur", "qui", "ce", "je", "der", "die", "das", "und", "ist", "nicht", "ein", "eine", "ich", "mit", "sehr", "auf", "für", "zu", "den", "il", "di", "che", "è", "non", "per", "gli", "della", "molto", "het", "een", "en", "niet", "van", "zijn", "voor", "op"]
 )
 
 
@@ -128,8 +131,10 @@ def guess_lang(text: str, counts: ScriptCounts | None = None) -> str:
     if c.cjk >= 0.2 * letters:
         return "zh"
     if c.latin >= 0.6 * letters:
-        words = re.findall(r"[a-z']+", text.lower())
-        if len(words) >= 4 and not any(w in _EN_WORDS for w in words):
+        words = re.findall(r"[^\W\d_]+", text.lower())
+        foreign = sum(w in _OTHER_LATIN_WORDS for w in words)
+        english = sum(w in _EN_WORDS for w in words)
+        if foreign >= 2 and foreign > english:
             return "other"  # Latin script but not English (e.g. Spanish, German)
         return "en"
     return "other"
