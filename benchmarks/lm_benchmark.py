@@ -1,6 +1,6 @@
 """Language-model benchmark (issue 3): quality at fixed compute, throughput + MFU, distillation, sampling speed.
 
-Run (heavy: ~15 min on 2 shared cores; always under the shared lock):
+Run (heavy: ~12 min on 2 shared cores; always under the shared lock):
     flock /tmp/koubei-heavy.lock python benchmarks/lm_benchmark.py [--budget 300] [--distill-budget 120] [--quick]
 
 Data: the review texts of ../shared/data/online_shopping_10_cats. A held-out 10% of the reviews (by a hash of the
@@ -143,7 +143,7 @@ def sampling_speed(model_dir: Path, new_tokens: int = 120) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--budget", type=float, default=300.0, help="seconds of optimization of the small model")
-    parser.add_argument("--distill-budget", type=float, default=120.0, help="seconds for each student run")
+    parser.add_argument("--distill-budget", type=float, default=90.0, help="seconds for each student run")
     parser.add_argument("--vocab-size", type=int, default=8192)
     parser.add_argument("--quick", action="store_true", help="tiny budgets, to check the script runs")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
@@ -167,6 +167,7 @@ def main() -> None:
     train_texts = [t for t in reviews if not is_held_out(t, 0.1, HELD_OUT_SEED)]
     if args.quick:
         held, train_texts = held[:200], train_texts[:1500]
+    suffix = "-quick" if args.quick else ""
     results["data"] = {
         "reviews": len(reviews), "train_reviews": len(train_texts), "held_out_reviews": len(held),
         "held_out_chars": sum(map(len, held)),
@@ -176,6 +177,7 @@ def main() -> None:
     peak = peak_matmul_flops()
     results["peak_matmul_gflops"] = round(peak / 1e9, 2)
     log(f"peak matmul: {peak / 1e9:.1f} GFLOP/s")
+    save(results, args.out, suffix)
 
     results["candidates_step_ms"] = candidates(args.vocab_size, steps=1 if args.quick else 5)
     log("candidate step times (16 x 128):", results["candidates_step_ms"])
@@ -203,6 +205,11 @@ def main() -> None:
         f"({trained.tokens_per_second:,.0f} tokens/s, {trained.chars_per_token:.3f} chars/token), "
         f"held-out {ev.bits_per_char:.4f} bits/char, ppl {ev.perplexity:.1f}, MFU {mfu:.1%}"
     )
+    save(results, args.out, suffix)
+
+    results["sampling_tokens_per_s"] = sampling_speed(small_dir, 20 if args.quick else 120)
+    log("sampling:", results["sampling_tokens_per_s"])
+    save(results, args.out, suffix)
 
     # 4. Distillation: same student shape, same seconds, alone vs with the teacher.
     students: dict[str, Any] = {}
@@ -220,17 +227,21 @@ def main() -> None:
         sev = evaluate_texts(smodel, stok, held, batch_size=64)
         students[name] = {"steps": res.steps, "train_seconds": res.train_seconds, "held_out": sev.to_dict()}
         log(f"student {name}: {res.steps} steps, held-out {sev.bits_per_char:.4f} bits/char")
+        results["distillation_partial"] = students
+        save(results, args.out, suffix)
     students["params"] = count_params(load_model(args.workdir / "student-alone")[0])
+    results.pop("distillation_partial")
     results["distillation"] = students
-
-    results["sampling_tokens_per_s"] = sampling_speed(small_dir, 20 if args.quick else 120)
-    log("sampling:", results["sampling_tokens_per_s"])
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    suffix = "-quick" if args.quick else ""
-    (args.out / f"lm_benchmark{suffix}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
-    (args.out / f"lm_benchmark{suffix}.md").write_text(render(results))
+    save(results, args.out, suffix)
     log(render(results))
+
+
+def save(results: dict[str, Any], out: Path, suffix: str) -> None:
+    """Write what is measured so far (a long run that is cut short still leaves its figures)."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"lm_benchmark{suffix}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    if "distillation" in results:
+        (out / f"lm_benchmark{suffix}.md").write_text(render(results))
 
 
 def render(r: dict[str, Any]) -> str:
