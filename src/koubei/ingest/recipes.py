@@ -1,5 +1,9 @@
 """Ingest recipes: documented column mappings for the public data sets in `../shared/data`.
 
+Share cascades in research formats (twitter16_cascades' relative-minute edge lists, Weibo's repost paths) cannot be
+expressed as a column mapping; convert them with `koubei wom cascades --cascades FILE --export-shares shares.jsonl`
+and then `koubei ingest shares shares.jsonl`.
+
 A recipe is what a user would otherwise type as `--map` options, plus fixed values (`source`) and options (an
 undirected edge list is stored as arcs both ways). `koubei ingest reviews FILE --recipe NAME` applies it; explicit
 `--map` options still win.
