@@ -62,3 +62,14 @@ def test_router_errors() -> None:
         IntentRouter().fit(["a"], ["shopping"])
     with pytest.raises(BadInputError, match="empty"):
         IntentRouter.default().route("   ")
+
+
+def test_unsure_complaint_without_keyword_falls_back_to_runner_up() -> None:
+    texts = ["you are cheats", "bad bad bad", "what colour is it", "how big is it"]
+    labels = ["complaint", "complaint", "product_question", "product_question"]
+    strict = IntentRouter(RouterConfig(C=1.0, rule_boost=0.0, complaint_min_confidence=0.99)).fit(texts, labels)
+    lenient = IntentRouter(RouterConfig(C=1.0, rule_boost=0.0, complaint_min_confidence=0.0)).fit(texts, labels)
+    assert lenient.route("you are cheats").intent == "complaint"
+    route = strict.route("you are cheats")
+    assert route.intent == "product_question" and route.probabilities["complaint"] > route.probabilities["product_question"]
+    assert strict.route("you are cheats, a scam").intent == "complaint"  # a complaint keyword keeps the label
