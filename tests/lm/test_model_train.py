@@ -143,8 +143,11 @@ def test_kill_9_mid_save_never_corrupts(tmp_path: Path) -> None:
     for delay in (0.0, 0.029):
         proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(root)], stdout=subprocess.PIPE)
         assert proc.stdout is not None
-        while int(proc.stdout.readline() or 0) < 2:  # it is saving in a loop now
-            pass
+        while True:  # wait until it is saving in a loop
+            line = proc.stdout.readline()
+            assert line, "the checkpoint writer died before saving"
+            if int(line) >= 2:
+                break
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
