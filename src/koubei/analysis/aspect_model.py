@@ -291,14 +291,13 @@ class SupervisedAspectModel:
 
     @classmethod
     def load(cls, model_dir: str | Path) -> SupervisedAspectModel:
-        from koubei.analysis.fast import read_meta
+        from koubei.analysis.fast import check_format_version, read_meta
 
         path = Path(model_dir)
         meta = read_meta(path)
         if meta.get("format") != FORMAT:
             raise BadInputError(f"{str(path)!r} is not a supervised aspect model (format {meta.get('format')!r})")
-        if int(meta.get("format_version", 0)) > FORMAT_VERSION:
-            raise BadInputError(f"{str(path)!r} has format version {meta['format_version']} > {FORMAT_VERSION}")
+        check_format_version(path, meta, FORMAT_VERSION)
         cfg = AspectModelConfig.from_dict(json.loads((path / "sentiment_config.json").read_text(encoding="utf-8")))
         model = cls(cfg)
         with np.load(path / "model.npz", allow_pickle=False) as data:

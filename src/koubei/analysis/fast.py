@@ -296,10 +296,7 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         meta = read_meta(path)
         if meta.get("format") != FORMAT:
             raise BadInputError(f"{str(path)!r} holds a {meta.get('format')!r} model, not a fast sentiment model")
-        if int(meta.get("format_version", 0)) > FORMAT_VERSION:
-            raise BadInputError(
-                f"{str(path)!r} has format version {meta['format_version']}; this koubei reads up to {FORMAT_VERSION}"
-            )
+        check_format_version(path, meta, FORMAT_VERSION)
         config = FastSentimentConfig.from_dict(json.loads((path / CONFIG_FILE).read_text(encoding="utf-8")))
         model = cls(config)
         with np.load(path / "model.npz", allow_pickle=False) as data:
@@ -324,3 +321,11 @@ def read_meta(model_dir: Path) -> dict[str, Any]:
     if not meta_path.exists():
         raise NotFoundError(f"{str(model_dir)!r} is not a koubei sentiment model folder (no meta.json)")
     return dict(json.loads(meta_path.read_text(encoding="utf-8")))
+
+
+def check_format_version(model_dir: Path, meta: dict[str, Any], readable: int) -> None:
+    """Refuse a model saved by a newer koubei (its files may mean something this version does not know)."""
+    if int(meta.get("format_version", 0)) > readable:
+        raise BadInputError(
+            f"{str(model_dir)!r} has format version {meta['format_version']}; this koubei reads up to {readable}"
+        )

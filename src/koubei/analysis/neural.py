@@ -267,14 +267,13 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
     def load(cls, model_dir: str | Path, progress: bool = False) -> Any:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        from koubei.analysis.fast import read_meta
+        from koubei.analysis.fast import check_format_version, read_meta
 
         path = Path(model_dir)
         meta = read_meta(path)
         if meta.get("format") != FORMAT or meta.get("kind") != cls.kind:
             raise BadInputError(f"{str(path)!r} holds a {meta.get('kind')!r} model, not a {cls.kind!r} sentiment model")
-        if int(meta.get("format_version", 0)) > FORMAT_VERSION:
-            raise BadInputError(f"{str(path)!r} has format version {meta['format_version']} > {FORMAT_VERSION}")
+        check_format_version(path, meta, FORMAT_VERSION)
         if not (path / CONFIG_FILE).exists():
             raise NotFoundError(f"{str(path)!r} lacks {CONFIG_FILE}")
         config = cls.config_class().from_dict(json.loads((path / CONFIG_FILE).read_text(encoding="utf-8")))
