@@ -51,7 +51,7 @@ def test_mixed_file_keeps_good_rows_and_quarantines_each_bad_row(cli, db_url: st
     rejects = {r["row"]: r for r in map(json.loads, quarantine.read_text(encoding="utf-8").splitlines())}
     assert sorted(rejects) == [3, 4, 5, 6, 7, 8, 9]
     reasons = {row: " | ".join(r["reasons"]) for row, r in rejects.items()}
-    assert reasons[3] == "text: is empty"
+    assert reasons[3] == "text: is missing"
     assert "rating" in reasons[4] and "not a number" in reasons[4]
     assert "created_at" in reasons[5] and "not a date" in reasons[5]
     assert "limit is 5000" in reasons[6]
