@@ -17,11 +17,28 @@ from tests.analysis.tiny_lm import make_tiny_lm
 FAST = {"epochs": 15, "batch_size": 6, "learning_rate": 5e-3, "calibration_fraction": 0.0, "max_length": 32}
 
 
-@pytest.fixture(scope="module")
-def lm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", params=["koubei", "llama"])
+def lm_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The base LM: koubei's own architecture, and a foreign HF one (transfer learning takes any causal LM)."""
     from tests.analysis.conftest import NEGATIVE_TEXTS, POSITIVE_TEXTS
 
-    return make_tiny_lm(tmp_path_factory.mktemp("lm") / "tiny", (POSITIVE_TEXTS + NEGATIVE_TEXTS) * 3)
+    texts = (POSITIVE_TEXTS + NEGATIVE_TEXTS) * 3
+    return make_tiny_lm(tmp_path_factory.mktemp("lm") / "tiny", texts, arch=request.param)
+
+
+def test_student_starts_from_evenly_spaced_teacher_layers(lm_dir: Path) -> None:
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    from koubei.analysis.distill import build_student
+
+    teacher = AutoModelForSequenceClassification.from_pretrained(str(lm_dir), num_labels=2)
+    student = build_student(teacher, layers=1, hidden=None, seed=0)
+    teacher_state, student_state = teacher.state_dict(), student.state_dict()
+    copied = [k for k in student_state if ".0." in k]
+    assert copied  # the one student block ...
+    for key in copied:  # ... is the teacher's last block (index 1 of 2), the one that feeds the head
+        torch.testing.assert_close(student_state[key], teacher_state[key.replace(".0.", ".1.", 1)])
 
 
 def test_transfer_and_distilled_overfit_save_load(lm_dir: Path, tiny_reviews: tuple[list[str], list[str]], tmp_path: Path) -> None:

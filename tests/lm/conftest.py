@@ -58,7 +58,7 @@ def tokenizer_dir(tmp_path_factory: pytest.TempPathFactory, corpus: list[str]) -
 
 @pytest.fixture(scope="session")
 def micro_model_dir(tmp_path_factory: pytest.TempPathFactory, corpus: list[str], tokenizer_dir: Path) -> Path:
-    """A micro model (2 layers, width 32) trained for 60 steps on the tiny corpus: memorizes part of it."""
+    """A micro model (2 layers, width 32) trained for 100 steps on the tiny corpus: memorizes part of it."""
     import shutil
 
     from koubei.lm import train_lm
@@ -67,7 +67,7 @@ def micro_model_dir(tmp_path_factory: pytest.TempPathFactory, corpus: list[str],
     shutil.copy(tokenizer_dir / "tokenizer.json", out / "tokenizer.json")
     shutil.copy(tokenizer_dir / "tokenizer_config.json", out / "tokenizer_config.json")
     train_lm(
-        corpus, out, preset_name="micro", max_steps=60, batch_size=8, context_length=32, learning_rate=1e-2,
+        corpus, out, preset_name="micro", max_steps=100, batch_size=8, context_length=32, learning_rate=1e-2,
         warmup_steps=5, eval_interval=30, checkpoint_interval=30, val_fraction=0.1, seed=0, threads=1,
     )
     return out

@@ -46,7 +46,7 @@ def test_overfit_save_load_same_predictions(micro_model_dir: Path, corpus: list[
     ours = model(input_ids=ids).logits
     hf = AutoModelForCausalLM.from_pretrained(str(micro_model_dir)).eval()
     torch.testing.assert_close(hf(input_ids=ids).logits, ours)
-    assert type(hf).__name__ == "LlamaForCausalLM"
+    assert type(hf).__name__ == "GPTBigCodeForCausalLM"
     assert AutoTokenizer.from_pretrained(str(micro_model_dir)).eos_token == "<|endoftext|>"
     clf = AutoModelForSequenceClassification.from_pretrained(str(micro_model_dir), num_labels=2)
     assert clf(input_ids=ids).logits.shape == (1, 2)

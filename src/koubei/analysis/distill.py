@@ -8,6 +8,7 @@ on the true labels (Hinton et al., 2015). Saved and scored exactly like the tran
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 from koubei.analysis.neural import NeuralSentimentModel
 from koubei.analysis.transfer import TransferSentimentModel, calibration_split, subsample
 from koubei.errors import BadInputError, NotFoundError
+
+LAYER_KEY = re.compile(r"^(?P<prefix>.*\.(?:layers|h)\.)(?P<number>\d+)\.(?P<tail>.*)$")
 
 
 @dataclass(frozen=True)
@@ -76,9 +79,13 @@ def build_student(teacher: Any, layers: int, hidden: int | None, seed: int) -> A
         while hidden % heads:
             heads -= 1
         cfg.hidden_size = hidden
-        cfg.intermediate_size = int(cfg.intermediate_size * hidden / teacher.config.hidden_size)
+        # The MLP width is `intermediate_size` (Llama-style) or `n_inner` (GPT-2-style; None means 4 x width).
+        for name in ("intermediate_size", "n_inner"):
+            if getattr(cfg, name, None) is not None:
+                setattr(cfg, name, int(getattr(cfg, name) * hidden / teacher.config.hidden_size))
         cfg.num_attention_heads = heads
-        cfg.num_key_value_heads = heads
+        if hasattr(cfg, "num_key_value_heads"):
+            cfg.num_key_value_heads = heads
         if hasattr(cfg, "head_dim"):
             cfg.head_dim = hidden // heads
     if hasattr(cfg, "layer_types") and cfg.layer_types is not None:
@@ -91,13 +98,12 @@ def build_student(teacher: Any, layers: int, hidden: int | None, seed: int) -> A
         state = teacher.state_dict()
         mapped = {}
         for key, value in state.items():
-            if ".layers." in key:
-                prefix, rest = key.split(".layers.", 1)
-                number, tail = rest.split(".", 1)
-                if int(number) in picks:
-                    mapped[f"{prefix}.layers.{picks.index(int(number))}.{tail}"] = value
-            else:
+            # Block parameters are `<prefix>.layers.N.<rest>` (Llama-style) or `<prefix>.h.N.<rest>` (GPT-2-style).
+            layer = LAYER_KEY.match(key)
+            if layer is None:
                 mapped[key] = value
+            elif int(layer["number"]) in picks:
+                mapped[f"{layer['prefix']}{picks.index(int(layer['number']))}.{layer['tail']}"] = value
         student.load_state_dict(mapped, strict=False)
     return student
 

@@ -102,10 +102,14 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         langs = [c.lang for c in check_texts(docs, limit, ("zh", "en", "other"))]
         self.languages_ = tuple(sorted({lang for lang in langs if langs.count(lang) >= 0.02 * len(langs)}))
 
+    def _max_tokens(self) -> int:
+        """`max_length`, capped at the positions the model has (learned position embeddings end there)."""
+        from koubei.lm.model import model_context_length
+
+        return min(int(self.config.max_length), model_context_length(self.model_))
+
     def _encode(self, texts: list[str]) -> Any:
-        return self.tokenizer_(
-            texts, padding=True, truncation=True, max_length=self.config.max_length, return_tensors="pt"
-        )
+        return self.tokenizer_(texts, padding=True, truncation=True, max_length=self._max_tokens(), return_tensors="pt")
 
     def _train_loop(self, model: Any, docs: list[str], targets: Any, loss_fn: Any) -> list[float]:
         """Mini-batch AdamW with linear warmup/decay; `targets[i]` is whatever `loss_fn(logits, batch_targets)` takes."""
@@ -213,7 +217,7 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         clean = check.text
         pred = self.score_texts([clean])[0]
         enc = self.tokenizer_(
-            [clean], truncation=True, max_length=self.config.max_length, return_tensors="pt", return_offsets_mapping=True
+            [clean], truncation=True, max_length=self._max_tokens(), return_tensors="pt", return_offsets_mapping=True
         )
         offsets = enc.pop("offset_mapping")[0].tolist()
         embeds = self.model_.get_input_embeddings()(enc["input_ids"]).detach().requires_grad_(True)

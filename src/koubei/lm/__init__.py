@@ -1,4 +1,4 @@
-"""koubei's language-model stack: tokenizer, Llama-style decoder, training, evaluation, sampling, distillation.
+"""koubei's language-model stack: tokenizer, GPT-2-style decoder, training, evaluation, sampling, distillation.
 
 Models are standard Hugging Face directories (safetensors + config.json + tokenizer.json + tokenizer_config.json,
 plus koubei_lm.json with the resolved config): `transformers.AutoModelForCausalLM.from_pretrained(DIR)` and

@@ -259,6 +259,8 @@ def train(
             teacher_model, _ = load_model(teacher, device=str(device))
             for p in teacher_model.parameters():
                 p.requires_grad_(False)
+            # A teacher with learned positions cannot read windows longer than it was built for.
+            context = min(context, model_context_length(teacher_model))
 
         net: torch.nn.Module = model
         if info.enabled:
