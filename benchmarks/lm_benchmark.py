@@ -8,7 +8,7 @@ text, so duplicates stay on one side; seed 20240611) is never shown to the train
 trainer gets the other 90% (and itself holds out 10% of those for its periodic evaluation).
 1. Peak matmul FLOP/s: a 2048x2048 fp32 `torch.matmul`, same process, same threads.
 2. Candidate step times (one training step, batch 16 x 128, 4 layers, width 256, our vocabulary):
-   `transformers` Llama-style (what koubei uses) vs `transformers` GPT-2.
+   `transformers` GPTBigCode (GPT-2 block with nn.Linear: what koubei uses) vs Llama-style vs GPT-2.
 3. Quality at fixed compute: `koubei lm train` with preset `small` (4 layers, 4 heads, width 256, context 128,
    ~3.2 M non-embedding parameters) for --budget seconds of optimization from raw text (tokenizer time reported
    apart); bits/char and perplexity on the held-out 10%, each review scored from its start; characters/s of training
@@ -16,6 +16,9 @@ trainer gets the other 90% (and itself holds out 10% of those for its periodic e
 4. Distillation: preset `tiny` student for --distill-budget seconds alone vs distilled from the step-3 model
    (same tokenizer, same seconds, same data), both evaluated on the held-out 10%.
 5. Sampling: tokens/s of `generate` with vs without the KV cache (same model, prompt, seed, 120 new tokens).
+6. With `--nanogpt DIR` (a local nanoGPT checkout): nanoGPT's character-level model of the same size trained for the
+   same --budget on the same training reviews and scored on the same held-out reviews, side by side in this run
+   (see nanogpt_baseline.py), so the bits/char and characters/s ratios are measured, not quoted.
 Writes lm_benchmark.json and lm_benchmark.md to --out.
 """
 
@@ -97,7 +100,7 @@ def step_time(model: torch.nn.Module, vocab: int, steps: int = 5, batch: int = 1
 
 
 def candidates(vocab: int, steps: int = 5) -> dict[str, float]:
-    from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
+    from transformers import GPT2Config, GPT2LMHeadModel, GPTBigCodeConfig, GPTBigCodeForCausalLM, LlamaConfig, LlamaForCausalLM
 
     llama_cfg = LlamaConfig(
         vocab_size=vocab, hidden_size=256, intermediate_size=688, num_hidden_layers=4, num_attention_heads=4,
@@ -109,8 +112,14 @@ def candidates(vocab: int, steps: int = 5) -> dict[str, float]:
         bos_token_id=0, eos_token_id=0,
     )
     gpt2_cfg._attn_implementation = "sdpa"
+    bigcode_cfg = GPTBigCodeConfig(
+        vocab_size=vocab, n_embd=256, n_layer=4, n_head=4, n_positions=128, multi_query=False,
+        activation_function="gelu", resid_pdrop=0, embd_pdrop=0, attn_pdrop=0,
+    )
+    bigcode_cfg._attn_implementation = "sdpa"
     torch.manual_seed(0)
     return {
+        "gpt_bigcode_ms": round(1000 * step_time(GPTBigCodeForCausalLM(bigcode_cfg), vocab, steps), 1),
         "llama_style_ms": round(1000 * step_time(LlamaForCausalLM(llama_cfg), vocab, steps), 1),
         "gpt2_ms": round(1000 * step_time(GPT2LMHeadModel(gpt2_cfg), vocab, steps), 1),
     }
@@ -148,6 +157,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny budgets, to check the script runs")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/koubei-lm-benchmark"))
+    parser.add_argument("--nanogpt", type=Path, default=None, help="local nanoGPT checkout: run its char model too")
     args = parser.parse_args()
     if args.quick:
         args.budget, args.distill_budget, args.vocab_size = 3.0, 2.0, 1000
@@ -207,6 +217,14 @@ def main() -> None:
     )
     save(results, args.out, suffix)
 
+    if args.nanogpt is not None:
+        from nanogpt_baseline import run as run_nanogpt
+
+        base = run_nanogpt(args.nanogpt, train_texts, held, args.budget)
+        results["nanogpt"] = base
+        log(f"nanoGPT char: {base}")
+        save(results, args.out, suffix)
+
     results["sampling_tokens_per_s"] = sampling_speed(small_dir, 20 if args.quick else 120)
     log("sampling:", results["sampling_tokens_per_s"])
     save(results, args.out, suffix)
@@ -255,8 +273,9 @@ def render(r: dict[str, Any]) -> str:
         "| figure | value |",
         "| --- | --- |",
         f"| peak matmul (2048^2 fp32) | {r['peak_matmul_gflops']} GFLOP/s |",
-        f"| step time Llama-style / GPT-2 (16x128, 4L, 256, V={r['config']['vocab_size']}) | "
-        f"{r['candidates_step_ms']['llama_style_ms']} / {r['candidates_step_ms']['gpt2_ms']} ms |",
+        f"| step time GPTBigCode (ours) / Llama-style / GPT-2 (16x128, 4L, 256, V={r['config']['vocab_size']}) | "
+        f"{r['candidates_step_ms'].get('gpt_bigcode_ms')} / {r['candidates_step_ms']['llama_style_ms']} / "
+        f"{r['candidates_step_ms']['gpt2_ms']} ms |",
         f"| small: params (non-embedding / total) | {t['params']['non_embedding']:,} / {t['params']['total']:,} |",
         f"| small: tokenizer / data prep time (not in budget) | {t['tokenizer_seconds']} s / {t['data_seconds']} s |",
         f"| small: optimization time, steps | {t['train_seconds']} s, {t['steps']} |",
@@ -273,6 +292,17 @@ def render(r: dict[str, Any]) -> str:
         f"| sampling tokens/s with / without KV cache | {r['sampling_tokens_per_s']['with_cache']} / "
         f"{r['sampling_tokens_per_s']['without_cache']} (x{r['sampling_tokens_per_s']['speedup']}) |",
     ]
+    if "nanogpt" in r:
+        n = r["nanogpt"]
+        lines += [
+            f"| nanoGPT char (same budget, same data, this run): steps, params, vocab | {n['steps']}, "
+            f"{n['params']:,}, {n['vocab_size']:,} |",
+            f"| nanoGPT char: held-out bits/char | {n['held_out_bits_per_char']:.4f} |",
+            f"| nanoGPT char: training chars/s | {n['chars_per_second']:,.0f} |",
+            f"| ratio bits/char ours / nanoGPT (target <= 0.85) | "
+            f"**{e['bits_per_char'] / n['held_out_bits_per_char']:.3f}** |",
+            f"| ratio chars/s ours / nanoGPT (target >= 1.5) | **{t['chars_per_second'] / n['chars_per_second']:.2f}** |",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -1,4 +1,4 @@
-"""The transfer-learning polarity model: a koubei LM (any local Hugging Face causal-LM directory, Llama-style)
+"""The transfer-learning polarity model: a koubei LM (any local Hugging Face causal-LM directory)
 with a sequence-classification head, fine-tuned end to end on labelled reviews.
 
 `AutoModelForSequenceClassification.from_pretrained(lm_dir, num_labels=K)` reuses the LM's body and adds a fresh

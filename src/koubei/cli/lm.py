@@ -16,7 +16,7 @@ from koubei.cli.common import DatabaseOption, JsonOption, emit, existing_file, g
 
 lm_app = typer.Typer(
     name="lm",
-    help="Train, evaluate, sample and distill your own language model (tokenizer + Llama-style decoder).",
+    help="Train, evaluate, sample and distill your own language model (tokenizer + GPT-2-style decoder).",
     no_args_is_help=True,
 )
 

@@ -6,7 +6,7 @@
   Chinese alternative: MiniLM's vocabulary barely covers Chinese, and char n-grams need no segmentation, so typos
   and segmentation mismatches ("电池续航" vs "续航电池") still meet. Cheap enough to refit on every build.
 - `hf:<dir>`: mean-pooled last hidden states of any local Hugging Face model directory (e.g. a koubei LM
-  checkpoint, which is a Llama-style HF directory), masked by the attention mask.
+  checkpoint, which is a standard HF directory), masked by the attention mask.
 """
 
 from __future__ import annotations
@@ -252,6 +252,8 @@ class HFMeanPoolEmbedder:
     def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         import torch
 
+        from koubei.lm.model import model_context_length
+
         tok, model = self._load()
         rows = []
         with torch.no_grad():
@@ -260,7 +262,7 @@ class HFMeanPoolEmbedder:
                     list(texts[start : start + self.batch_size]),
                     padding=True,
                     truncation=True,
-                    max_length=self.max_length,
+                    max_length=min(self.max_length, model_context_length(model)),  # learned positions end there
                     return_tensors="pt",
                 )
                 batch.pop("token_type_ids", None)
