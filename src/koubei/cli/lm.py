@@ -33,6 +33,10 @@ OutOption = Annotated[
     Path | None, typer.Option("--out", help="Model directory to write (default: $KOUBEI_HOME/models/lm).")
 ]
 NoProgress = Annotated[bool, typer.Option("--no-progress", help="Hide the progress bar.")]
+PrecisionOption = Annotated[
+    str,
+    typer.Option("--precision", help="auto, fp32 or bf16 matmuls (auto: bf16 where the CPU/GPU has it natively)."),
+]
 
 
 def _cpu_friendly_threads() -> None:
@@ -142,13 +146,14 @@ def train_command(
     vocab_size: Annotated[int, typer.Option("--vocab-size", help="Tokenizer size if one must be trained.")] = 8192,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Sequences per step (global).")] = 16,
     context_length: Annotated[int | None, typer.Option("--context-length", help="Tokens per sequence.")] = None,
-    lr: Annotated[float, typer.Option("--lr", help="Peak learning rate.")] = 3e-3,
+    lr: Annotated[float, typer.Option("--lr", help="Peak learning rate.")] = 1e-3,
     warmup_steps: Annotated[int, typer.Option("--warmup-steps")] = 30,
     eval_interval: Annotated[int, typer.Option("--eval-interval", help="Steps between held-out evaluations.")] = 100,
     checkpoint_interval: Annotated[int, typer.Option("--checkpoint-interval", help="Steps between checkpoints.")] = 100,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda or cuda:N.")] = "auto",
     threads: Annotated[int | None, typer.Option("--threads", help="CPU threads (default: torch's).")] = None,
+    precision: PrecisionOption = "auto",
     db: DatabaseOption = None,
     no_progress: NoProgress = False,
     as_json: JsonOption = False,
@@ -175,6 +180,7 @@ def train_command(
         seed=seed,
         device=device,
         threads=threads,
+        precision=precision,
         init_from=str(init_from) if init_from else None,
     )
     if init_from is not None and not (init_from / "config.json").is_file():
@@ -277,10 +283,11 @@ def distill_command(
     temperature: Annotated[float, typer.Option("--temperature", help="Softening of both distributions.")] = 2.0,
     alpha: Annotated[float, typer.Option("--alpha", help="Weight of the soft-target (KL) loss.")] = 0.5,
     batch_size: Annotated[int, typer.Option("--batch-size")] = 16,
-    lr: Annotated[float, typer.Option("--lr")] = 3e-3,
+    lr: Annotated[float, typer.Option("--lr")] = 1e-3,
     resume: Annotated[bool, typer.Option("--resume")] = False,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     device: Annotated[str, typer.Option("--device")] = "auto",
+    precision: PrecisionOption = "auto",
     db: DatabaseOption = None,
     no_progress: NoProgress = False,
     as_json: JsonOption = False,
@@ -295,7 +302,7 @@ def distill_command(
 
     config = TrainConfig(
         preset=preset, batch_size=batch_size, learning_rate=lr, max_steps=max_steps, time_budget=time_budget,
-        seed=seed, device=device,
+        seed=seed, device=device, precision=precision,
     )
     dcfg = DistillConfig(temperature=temperature, alpha=alpha)
     target = out if out is not None else _default_out(None).with_name("lm-student")

@@ -84,6 +84,9 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     threads: int | None = None  # torch intra-op threads on CPU (None: torch's default)
+    # Matmul precision of forward/backward: auto | fp32 | bf16 (autocast; weights, optimizer and loss stay fp32).
+    # auto = bf16 where the hardware computes it natively (see koubei.lm.precision), else fp32.
+    precision: str = "auto"
     init_from: str | None = None  # local HF causal-LM directory to continue from (its tokenizer is used)
 
     def __post_init__(self) -> None:
@@ -99,6 +102,8 @@ class TrainConfig:
             raise BadInputError(f"--batch-size must be >= 1, got {self.batch_size}")
         if not 0.0 <= self.val_fraction < 1.0:
             raise BadInputError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
+        if self.precision not in ("auto", "fp32", "bf16"):
+            raise BadInputError(f"--precision must be auto, fp32 or bf16, got {self.precision!r}")
         if self.learning_rate <= 0:
             raise BadInputError(f"--lr must be > 0, got {self.learning_rate}")
         if self.init_from is None:

@@ -60,6 +60,7 @@ class TrainResult:
     resumed_from_step: int | None
     world_size: int
     replicas_in_sync: bool
+    precision: str
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -194,6 +195,7 @@ def train(
     from koubei.lm.data import batch_offsets, get_batch, prepare_corpus
     from koubei.lm.distill import kd_loss
     from koubei.lm.model import count_params, load_model, model_context_length, save_model
+    from koubei.lm.precision import autocast, resolve_precision
     from koubei.lm.tokenizer import load_tokenizer
 
     out = Path(out_dir)
@@ -275,6 +277,7 @@ def train(
             raise BadInputError(
                 f"--batch-size {config.batch_size} must be divisible by the number of processes ({info.world_size})"
             )
+        precision = resolve_precision(config.precision, device)
         chars_per_token = corpus.chars_per_token
         val_tokens_per_char = corpus.val.numel() / max(1, corpus.val_chars)
         if info.is_main:
@@ -291,6 +294,7 @@ def train(
                     "data_seconds": round(data_seconds, 3),
                     "params": count_params(model),
                     "world_size": info.world_size,
+                    "precision": precision,
                     "config": config.to_dict(),
                 },
             )
@@ -347,12 +351,14 @@ def train(
             offsets = batch_offsets(corpus.train.numel(), context, config.batch_size, config.seed, step)
             x, y = get_batch(corpus.train, offsets[info.rank :: info.world_size], context)
             x, y = x.to(device), y.to(device)
-            logits = net(input_ids=x).logits
-            loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1).float(), y.flatten())
+            with autocast(precision, device):
+                logits = net(input_ids=x).logits
+            logits = logits.float()  # the loss (and the KL of distillation) in fp32 whatever the matmul precision
+            loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten())
             if teacher_model is not None:
-                with torch.no_grad():
+                with torch.no_grad(), autocast(precision, device):
                     t_logits = teacher_model(input_ids=x).logits[..., :vocab]
-                loss = kd_loss(logits, t_logits, loss, dcfg)
+                loss = kd_loss(logits, t_logits.float(), loss, dcfg)
             loss.backward()
             if config.grad_clip > 0:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
@@ -423,6 +429,7 @@ def train(
             resumed_from_step=resumed_from,
             world_size=info.world_size,
             replicas_in_sync=in_sync,
+            precision=precision,
         )
         if info.is_main:
             meta = {

@@ -1,0 +1,52 @@
+"""Mixed precision for training: bfloat16 autocast where the hardware computes bf16 natively, float32 elsewhere.
+
+Why: on a CPU with AVX512-BF16 (measured 2026-11-29 on this project's 2-core AMD EPYC machines) a 2048x2048 bf16
+matmul runs at 918 GFLOP/s against 211 in fp32, and a training step of the `small` preset (16 x 128 tokens) takes
+245 ms against 475 ms. Under autocast only matmul-like ops run in bf16; weights, gradients, AdamW state, layer norms,
+softmax and the loss stay fp32, so this is ordinary mixed-precision training (as on GPUs). A CPU without native
+bf16 would emulate it slowly, so `auto` checks the instruction set instead of assuming.
+
+Public API: `resolve_precision(name, device) -> "bf16" | "fp32"`, `autocast(precision, device)`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import torch
+
+NATIVE_BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+@cache
+def cpu_has_native_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """True when the CPU advertises bf16 matmul instructions (Linux /proc/cpuinfo; False where unknown)."""
+    try:
+        flags = Path(cpuinfo).read_text(encoding="utf-8", errors="ignore").split()
+    except OSError:
+        return False
+    return any(flag in flags for flag in NATIVE_BF16_CPU_FLAGS)
+
+
+def resolve_precision(name: str, device: torch.device) -> str:
+    """The precision a run uses: `name` unless it is auto (then bf16 only with native hardware support)."""
+    import torch
+
+    if name != "auto":
+        return name
+    if device.type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    return "bf16" if device.type == "cpu" and cpu_has_native_bf16() else "fp32"
+
+
+def autocast(precision: str, device: torch.device) -> Any:
+    """A context that runs the forward pass in `precision` (a no-op for fp32)."""
+    import torch
+
+    if precision == "bf16":
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
