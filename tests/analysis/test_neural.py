@@ -83,6 +83,8 @@ def test_neural_errors(lm_dir: Path, tmp_path: Path) -> None:
         TransferSentimentModel(TransferConfig(base_model=str(tmp_path))).fit(["a", "b"], ["positive", "negative"])
     with pytest.raises(BadInputError, match="teacher"):
         DistilledSentimentModel(DistillConfig()).fit(["a", "b"], ["positive", "negative"])
+    with pytest.raises(BadInputError, match="precision"):
+        TransferSentimentModel(TransferConfig(base_model=str(lm_dir), precision="fp16")).fit(["a", "b"], ["positive", "negative"])
 
 
 def test_cli_transfer_then_distilled(cli, lm_dir: Path, tmp_path: Path) -> None:

@@ -43,6 +43,8 @@ class DistillConfig:
     threads: int | None = None
     max_text_chars: int | None = None
     seed: int = 0
+    # Matmul precision while fine-tuning: auto (bf16 where the CPU/GPU has it natively), fp32 or bf16.
+    precision: str = "auto"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DistillConfig:
@@ -57,6 +59,8 @@ class DistillConfig:
             raise BadInputError(f"student_layers must be >= 1, got {self.student_layers!r}")
         if not 0 <= self.alpha <= 1:
             raise BadInputError(f"alpha must be in [0, 1], got {self.alpha!r}")
+        if self.precision not in ("auto", "fp32", "bf16"):
+            raise BadInputError(f"precision must be auto, fp32 or bf16, got {self.precision!r}")
         return self
 
 

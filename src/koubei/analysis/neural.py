@@ -116,6 +116,8 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         import torch
         from tqdm import tqdm
 
+        from koubei.lm.precision import autocast, resolve_precision
+
         cfg = self.config
         gen = torch.Generator().manual_seed(cfg.seed)
         n = len(docs)
@@ -126,6 +128,9 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         sched = torch.optim.lr_scheduler.LambdaLR(
             opt, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (total - s) / max(1, total - warmup))
         )
+        # Mixed precision for the fine-tuning matmuls only (scoring stays fp32, so saved models predict exactly).
+        device = next(model.parameters()).device
+        precision = resolve_precision(getattr(cfg, "precision", "fp32"), device)
         model.train()
         losses: list[float] = []
         bar = tqdm(total=total, desc=f"training {self.kind}", unit="step", disable=not self.progress, leave=False)
@@ -141,8 +146,9 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
                 if not idx:
                     continue
                 enc = self._encode([docs[i] for i in idx])
-                logits = model(**enc).logits
-                loss = loss_fn(logits, targets[idx])
+                with autocast(precision, device):
+                    logits = model(**enc).logits
+                loss = loss_fn(logits.float(), targets[idx])
                 opt.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

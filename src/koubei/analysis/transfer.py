@@ -36,6 +36,8 @@ class TransferConfig:
     threads: int | None = None
     max_text_chars: int | None = None
     seed: int = 0
+    # Matmul precision while fine-tuning: auto (bf16 where the CPU/GPU has it natively), fp32 or bf16.
+    precision: str = "auto"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TransferConfig:
@@ -51,6 +53,8 @@ class TransferConfig:
                 raise BadInputError(f"{name} must be >= 1, got {getattr(self, name)!r}")
         if not 0 <= self.calibration_fraction < 0.5:
             raise BadInputError(f"calibration_fraction must be in [0, 0.5), got {self.calibration_fraction!r}")
+        if self.precision not in ("auto", "fp32", "bf16"):
+            raise BadInputError(f"precision must be auto, fp32 or bf16, got {self.precision!r}")
         return self
 
 
