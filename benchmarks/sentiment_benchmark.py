@@ -209,7 +209,8 @@ def run_dataset(name: str, args: argparse.Namespace, workdir: Path) -> list[dict
         started = time.perf_counter()
         cpu0 = time.process_time()
         student = DistilledSentimentModel(
-            DistillConfig(teacher=str(t_dir), student_layers=1, epochs=args.transfer_epochs, max_train_examples=limit,
+            DistillConfig(teacher=str(t_dir), student_layers=1, student_hidden=args.student_hidden,
+                          epochs=args.transfer_epochs, max_train_examples=limit,
                           threads=args.threads, batch_size=32, learning_rate=args.transfer_lr, max_length=args.max_length),
             progress=False,
         ).fit([r["text"] for r in train], [r["label"] for r in train])
@@ -297,6 +298,8 @@ def main() -> None:
     parser.add_argument("--transfer-epochs", type=int, default=1)
     parser.add_argument("--transfer-lr", type=float, default=5e-4)
     parser.add_argument("--max-length", type=int, default=96)
+    parser.add_argument("--student-hidden", type=int, default=None,
+                        help="width of the distilled student (default: the teacher's, initialised from its layers)")
     args = parser.parse_args()
     header = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
