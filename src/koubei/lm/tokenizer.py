@@ -5,10 +5,10 @@ Built with Hugging Face `tokenizers` and saved as a `transformers` fast tokenize
 
 Why this design (measured on online_shopping_10_cats, 2026-11-29): Chinese has no spaces, so the GPT-2 regex is of
 no use; byte-level BPE runs on each stretch of text between punctuation marks, and every punctuation mark is a piece
-of its own. Merging freely across punctuation compresses more (1.67 chars/token at vocabulary 8,192 against 1.39) but
-makes tokens such as "质量很好，" whose statistics the model must learn apart from "质量" and "很好"; at the same
-model, data and 250 steps the punctuation-split tokenizer reached 6.34 bits/char against 6.63, and the 300-second
-budget is won by learning fast, not by packing more characters into a token.
+of its own. Merging freely across punctuation compresses more (1.67 chars/token at vocabulary 8,192 against 1.56 on
+the training reviews) but makes tokens such as "质量很好，" whose statistics the model must learn apart from "质量"
+and "很好"; at the same model, data and 250 steps the punctuation-split tokenizer reached 6.34 bits/char against
+6.63, and the 300-second budget is won by learning fast, not by packing more characters into a token.
 
 Special tokens (each a single id, never split): the document boundary `<|endoftext|>` (also BOS/EOS/PAD), the prompt
 markers generation uses (`<|product|>`, `<|review|>`, `<|copy|>`, `<|reply|>`, `<|question|>`, `<|answer|>`) and the
