@@ -100,6 +100,11 @@ def test_cli_transfer_then_distilled(cli, lm_dir: Path, tmp_path: Path) -> None:
     result = cli("sentiment", "train", "--data", data, "--kind", "distilled", "--teacher", tmp_path / "t", "--epochs", "2",
                  "--holdout", "0.25", "--out", tmp_path / "s", "--json")
     assert result.exit_code == 0, result.output
+    narrow = cli("sentiment", "train", "--data", data, "--kind", "distilled", "--teacher", tmp_path / "t", "--epochs", "1",
+                 "--student-hidden", "16", "--holdout", "0.25", "--out", tmp_path / "s16", "--json")
+    assert narrow.exit_code == 0, narrow.output
+    student_config = json.loads((tmp_path / "s16" / "config.json").read_text())
+    assert student_config.get("hidden_size", student_config.get("n_embd")) == 16  # Llama-style / GPT-2-style key
     out = tmp_path / "scores.jsonl"
     result = cli("sentiment", "score", "--model", tmp_path / "s", "--input", data, "--output", out)
     assert result.exit_code == 0, result.output
