@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from koubei.lm.evaluate import _windows
+from koubei.lm.evaluate import scoring_windows
 
 
 def _import_nanogpt(checkout: Path) -> Any:
@@ -49,7 +49,7 @@ def bits_per_char(model: Any, stoi: dict[str, int], held: list[str], context: in
     items: list[tuple[list[int], int]] = []
     for text in held:
         ids = [stoi["\n"], *(stoi[c] for c in text)]
-        for start, end, first in _windows(len(ids), context):
+        for start, end, first in scoring_windows(len(ids), context):
             items.append((ids[start:end], first - start))
     nll, chars = 0.0, sum(map(len, held))
     model.eval()

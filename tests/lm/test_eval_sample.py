@@ -11,7 +11,7 @@ import torch
 from koubei.errors import BadInputError
 from koubei.lm import SampleConfig, evaluate_texts, generate, load_model, load_tokenizer
 from koubei.lm.config import ModelConfig
-from koubei.lm.evaluate import _windows
+from koubei.lm.evaluate import scoring_windows
 from koubei.lm.model import build_model
 
 
@@ -26,12 +26,12 @@ def _uniform_model(tokenizer_dir: Path, context: int = 16) -> tuple[torch.nn.Mod
 
 
 def test_windows_cover_each_position_once() -> None:
-    assert _windows(5, 8) == [(0, 5, 1)]
-    assert _windows(8, 8) == [(0, 8, 1)]
+    assert scoring_windows(5, 8) == [(0, 5, 1)]
+    assert scoring_windows(8, 8) == [(0, 8, 1)]
     # context 4, stride 2: targets 1-3, then 4-5, then 6-7, then 8
-    assert _windows(9, 4) == [(0, 4, 1), (2, 6, 4), (4, 8, 6), (5, 9, 8)]
+    assert scoring_windows(9, 4) == [(0, 4, 1), (2, 6, 4), (4, 8, 6), (5, 9, 8)]
     for n in range(2, 40):
-        scored = [p for start, end, first in _windows(n, 6) for p in range(first, end)]
+        scored = [p for start, end, first in scoring_windows(n, 6) for p in range(first, end)]
         assert scored == list(range(1, n))
 
 

@@ -72,4 +72,5 @@ def test_unsure_complaint_without_keyword_falls_back_to_runner_up() -> None:
     assert lenient.route("you are cheats").intent == "complaint"
     route = strict.route("you are cheats")
     assert route.intent == "product_question" and route.probabilities["complaint"] > route.probabilities["product_question"]
+    assert strict.predict(["you are cheats"]) == ["product_question"]  # predict() decides as route() does
     assert strict.route("you are cheats, a scam").intent == "complaint"  # a complaint keyword keeps the label

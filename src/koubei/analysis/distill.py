@@ -16,6 +16,7 @@ from typing import Any
 from koubei.analysis.neural import NeuralSentimentModel
 from koubei.analysis.transfer import TransferSentimentModel, calibration_split, subsample
 from koubei.errors import BadInputError, NotFoundError
+from koubei.lm.precision import check_precision
 
 LAYER_KEY = re.compile(r"^(?P<prefix>.*\.(?:layers|h)\.)(?P<number>\d+)\.(?P<tail>.*)$")
 
@@ -59,8 +60,7 @@ class DistillConfig:
             raise BadInputError(f"student_layers must be >= 1, got {self.student_layers!r}")
         if not 0 <= self.alpha <= 1:
             raise BadInputError(f"alpha must be in [0, 1], got {self.alpha!r}")
-        if self.precision not in ("auto", "fp32", "bf16"):
-            raise BadInputError(f"precision must be auto, fp32 or bf16, got {self.precision!r}")
+        check_precision(self.precision, "precision")
         return self
 
 

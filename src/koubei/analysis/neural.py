@@ -130,7 +130,7 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         )
         # Mixed precision for the fine-tuning matmuls only (scoring stays fp32, so saved models predict exactly).
         device = next(model.parameters()).device
-        precision = resolve_precision(getattr(cfg, "precision", "fp32"), device)
+        precision = resolve_precision(cfg.precision, device)
         model.train()
         losses: list[float] = []
         bar = tqdm(total=total, desc=f"training {self.kind}", unit="step", disable=not self.progress, leave=False)

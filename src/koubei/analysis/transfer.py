@@ -14,6 +14,7 @@ from typing import Any
 
 from koubei.analysis.neural import NeuralSentimentModel, prepare_tokenizer
 from koubei.errors import BadInputError, NotFoundError
+from koubei.lm.precision import check_precision
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,7 @@ class TransferConfig:
                 raise BadInputError(f"{name} must be >= 1, got {getattr(self, name)!r}")
         if not 0 <= self.calibration_fraction < 0.5:
             raise BadInputError(f"calibration_fraction must be in [0, 0.5), got {self.calibration_fraction!r}")
-        if self.precision not in ("auto", "fp32", "bf16"):
-            raise BadInputError(f"precision must be auto, fp32 or bf16, got {self.precision!r}")
+        check_precision(self.precision, "precision")
         return self
 
 

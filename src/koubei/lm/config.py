@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from koubei.errors import BadInputError
+from koubei.lm.precision import check_precision
 
 FORMAT_VERSION = 1  # of the koubei model directory (koubei_lm.json + checkpoints layout)
 
@@ -103,8 +104,7 @@ class TrainConfig:
             raise BadInputError(f"--batch-size must be >= 1, got {self.batch_size}")
         if not 0.0 <= self.val_fraction < 1.0:
             raise BadInputError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
-        if self.precision not in ("auto", "fp32", "bf16"):
-            raise BadInputError(f"--precision must be auto, fp32 or bf16, got {self.precision!r}")
+        check_precision(self.precision)
         if self.learning_rate <= 0:
             raise BadInputError(f"--lr must be > 0, got {self.learning_rate}")
         if self.init_from is None:

@@ -39,7 +39,7 @@ class EvalResult:
         return asdict(self)
 
 
-def _windows(n: int, context: int) -> list[tuple[int, int, int]]:
+def scoring_windows(n: int, context: int) -> list[tuple[int, int, int]]:
     """(start, end, first scored position) windows over a document of n token positions (position 0 = boundary)."""
     if n <= context:
         return [(0, n, 1)]
@@ -80,7 +80,7 @@ def evaluate_texts(
     items: list[tuple[list[int], int]] = []  # (window token ids, index of first scored target in window)
     for ids in tokenizer(docs, add_special_tokens=False)["input_ids"]:
         full = [eot, *ids]
-        for start, end, first in _windows(len(full), ctx):
+        for start, end, first in scoring_windows(len(full), ctx):
             items.append((full[start:end], first - start))
     items.sort(key=lambda item: len(item[0]))
     start_time = time.perf_counter()

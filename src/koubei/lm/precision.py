@@ -6,7 +6,8 @@ matmul runs at 918 GFLOP/s against 211 in fp32, and a training step of the `smal
 softmax and the loss stay fp32, so this is ordinary mixed-precision training (as on GPUs). A CPU without native
 bf16 would emulate it slowly, so `auto` checks the instruction set instead of assuming.
 
-Public API: `resolve_precision(name, device) -> "bf16" | "fp32"`, `autocast(precision, device)`.
+Public API: `check_precision(value, option)`, `resolve_precision(name, device) -> "bf16" | "fp32"`,
+`autocast(precision, device)`.
 """
 
 from __future__ import annotations
@@ -16,10 +17,19 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from koubei.errors import BadInputError
+
 if TYPE_CHECKING:
     import torch
 
+PRECISIONS = ("auto", "fp32", "bf16")
 NATIVE_BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def check_precision(value: str, option: str = "--precision") -> None:
+    """A clear error for a precision name koubei does not know (`option` names the setting in the message)."""
+    if value not in PRECISIONS:
+        raise BadInputError(f"{option} must be {', '.join(PRECISIONS[:-1])} or {PRECISIONS[-1]}, got {value!r}")
 
 
 @cache

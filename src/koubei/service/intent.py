@@ -110,31 +110,42 @@ class IntentRouter:
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """Model probabilities combined with rule hits, columns in `classes_` order."""
+        return self._proba_and_rules(texts)[0]
+
+    def _proba_and_rules(self, texts: list[str]) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+        """Probabilities (model + rule boost, renormalized) and each text's rule hits, computed once."""
         self._check()
         probs = self.model_.predict_proba(self.vectorizer_.transform(texts))
-        for row, text in enumerate(texts):
-            for intent in rule_hits(text):
+        hits = [rule_hits(text) for text in texts]
+        for row, rules in enumerate(hits):
+            for intent in rules:
                 if intent in self.classes_:
                     probs[row, self.classes_.index(intent)] += self.config.rule_boost
             probs[row] /= probs[row].sum()
-        return np.asarray(probs)
+        return np.asarray(probs), hits
 
-    def predict(self, texts: list[str]) -> list[str]:
-        return [self.classes_[i] for i in self.predict_proba(texts).argmax(axis=1)]
-
-    def route(self, text: str) -> Route:
-        if not text or not text.strip():
-            raise BadInputError("question is empty")
-        probs = self.predict_proba([text])[0]
+    def _decide(self, probs: np.ndarray, rules: tuple[str, ...]) -> int:
+        """Index of the chosen intent: the most probable one, except an unsure complaint without a keyword."""
         order = [int(i) for i in np.argsort(-probs, kind="stable")]
         best = order[0]
-        rules = rule_hits(text)
         if (
             self.classes_[best] == "complaint"
             and "complaint" not in rules
             and probs[best] < self.config.complaint_min_confidence
         ):
             best = order[1]  # an unsure complaint without a complaint keyword: take the runner-up
+        return best
+
+    def predict(self, texts: list[str]) -> list[str]:
+        probs, hits = self._proba_and_rules(texts)
+        return [self.classes_[self._decide(row, rules)] for row, rules in zip(probs, hits, strict=True)]
+
+    def route(self, text: str) -> Route:
+        if not text or not text.strip():
+            raise BadInputError("question is empty")
+        all_probs, hits = self._proba_and_rules([text])
+        probs, rules = all_probs[0], hits[0]
+        best = self._decide(probs, rules)
         conf = float(probs[best])
         return Route(
             intent=self.classes_[best],
