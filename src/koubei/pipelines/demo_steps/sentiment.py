@@ -28,7 +28,7 @@ def run(ctx: Any) -> dict[str, Any]:
     report = sentiment.train_rows(rows, model_dir, kind="fast", holdout=0.2, seed=0)
     accuracy = report.metrics.get("accuracy")
     ctx.console.print(
-        f"Fast sentiment model (char 1-4-gram TF-IDF + calibrated linear SVM) trained on {report.n_train:,} reviews "
+        f"Fast sentiment model (char 1-4-gram TF-IDF; linear SVM + NB-weighted logistic regression, stacked and calibrated) trained on {report.n_train:,} reviews "
         f"in {report.seconds:.1f}s; held-out accuracy {accuracy:.1%}, macro-F1 {report.metrics.get('macro_f1', 0):.3f} "
         f"on {report.n_heldout:,} reviews."
     )
