@@ -58,3 +58,16 @@ def test_bf16_run_learns_and_records_its_precision(tmp_path: Path, corpus: list[
     start = next(r for r in losses if r.get("event") == "start")
     first = next(r["loss"] for r in losses if "loss" in r)
     assert start["precision"] == "bf16" and result.final_loss < 0.8 * first
+
+
+def test_bf16_on_a_cpu_that_would_emulate_it_is_warned_about(monkeypatch: pytest.MonkeyPatch) -> None:
+    import koubei.lm.precision as precision
+
+    cpu = torch.device("cpu")
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: False)
+    message = precision.emulation_warning("bf16", cpu)
+    assert message is not None and "emulated" in message and "fp32" in message
+    assert precision.emulation_warning("auto", cpu) is None
+    assert precision.emulation_warning("fp32", cpu) is None
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: True)
+    assert precision.emulation_warning("bf16", cpu) is None

@@ -53,6 +53,16 @@ def _cpu_friendly_threads() -> None:
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
+def _warn_if_emulated(precision: str, device: str) -> None:
+    """Say so on stderr before a run asks for bf16 on hardware that would emulate it (it would crawl)."""
+    from koubei.lm.precision import emulation_warning
+    from koubei.lm.train import resolve_device
+
+    message = emulation_warning(precision, resolve_device(device))
+    if message:
+        get_console(stderr=True).print(message)
+
+
 def _default_out(out: Path | None) -> Path:
     if out is not None:
         return out
@@ -187,6 +197,7 @@ def train_command(
         from koubei.errors import NotFoundError
 
         raise NotFoundError(f"--init-from {str(init_from)!r} is not a model directory (no config.json)")
+    _warn_if_emulated(precision, device)
     result = train(_texts(data, db), _default_out(out), config, resume=resume, progress=not no_progress)
     emit(result.to_dict(), as_json, _render_dict("model trained", result.to_dict()))
 
@@ -305,6 +316,7 @@ def distill_command(
         seed=seed, device=device, precision=precision,
     )
     dcfg = DistillConfig(temperature=temperature, alpha=alpha)
+    _warn_if_emulated(precision, device)
     target = out if out is not None else _default_out(None).with_name("lm-student")
     result = distill(teacher, _texts(data, db), target, config, dcfg, resume=resume, progress=not no_progress)
     emit(result.to_dict(), as_json, _render_dict("student distilled", result.to_dict()))

@@ -346,7 +346,7 @@ def train(
                     bar.total = state["planned_steps"]
             lr = lr_at(step, config, state["planned_steps"])
             for group in optimizer.param_groups:
-                group["lr"] = lr
+                group["lr"] = lr * group.get("lr_scale", 1.0)
 
             offsets = batch_offsets(corpus.train.numel(), context, config.batch_size, config.seed, step)
             x, y = get_batch(corpus.train, offsets[info.rank :: info.world_size], context)
