@@ -80,6 +80,23 @@ def test_cli_end_to_end(cli, tmp_path: Path, corpus: list[str]) -> None:
     assert meta["teacher"] == str(out) and meta["distill"]["alpha"] == 0.5
 
 
+def test_cli_plain_adamw_without_spectral_init_keeps_tied_embeddings(cli, tmp_path: Path, corpus: list[str]) -> None:
+    from koubei.lm.model import load_model
+
+    data = _write(tmp_path / "reviews.txt", corpus)
+    out = tmp_path / "plain"
+    r = cli(
+        "lm", "train", "--data", data, "--preset", "micro", "--max-steps", "3", "--batch-size", "4",
+        "--context-length", "32", "--threads", "1", "--optimizer", "adamw", "--no-spectral-init",
+        "--embedding-lr-scale", "1", "--out", out, "--no-progress", "--json",
+    )
+    assert r.exit_code == 0, r.output
+    model, _ = load_model(out)
+    assert model.get_output_embeddings().weight is model.get_input_embeddings().weight
+    start = json.loads((out / "metrics.jsonl").read_text().splitlines()[0])
+    assert start["spectral_init"] is None and start["config"]["optimizer"] == "adamw"
+
+
 def test_cli_bad_input(cli, tmp_path: Path) -> None:
     r = cli("lm", "eval", "--model", tmp_path, "--input", tmp_path / "missing.txt")
     assert r.exit_code == 2 and "does not exist" in r.stderr
@@ -88,6 +105,8 @@ def test_cli_bad_input(cli, tmp_path: Path) -> None:
     assert r.exit_code == 2 and "micro" in r.stderr
     r = cli("lm", "train", "--data", data, "--out", tmp_path / "m")
     assert r.exit_code == 2 and "--max-steps" in r.stderr
+    r = cli("lm", "train", "--data", data, "--max-steps", "1", "--optimizer", "sgd", "--out", tmp_path / "m")
+    assert r.exit_code == 2 and "muon or adamw" in r.stderr
     r = cli("lm", "sample", "--model", tmp_path, "--top-p", "2")
     assert r.exit_code == 2
     r = cli("lm", "train", "--data", "store", "--max-steps", "1", "--out", tmp_path / "m")

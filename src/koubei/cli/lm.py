@@ -158,6 +158,20 @@ def train_command(
     context_length: Annotated[int | None, typer.Option("--context-length", help="Tokens per sequence.")] = None,
     lr: Annotated[float, typer.Option("--lr", help="Peak learning rate.")] = 1e-3,
     warmup_steps: Annotated[int, typer.Option("--warmup-steps")] = 30,
+    optimizer: Annotated[
+        str, typer.Option("--optimizer", help="muon (Muon on weight matrices, AdamW elsewhere) or adamw.")
+    ] = "muon",
+    muon_lr: Annotated[float, typer.Option("--muon-lr", help="Peak learning rate of the Muon matrices.")] = 0.02,
+    embedding_lr_scale: Annotated[
+        float, typer.Option("--embedding-lr-scale", help="Embeddings and LM head learn this many times faster.")
+    ] = 10.0,
+    spectral_init: Annotated[
+        bool,
+        typer.Option(
+            "--spectral-init/--no-spectral-init",
+            help="Start a fresh model from the training text's bigram statistics (unties the embeddings).",
+        ),
+    ] = True,
     eval_interval: Annotated[int, typer.Option("--eval-interval", help="Steps between held-out evaluations.")] = 100,
     checkpoint_interval: Annotated[int, typer.Option("--checkpoint-interval", help="Steps between checkpoints.")] = 100,
     seed: Annotated[int, typer.Option("--seed")] = 0,
@@ -183,6 +197,10 @@ def train_command(
         context_length=context_length,
         learning_rate=lr,
         warmup_steps=warmup_steps,
+        optimizer=optimizer,
+        muon_lr=muon_lr,
+        embedding_lr_scale=embedding_lr_scale,
+        spectral_init=spectral_init,
         max_steps=max_steps,
         time_budget=time_budget,
         eval_interval=eval_interval,

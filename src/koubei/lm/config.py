@@ -70,6 +70,16 @@ class TrainConfig:
     # 4e-3 -> 6.91. With bf16 and the cosine, 2e-3 looked better at 120 s (6.57 vs 6.63) but not at 300 s (5.89 vs 5.72).
     learning_rate: float = 1e-3
     min_lr_ratio: float = 0.1  # cosine decays to learning_rate * min_lr_ratio
+    # "muon": Muon on the Transformer's weight matrices, AdamW on embeddings, LM head, gains and biases (see
+    # koubei.lm.muon for the measurements); "adamw": AdamW on everything.
+    optimizer: str = "muon"
+    muon_lr: float = 0.02  # Muon's peak rate (follows the same warmup and cosine as learning_rate)
+    # The embeddings and LM head learn this many times faster than learning_rate (AdamW): at a budget of a few
+    # hundred steps the token statistics are most of what can be learned (measured in koubei.lm.muon).
+    embedding_lr_scale: float = 10.0
+    # A fresh model starts from the training text's bigram statistics (koubei.lm.spectral_init); its embeddings are
+    # then untied. Ignored with init_from and on resume.
+    spectral_init: bool = True
     warmup_steps: int = 30
     weight_decay: float = 0.1  # on matrices only (not norms)
     beta1: float = 0.9
@@ -107,6 +117,12 @@ class TrainConfig:
         check_precision(self.precision)
         if self.learning_rate <= 0:
             raise BadInputError(f"--lr must be > 0, got {self.learning_rate}")
+        if self.optimizer not in ("muon", "adamw"):
+            raise BadInputError(f"--optimizer must be muon or adamw, got {self.optimizer!r}")
+        if self.muon_lr <= 0:
+            raise BadInputError(f"--muon-lr must be > 0, got {self.muon_lr}")
+        if self.embedding_lr_scale <= 0:
+            raise BadInputError(f"--embedding-lr-scale must be > 0, got {self.embedding_lr_scale}")
         if self.init_from is None:
             preset(self.preset)
 

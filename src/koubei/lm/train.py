@@ -97,21 +97,46 @@ def _append_jsonl(path: Path, record: dict[str, Any]) -> None:
 
 
 def _make_optimizer(model: torch.nn.Module, cfg: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
+    """AdamW, or Muon + AdamW (cfg.optimizer); embeddings and LM head get `embedding_lr_scale`, 1-D no decay."""
     import torch
 
+    from koubei.lm.muon import MuonAdamW
+
+    embedding_ids = {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Embedding)}
+    get_output = getattr(model, "get_output_embeddings", None)
+    output = get_output() if callable(get_output) else None
+    if output is not None:
+        embedding_ids.add(id(output.weight))
     seen: set[int] = set()
-    decay: list[torch.nn.Parameter] = []
-    no_decay: list[torch.nn.Parameter] = []
+    embeddings: list[torch.nn.Parameter] = []
+    matrices: list[torch.nn.Parameter] = []
+    vectors: list[torch.nn.Parameter] = []
     for p in model.parameters():
         if id(p) in seen or not p.requires_grad:
             continue
         seen.add(id(p))
-        (decay if p.dim() >= 2 else no_decay).append(p)
-    groups = [
-        {"params": decay, "weight_decay": cfg.weight_decay},
-        {"params": no_decay, "weight_decay": 0.0},
+        if id(p) in embedding_ids:
+            embeddings.append(p)
+        elif p.dim() == 2:
+            matrices.append(p)
+        else:
+            vectors.append(p)
+    groups: list[dict[str, Any]] = [
+        {"params": embeddings, "weight_decay": cfg.weight_decay, "lr_scale": cfg.embedding_lr_scale},
+        {"params": vectors, "weight_decay": 0.0, "lr_scale": 1.0},
     ]
-    return torch.optim.AdamW(groups, lr=cfg.learning_rate, betas=(cfg.beta1, cfg.beta2), eps=1e-8)
+    groups = [g for g in groups if g["params"]]
+    betas = (cfg.beta1, cfg.beta2)
+    if cfg.optimizer == "adamw":
+        groups.append({"params": matrices, "weight_decay": cfg.weight_decay, "lr_scale": 1.0})
+        return torch.optim.AdamW(groups, lr=cfg.learning_rate, betas=betas, eps=1e-8)
+    for group in groups:
+        group["algorithm"] = "adamw"
+    # Muon's update has a fixed size per entry, so weight decay at AdamW's strength would dominate: none here.
+    groups.append(
+        {"params": matrices, "algorithm": "muon", "weight_decay": 0.0, "lr_scale": cfg.muon_lr / cfg.learning_rate}
+    )
+    return MuonAdamW(groups, lr=cfg.learning_rate, betas=betas, eps=1e-8)
 
 
 def _evaluate_stream(
@@ -244,9 +269,16 @@ def train(
         data_seconds = time.perf_counter() - t1
         model.to(device)
         model.train()
+        spectral: dict[str, Any] | None = None
+        if config.spectral_init and config.init_from is None and not (resume and existing is not None):
+            from koubei.lm.spectral_init import bigram_spectral_init
+
+            spectral = bigram_spectral_init(model, corpus.train, seed=config.seed)
         optimizer = _make_optimizer(model, config, device)
 
-        state: dict[str, Any] = {"step": 0, "elapsed": 0.0, "tokens": 0, "planned_steps": config.max_steps}
+        # The spectral init is part of optimization (it learns from the training text), so it counts in the budget.
+        elapsed0 = spectral["seconds"] if spectral else 0.0
+        state: dict[str, Any] = {"step": 0, "elapsed": elapsed0, "tokens": 0, "planned_steps": config.max_steps}
         resumed_from = None
         if resume and existing is not None:
             load_into(existing, model, optimizer)
@@ -295,6 +327,7 @@ def train(
                     "params": count_params(model),
                     "world_size": info.world_size,
                     "precision": precision,
+                    "spectral_init": spectral,
                     "config": config.to_dict(),
                 },
             )
