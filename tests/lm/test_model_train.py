@@ -67,9 +67,10 @@ def test_same_seed_same_weights(tmp_path: Path, tokenizer_dir: Path, corpus: lis
         assert torch.equal(wa[key], wb[key]), key
 
 
-def test_resume_equals_uninterrupted(tmp_path: Path, tokenizer_dir: Path, corpus: list[str]) -> None:
+@pytest.mark.parametrize("optimizer", ["adamw", "muon"])
+def test_resume_equals_uninterrupted(tmp_path: Path, tokenizer_dir: Path, corpus: list[str], optimizer: str) -> None:
     straight = _with_tokenizer(tokenizer_dir, tmp_path / "straight")
-    train(corpus, straight, _cfg(), progress=False)
+    train(corpus, straight, _cfg(optimizer=optimizer), progress=False)
 
     interrupted = _with_tokenizer(tokenizer_dir, tmp_path / "interrupted")
 
@@ -78,12 +79,12 @@ def test_resume_equals_uninterrupted(tmp_path: Path, tokenizer_dir: Path, corpus
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        train(corpus, interrupted, _cfg(), progress=False, on_step=crash)
+        train(corpus, interrupted, _cfg(optimizer=optimizer), progress=False, on_step=crash)
     ckpt = latest_checkpoint(interrupted / "checkpoints")
     assert ckpt is not None and ckpt.state["step"] == 3
     with pytest.raises(BadInputError, match="--resume"):
-        train(corpus, interrupted, _cfg(), progress=False)
-    result = train(corpus, interrupted, _cfg(), resume=True, progress=False)
+        train(corpus, interrupted, _cfg(optimizer=optimizer), progress=False)
+    result = train(corpus, interrupted, _cfg(optimizer=optimizer), resume=True, progress=False)
     assert result.resumed_from_step == 3 and result.steps == 6
     ws, wi = _weights(load_model(straight)[0]), _weights(load_model(interrupted)[0])
     for key in ws:

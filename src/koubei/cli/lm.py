@@ -159,12 +159,12 @@ def train_command(
     lr: Annotated[float, typer.Option("--lr", help="Peak learning rate.")] = 1e-3,
     warmup_steps: Annotated[int, typer.Option("--warmup-steps")] = 30,
     optimizer: Annotated[
-        str, typer.Option("--optimizer", help="muon (Muon on weight matrices, AdamW elsewhere) or adamw.")
-    ] = "muon",
+        str, typer.Option("--optimizer", help="adamw, or muon (Muon on weight matrices, AdamW elsewhere).")
+    ] = "adamw",
     muon_lr: Annotated[float, typer.Option("--muon-lr", help="Peak learning rate of the Muon matrices.")] = 0.02,
     embedding_lr_scale: Annotated[
         float, typer.Option("--embedding-lr-scale", help="Embeddings and LM head learn this many times faster.")
-    ] = 10.0,
+    ] = 3.0,
     spectral_init: Annotated[
         bool,
         typer.Option(

