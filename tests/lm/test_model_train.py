@@ -91,6 +91,16 @@ def test_resume_equals_uninterrupted(tmp_path: Path, tokenizer_dir: Path, corpus
         torch.testing.assert_close(wi[key], ws[key], rtol=0, atol=1e-6)
 
 
+def test_a_checkpoint_with_another_optimizer_layout_is_refused_in_plain_words(tmp_path: Path) -> None:
+    model = torch.nn.Linear(3, 2)
+    save_checkpoint(tmp_path / "ck", model, torch.optim.AdamW([model.weight, model.bias]), {"step": 1})
+    ckpt = latest_checkpoint(tmp_path / "ck")
+    assert ckpt is not None
+    regrouped = torch.optim.AdamW([{"params": [model.weight]}, {"params": [model.bias]}])
+    with pytest.raises(BadInputError, match="cannot continue"):
+        load_into(ckpt, model, regrouped)
+
+
 def test_checkpoint_write_failure_keeps_last_good(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 

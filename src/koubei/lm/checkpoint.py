@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from koubei.errors import BadInputError
 from koubei.lm.config import FORMAT_VERSION
 
 if TYPE_CHECKING:
@@ -132,4 +133,10 @@ def load_into(ckpt: Checkpoint, model: torch.nn.Module, optimizer: torch.optim.O
     load_model(model, str(ckpt.path / "model.safetensors"), device=str(next(model.parameters()).device))
     if optimizer is not None:
         opt_state = torch.load(ckpt.path / "optimizer.pt", weights_only=True, map_location="cpu")
-        optimizer.load_state_dict(opt_state)
+        try:
+            optimizer.load_state_dict(opt_state)
+        except ValueError as exc:  # e.g. a checkpoint of an older koubei whose parameter groups were laid out otherwise
+            raise BadInputError(
+                f"checkpoint {ckpt.path} holds optimizer state this version cannot continue ({exc}); "
+                "start a new run in another --out folder (a finished older model continues with --init-from its folder)"
+            ) from exc
