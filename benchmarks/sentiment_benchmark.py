@@ -299,7 +299,7 @@ def main() -> None:
     parser.add_argument("--transfer-lr", type=float, default=5e-4)
     parser.add_argument("--max-length", type=int, default=96)
     parser.add_argument("--student-hidden", type=int, default=None,
-                        help="width of the distilled student (default: the teacher's, initialised from its layers)")
+                        help="width of the distilled student (default: half the teacher's, as koubei's own default)")
     args = parser.parse_args()
     header = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

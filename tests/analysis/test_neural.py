@@ -111,3 +111,15 @@ def test_cli_transfer_then_distilled(cli, lm_dir: Path, tmp_path: Path) -> None:
     assert len(out.read_text(encoding="utf-8").splitlines()) == len(rows)
     explained = cli("sentiment", "explain", "质量很好", "--model", tmp_path / "t", "--json")
     assert explained.exit_code == 0 and json.loads(explained.stdout)["method"] == "gradient_x_input"
+
+
+def test_student_width_must_be_positive(tmp_path: Path) -> None:
+    import pytest
+
+    from koubei.analysis.distill import DistillConfig
+    from koubei.errors import BadInputError
+
+    (tmp_path / "meta.json").write_text("{}")
+    with pytest.raises(BadInputError, match="student_hidden"):
+        DistillConfig(teacher=str(tmp_path), student_hidden=0).validate()
+    assert DistillConfig(teacher=str(tmp_path)).validate().student_hidden is None  # unset: half the teacher's width

@@ -60,6 +60,8 @@ class DistillConfig:
             raise NotFoundError(f"teacher {self.teacher!r} is not a koubei sentiment model folder (no meta.json)")
         if self.student_layers < 1:
             raise BadInputError(f"student_layers must be >= 1, got {self.student_layers!r}")
+        if self.student_hidden is not None and self.student_hidden < 1:
+            raise BadInputError(f"student_hidden must be >= 1 (or unset for half the teacher's width), got {self.student_hidden!r}")
         if not 0 <= self.alpha <= 1:
             raise BadInputError(f"alpha must be in [0, 1], got {self.alpha!r}")
         check_precision(self.precision, "precision")
@@ -152,7 +154,8 @@ class DistilledSentimentModel(NeuralSentimentModel):
             kd = F.kl_div(F.log_softmax(logits / t, -1), F.softmax(teacher_logits / t, -1), reduction="batchmean") * t * t
             return cfg.alpha * kd + (1 - cfg.alpha) * F.cross_entropy(logits, gold)
 
-        width = cfg.student_hidden or max(8, int(teacher.model_.config.hidden_size) // 2)
+        half = max(8, int(teacher.model_.config.hidden_size) // 2)
+        width = cfg.student_hidden if cfg.student_hidden is not None else half
         self.model_ = build_student(teacher.model_, cfg.student_layers, width, cfg.seed)
         self.model_.config.pad_token_id = self.tokenizer_.pad_token_id
         self.losses_ = self._train_loop(self.model_, train_docs, targets, loss_fn)
