@@ -155,7 +155,14 @@ def train_command(
     ] = None,
     vocab_size: Annotated[int, typer.Option("--vocab-size", help="Tokenizer size if one must be trained.")] = 8192,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Sequences per step (global).")] = 16,
-    context_length: Annotated[int | None, typer.Option("--context-length", help="Tokens per sequence.")] = None,
+    context_length: Annotated[
+        int | None,
+        typer.Option(
+            "--context-length",
+            help="Tokens per sequence (default: the preset's). For short reviews, 64 with --batch-size 32 learned "
+            "more in the same time in the LM benchmark.",
+        ),
+    ] = None,
     lr: Annotated[float, typer.Option("--lr", help="Peak learning rate.")] = 1e-3,
     warmup_steps: Annotated[int, typer.Option("--warmup-steps")] = 30,
     optimizer: Annotated[
