@@ -13,7 +13,7 @@ trainer gets the other 90% (and itself holds out 10% of those for its periodic e
    ~3.2 M non-embedding parameters), trained on sequences of --context-length 64 tokens x --batch-size 32 (see the
    option's note), for --budget seconds of optimization from raw text (tokenizer time reported
    apart); bits/char and perplexity on the held-out 10%, each review scored from its start; characters/s of training
-   text; MFU = achieved model FLOP/s (6 x matmul params incl. the tied LM head + attention) / measured peak.
+   text; MFU = achieved model FLOP/s (6 x matmul params incl. the LM head + attention) / measured peak.
 4. Distillation: preset `tiny` student for --distill-budget seconds alone vs distilled from the step-3 model
    (same tokenizer, same seconds, same data), both evaluated on the held-out 10%.
 5. Sampling: tokens/s of `generate` with vs without the KV cache (same model, prompt, seed, 120 new tokens).
