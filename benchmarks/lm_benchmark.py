@@ -312,7 +312,7 @@ def render(r: dict[str, Any]) -> str:
         f"| small: params (non-embedding / total) | {t['params']['non_embedding']:,} / {t['params']['total']:,} |",
         f"| small: tokenizer / data prep time (not in budget) | {t['tokenizer_seconds']} s / {t['data_seconds']} s |",
         f"| small: optimization time, steps (sequences x tokens per step) | {t['train_seconds']} s, {t['steps']} "
-        f"({r['config'].get('batch_size', 16)} x {r['config'].get('context_length') or 128}) |",
+        f"({r['config']['batch_size']} x {r['config']['context_length']}) |",
         f"| small: held-out bits/char (issue: 5.0 = 0.85 x its nanoGPT 5.91 on its own split; our split: the ratio below) | **{e['bits_per_char']:.4f}** |",
         f"| small: held-out perplexity per token | {e['perplexity']:.2f} |",
         f"| small: chars/token (held-out) | {e['chars_per_token']:.3f} |",

@@ -13,6 +13,15 @@ from typing import Annotated, Any
 import typer
 
 from koubei.cli.common import DatabaseOption, JsonOption, emit, existing_file, get_console
+from koubei.lm.config import DistillConfig, TrainConfig
+
+
+def _default(config_class: type, name: str) -> Any:
+    """The library's own default for an option, so `koubei lm` and `koubei.lm` cannot drift apart."""
+    from dataclasses import fields
+
+    return next(f.default for f in fields(config_class) if f.name == name)
+
 
 lm_app = typer.Typer(
     name="lm",
@@ -153,8 +162,12 @@ def train_command(
     init_from: Annotated[
         Path | None, typer.Option("--init-from", help="Continue training a local HF causal-LM directory.")
     ] = None,
-    vocab_size: Annotated[int, typer.Option("--vocab-size", help="Tokenizer size if one must be trained.")] = 8192,
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Sequences per step (global).")] = 16,
+    vocab_size: Annotated[int, typer.Option("--vocab-size", help="Tokenizer size if one must be trained.")] = _default(
+        TrainConfig, "vocab_size"
+    ),
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Sequences per step (global).")] = _default(
+        TrainConfig, "batch_size"
+    ),
     context_length: Annotated[
         int | None,
         typer.Option(
@@ -163,22 +176,24 @@ def train_command(
             "more in the same time in the LM benchmark.",
         ),
     ] = None,
-    lr: Annotated[float, typer.Option("--lr", help="Peak learning rate.")] = 1e-3,
-    warmup_steps: Annotated[int, typer.Option("--warmup-steps")] = 30,
+    lr: Annotated[float, typer.Option("--lr", help="Peak learning rate.")] = _default(TrainConfig, "learning_rate"),
+    warmup_steps: Annotated[int, typer.Option("--warmup-steps")] = _default(TrainConfig, "warmup_steps"),
     optimizer: Annotated[
         str, typer.Option("--optimizer", help="adamw, or muon (Muon on weight matrices, AdamW elsewhere).")
-    ] = "adamw",
-    muon_lr: Annotated[float, typer.Option("--muon-lr", help="Peak learning rate of the Muon matrices.")] = 0.02,
+    ] = _default(TrainConfig, "optimizer"),
+    muon_lr: Annotated[float, typer.Option("--muon-lr", help="Peak learning rate of the Muon matrices.")] = _default(
+        TrainConfig, "muon_lr"
+    ),
     embedding_lr_scale: Annotated[
         float, typer.Option("--embedding-lr-scale", help="Embeddings and LM head learn this many times faster.")
-    ] = 3.0,
+    ] = _default(TrainConfig, "embedding_lr_scale"),
     spectral_init: Annotated[
         bool,
         typer.Option(
             "--spectral-init/--no-spectral-init",
             help="Start a fresh model from the training text's bigram statistics (unties the embeddings).",
         ),
-    ] = True,
+    ] = _default(TrainConfig, "spectral_init"),
     eval_interval: Annotated[int, typer.Option("--eval-interval", help="Steps between held-out evaluations.")] = 100,
     checkpoint_interval: Annotated[int, typer.Option("--checkpoint-interval", help="Steps between checkpoints.")] = 100,
     seed: Annotated[int, typer.Option("--seed")] = 0,
@@ -194,7 +209,6 @@ def train_command(
     Example: koubei lm train --data reviews.txt --preset small --time-budget 300 --out models/lm
     """
     _cpu_friendly_threads()
-    from koubei.lm.config import TrainConfig
     from koubei.lm.train import train
 
     config = TrainConfig(
@@ -316,10 +330,14 @@ def distill_command(
     data: DataOption = "store",
     time_budget: Annotated[float | None, typer.Option("--time-budget")] = None,
     max_steps: Annotated[int | None, typer.Option("--max-steps")] = None,
-    temperature: Annotated[float, typer.Option("--temperature", help="Softening of both distributions.")] = 2.0,
-    alpha: Annotated[float, typer.Option("--alpha", help="Weight of the soft-target (KL) loss.")] = 0.5,
-    batch_size: Annotated[int, typer.Option("--batch-size")] = 16,
-    lr: Annotated[float, typer.Option("--lr")] = 1e-3,
+    temperature: Annotated[
+        float, typer.Option("--temperature", help="Softening of both distributions.")
+    ] = _default(DistillConfig, "temperature"),
+    alpha: Annotated[
+        float, typer.Option("--alpha", help="Weight of the soft-target (KL) loss.")
+    ] = _default(DistillConfig, "alpha"),
+    batch_size: Annotated[int, typer.Option("--batch-size")] = _default(TrainConfig, "batch_size"),
+    lr: Annotated[float, typer.Option("--lr")] = _default(TrainConfig, "learning_rate"),
     resume: Annotated[bool, typer.Option("--resume")] = False,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     device: Annotated[str, typer.Option("--device")] = "auto",
@@ -333,7 +351,6 @@ def distill_command(
     Example: koubei lm distill --teacher models/lm --preset tiny --time-budget 120 --out models/lm-tiny
     """
     _cpu_friendly_threads()
-    from koubei.lm.config import DistillConfig, TrainConfig
     from koubei.lm.distill import distill
 
     config = TrainConfig(
