@@ -5,6 +5,8 @@ Run (heavy; under the shared lock):
 
 Held-out parts: absa_zh / absa_en records whose `orig_split` is `test` (the source's own test files; `train` and
 `train+test` records are training data), asap_sample rows from `test_sample` (train_sample + dev_sample train).
+The files are read and split exactly as `koubei aspects train --data FILE` reads and splits them, so one data set's
+row here is what the CLI reports, e.g. `koubei aspects train --data ../shared/data/absa_zh/absa_zh.jsonl --out DIR`.
 Reported per data set:
 - aspect detection precision / recall / F1 (micro over the aspect names of each text: normalized terms for
   absa, the 18 categories for ASAP) — "aspect-category F1";
@@ -17,7 +19,6 @@ Writes aspect_benchmark.{json,md}.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import time
 from pathlib import Path
@@ -26,23 +27,14 @@ from typing import Any
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 if not DATA.exists():
     DATA = Path("/work/shared/data")
-ASAP_POLARITY = {"1": "positive", "0": "neutral", "-1": "negative"}
 
 
-def absa(name: str) -> tuple[list[dict], list[dict]]:
-    records = [json.loads(line) for line in (DATA / name / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
-    return [r for r in records if r["orig_split"] != "test"], [r for r in records if r["orig_split"] == "test"]
+def split(path: Path) -> tuple[list[dict], list[dict]]:
+    """(train, test) of a shared aspect data set, read the way `koubei aspects train` reads it."""
+    from koubei.analysis.aspect_data import is_test, read_aspect_file
 
-
-def asap() -> tuple[list[dict], list[dict]]:
-    with (DATA / "asap_sample" / "asap_sample.csv").open(encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    cats = [c for c in rows[0] if c not in ("index", "reviewbody", "star", "orig_file")]
-
-    def record(r: dict) -> dict:
-        return {"text": r["reviewbody"], "aspects": [{"category": c, "polarity": ASAP_POLARITY[r[c]]} for c in cats if r[c] != "-2"]}
-
-    return [record(r) for r in rows if r["orig_file"] != "test_sample"], [record(r) for r in rows if r["orig_file"] == "test_sample"]
+    records = read_aspect_file(path).records
+    return [r for r in records if not is_test(r)], [r for r in records if is_test(r)]
 
 
 def rule_reference(test: list[dict]) -> float:
@@ -68,7 +60,13 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("runs/sentiment/aspects"))
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
-    for name, (train, test) in (("absa_zh", absa("absa_zh")), ("absa_en", absa("absa_en")), ("asap_sample", asap())):
+    files = {
+        "absa_zh": DATA / "absa_zh" / "absa_zh.jsonl",
+        "absa_en": DATA / "absa_en" / "absa_en.jsonl",
+        "asap_sample": DATA / "asap_sample" / "asap_sample.csv",
+    }
+    for name, path in files.items():
+        train, test = split(path)
         started = time.perf_counter()
         model = SupervisedAspectModel(AspectModelConfig()).fit(train)
         seconds = time.perf_counter() - started

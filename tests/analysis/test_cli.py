@@ -139,3 +139,64 @@ def test_cli_bad_input_exit_code_2(cli, tmp_path: Path, labelled_file: Path) -> 
     assert cli("aspects", "--taxonomy", tmp_path / "missing.json").exit_code == 2
     assert cli("sentiment", "train", "--kind", "transfer", "--data", labelled_file, "--map", "text=review",
                "--out", tmp_path / "t").exit_code == 2  # no --base-model
+
+
+def _term_record(text: str, term: str, polarity: str, split: str) -> dict:
+    start = text.index(term)
+    return {"text": text, "aspects": [{"term": term, "from": start, "to": start + len(term), "polarity": polarity}], "orig_split": split}
+
+
+def test_aspects_train_eval_and_use_supervised_model(cli, tmp_path: Path) -> None:
+    records = []
+    for i in range(12):
+        split = "test" if i % 4 == 0 else "train"
+        records.append(_term_record(f"电池很好{i}", "电池", "positive", split))
+        records.append(_term_record(f"屏幕很差{i}", "屏幕", "negative", split))
+    lines = [json.dumps(r, ensure_ascii=False) for r in records] + ['{"text": "x", "aspects": "none"}']
+    data = tmp_path / "aspects.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "am"
+    result = cli("aspects", "train", "--data", data, "--out", out, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    # 3 of every 12 per term are marked test: the file's own split is used, not a random share.
+    assert (report["n_train"], report["n_heldout"], report["mode"]) == (18, 6, "term")
+    assert report["heldout_from"] == "the file's own test rows"
+    assert report["metrics"]["texts"] == 6 and report["metrics"]["detection_f1"] == 1.0
+    assert report["rejected"] == 1
+    rejected = [json.loads(x) for x in (out / "rejected.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert rejected == [{"row": 25, "reason": "'aspects' must be a list (empty when the review mentions none)"}]
+
+    evaluated = cli("aspects", "eval", "--model", out, "--data", data, "--only-test", "--json")
+    assert evaluated.exit_code == 0, evaluated.output
+    assert json.loads(evaluated.stdout)["metrics"] == report["metrics"]
+    human = cli("aspects", "eval", "--model", out, "--data", data)
+    assert human.exit_code == 0 and "detection P" in human.stdout and "1 row skipped" in human.stdout
+
+    reviews = tmp_path / "reviews.csv"
+    _write_csv(reviews, [{"id": "r1", "review": "电池很好，屏幕很差"}])
+    found = tmp_path / "found.jsonl"
+    used = cli("aspects", "--supervised", out, "--input", reviews, "--map", "text=review", "--map", "review_id=id", "--output", found)
+    assert used.exit_code == 0, used.output
+    aspects = json.loads(found.read_text(encoding="utf-8"))["aspects"]
+    assert [(a["aspect"], a["sentiment"]) for a in aspects] == [("电池", "positive"), ("屏幕", "negative")]
+
+
+def test_aspects_train_random_holdout_and_errors(cli, tmp_path: Path) -> None:
+    data = tmp_path / "asap.csv"
+    rows = ["reviewbody,taste,service"] + [f"菜好吃{i},1,-2" for i in range(6)] + [f"服务差{i},-2,-1" for i in range(6)]
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = cli("aspects", "train", "--data", data, "--out", tmp_path / "cm", "--holdout", "0.25", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["mode"], report["n_train"], report["n_heldout"]) == ("category", 9, 3)
+    assert report["heldout_from"] == "a random 25% (seed 0)" and report["rejected_file"] is None
+    # A term model cannot be scored on category data, and a missing model folder is a plain error.
+    terms = tmp_path / "terms.jsonl"
+    terms.write_text(json.dumps(_term_record("电池很好", "电池", "positive", "train"), ensure_ascii=False) + "\n", encoding="utf-8")
+    assert cli("aspects", "train", "--data", terms, "--out", tmp_path / "tm", "--holdout", "0").exit_code == 0
+    mismatch = cli("aspects", "eval", "--model", tmp_path / "tm", "--data", data)
+    assert mismatch.exit_code == 2 and "learned term aspects" in mismatch.stderr
+    assert cli("aspects", "eval", "--model", tmp_path / "nope", "--data", data).exit_code == 2
+    assert cli("aspects", "train", "--data", data, "--out", tmp_path / "x", "--holdout", "1.5").exit_code == 2
+    assert cli("aspects", "train", "--data", tmp_path / "missing.jsonl", "--out", tmp_path / "x").exit_code == 2

@@ -122,3 +122,77 @@ def update_aggregates(store: Any, aspect_model: str | None, sentiment_model: str
     replace_aggregates(store, AGGREGATE_KIND, [{"group_by": r.group_by, "group_key": r.group_key, "period": r.period, "metrics": r.metrics} for r in rows])
     overall = next((r.to_dict() for r in rows if r.group_by == "all" and r.period == "all"), None)
     return {"sentiment_model": model, "aspect_model": aspect_model, "aggregate_rows": len(rows), "overall": overall}
+
+
+# ---- the supervised aspect model: train / evaluate from labelled files --------------------------------------------
+
+
+def _split_aspect_records(data: Any, holdout: float, seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
+    """(train, held-out, how the held-out part was chosen): the data's own test part when it marks one, else a
+    seeded random share (`holdout` 0 trains on everything)."""
+    from koubei.analysis.aspect_data import is_test
+
+    if data.has_test_split:
+        return [r for r in data.records if not is_test(r)], [r for r in data.records if is_test(r)], "the file's own test rows"
+    if holdout == 0:
+        return list(data.records), [], "none"
+    if not 0 < holdout < 1:
+        raise BadInputError(f"--holdout must be between 0 and 1, got {holdout!r}")
+    from sklearn.model_selection import train_test_split
+
+    if len(data.records) < 4:
+        raise BadInputError(f"aspect training needs at least 4 usable records to hold some out, got {len(data.records)} (use --holdout 0)")
+    train, test = train_test_split(data.records, test_size=holdout, random_state=seed)
+    return list(train), list(test), f"a random {holdout:.0%} (seed {seed})"
+
+
+def train_aspect_model(
+    data_file: str | Path, out_dir: str | Path, text_column: str | None = None, holdout: float = 0.2, seed: int = 0
+) -> dict[str, Any]:
+    """Train the supervised aspect model on a labelled file, evaluate it on the held-out part, save it to `out_dir`.
+
+    Rejected rows (with reasons) go to `<out_dir>/rejected.jsonl`."""
+    from dataclasses import replace
+
+    from koubei.analysis.aspect_data import read_aspect_file, write_rejected
+    from koubei.analysis.aspect_model import AspectModelConfig, SupervisedAspectModel
+
+    started = time.perf_counter()
+    data = read_aspect_file(data_file, text_column)
+    train, test, heldout_from = _split_aspect_records(data, holdout, seed)
+    model = SupervisedAspectModel(replace(AspectModelConfig(), seed=seed)).fit(train)
+    metrics = model.evaluate(test) if test else {}
+    out = Path(out_dir)
+    model.save(out, metrics={"heldout": metrics, "heldout_from": heldout_from, "data": str(data_file)})
+    rejected = write_rejected(data.rejected, out / "rejected.jsonl")
+    return {
+        "model_dir": str(out), "mode": model.mode_, "layout": data.layout,
+        "n_train": len(train), "n_heldout": len(test), "heldout_from": heldout_from, "metrics": metrics,
+        "rejected": len(data.rejected), "rejected_file": None if rejected is None else str(rejected),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+def evaluate_aspect_model(
+    model_dir: str | Path, data_file: str | Path, text_column: str | None = None, only_test: bool = False,
+    rejected_file: str | Path | None = None,
+) -> dict[str, Any]:
+    """Aspect detection P/R/F1 and aspect-sentiment accuracy / macro-F1 of a saved model on a labelled file."""
+    from koubei.analysis.aspect_data import is_test, read_aspect_file, write_rejected
+    from koubei.analysis.aspect_model import SupervisedAspectModel
+
+    model = SupervisedAspectModel.load(model_dir)
+    data = read_aspect_file(data_file, text_column)
+    records = [r for r in data.records if is_test(r)] if only_test else data.records
+    if not records:
+        raise BadInputError(f"{Path(data_file).name} has no rows marked as test (split/orig_split/orig_file); drop --only-test")
+    wanted = "category" if model.mode_ == "category" else "term"
+    if any(wanted not in a for r in records for a in r["aspects"]):
+        raise BadInputError(f"the model at {str(model_dir)!r} learned {wanted} aspects, but {Path(data_file).name} labels the other kind")
+    started = time.perf_counter()
+    metrics = model.evaluate(records)
+    written = write_rejected(data.rejected, Path(rejected_file)) if rejected_file is not None else None
+    return {
+        "model_dir": str(model_dir), "data": str(data_file), "metrics": metrics, "rejected": len(data.rejected),
+        "rejected_file": None if written is None else str(written), "seconds": round(time.perf_counter() - started, 2),
+    }
