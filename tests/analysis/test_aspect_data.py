@@ -62,7 +62,7 @@ def test_asap_wide_csv(tmp_path: Path) -> None:
         [],
     ]
     assert [is_test(r) for r in data.records] == [False, True, False]
-    assert data.rejected == [{"row": 4, "reason": "empty 'reviewbody'"}]
+    assert data.rejected == [{"row": 3, "reason": "empty 'reviewbody'"}]
 
 
 def test_unusable_files_say_why(tmp_path: Path) -> None:

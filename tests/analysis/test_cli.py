@@ -72,6 +72,20 @@ def test_train_score_eval_explain_file(cli, labelled_file: Path, score_file: Pat
     assert human.exit_code == 0 and "positive" in human.stdout
 
 
+def test_train_writes_the_rows_it_skipped(cli, labelled_file: Path, tmp_path: Path) -> None:
+    good = list(csv.DictReader(labelled_file.open(encoding="utf-8")))
+    rows = [*good, {"id": "x1", "review": "", "stars": 5}, {"id": "x2", "review": "还行吧", "stars": ""}]
+    data = _write_csv(tmp_path / "with_bad_rows.csv", rows)
+    report = _train(cli, data, tmp_path / "model")
+    assert report["n_train"] + report["n_heldout"] == len(good) and report["skipped"] == 2
+    skipped = [json.loads(x) for x in Path(report["skipped_file"]).read_text(encoding="utf-8").splitlines()]
+    assert [(s["row"], s["review_id"]) for s in skipped] == [(len(good) + 1, "x1"), (len(good) + 2, "x2")]
+    assert skipped[0]["reason"] == "text: is missing" and skipped[1]["reason"].startswith("no label")
+    human = cli("sentiment", "train", "--data", data, "--map", "text=review", "--map", "review_id=id",
+                "--map", "rating=stars", "--out", tmp_path / "model2")
+    assert human.exit_code == 0 and "2 rows skipped; the rows and reasons are in" in human.stdout
+
+
 def test_score_file_resumes(cli, labelled_file: Path, score_file: Path, tmp_path: Path) -> None:
     _train(cli, labelled_file, tmp_path / "model")
     out = tmp_path / "scores.jsonl"

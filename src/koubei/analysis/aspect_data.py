@@ -38,7 +38,8 @@ _NON_CATEGORY = {"index", "id", "review_id", "star", "stars", "rating", *SPLIT_F
 class AspectData:
     """Usable records (`text`, `aspects`, `split`, `row`) and rejected rows (`row`, `reason`) of one file.
 
-    `row` is the line number in the file (the header is line 1 of a CSV), so a user can find the row."""
+    `row` is the 1-based position among the file's data rows (a CSV's header is not counted), as `koubei ingest`
+    counts, so a user can find the row."""
 
     records: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
@@ -159,7 +160,7 @@ def _read_wide_csv(path: Path, text_column: str | None, delimiter: str) -> Aspec
         )
     split_col = next((c for c in columns if c.strip().lower() in SPLIT_FIELDS), None)
     data = AspectData(layout="csv")
-    for number, row in enumerate(rows, start=2):  # row 1 is the header
+    for number, row in enumerate(rows, start=1):
         text = (row.get(text_col) or "").strip()
         if not text:
             data.rejected.append({"row": number, "reason": f"empty {text_col!r}"})

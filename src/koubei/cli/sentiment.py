@@ -103,6 +103,9 @@ def train(
         console.print(f"Trained a {kind} model on {report.n_train:,} reviews in {report.seconds:.1f}s -> {report.model_dir}")
         if report.metrics:
             _metrics_table(console, f"held-out ({report.n_heldout:,} reviews)", report.metrics)
+        if report.skipped:
+            where = f"; the rows and reasons are in {report.skipped_file}" if report.skipped_file else ""
+            console.print(f"{report.skipped:,} row{'' if report.skipped == 1 else 's'} skipped{where}")
 
     emit(report.to_dict(), as_json, render)
 

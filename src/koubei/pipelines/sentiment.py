@@ -36,6 +36,7 @@ class InputRow:
     rating: float | None = None
     category: str | None = None
     rejected: str | None = None
+    row: int | None = None  # 1-based position among the file's data rows (None for store rows)
 
 
 def read_review_file(path: str | Path, mapping: dict[str, list[str]] | None = None) -> list[InputRow]:
@@ -64,7 +65,9 @@ def read_review_file(path: str | Path, mapping: dict[str, list[str]] | None = No
             rid = raw_value(values, "review_id")
             if rid is None:
                 rid = stable_id("r_", (raw_value(values, name) for name in DERIVED_ID_FROM["reviews"]))
-            rows.append(InputRow(str(rid), raw_value(values, "text"), rejected=", ".join(rejected[raw.number].reasons)))
+            rows.append(
+                InputRow(str(rid), raw_value(values, "text"), rejected=", ".join(rejected[raw.number].reasons), row=raw.number)
+            )
             continue
         row = next(clean)
         rating = row.get("rating")
@@ -75,6 +78,7 @@ def read_review_file(path: str | Path, mapping: dict[str, list[str]] | None = No
                 label=row_label(row),
                 rating=None if rating is None else float(rating),
                 category=row.get("category"),
+                row=raw.number,
             )
         )
     return rows
@@ -154,12 +158,28 @@ class TrainReport:
     n_heldout: int
     metrics: dict[str, Any]
     seconds: float
+    skipped: int = 0
+    skipped_file: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "model_dir": self.model_dir, "kind": self.kind, "n_train": self.n_train, "n_heldout": self.n_heldout,
-            "metrics": self.metrics, "seconds": round(self.seconds, 2),
+            "metrics": self.metrics, "seconds": round(self.seconds, 2), "skipped": self.skipped,
+            "skipped_file": self.skipped_file,
         }
+
+
+def write_skipped(rows: list[InputRow], path: Path) -> str | None:
+    """Rows training could not use, with the reason, as JSONL (nothing written when every row was used)."""
+    skipped = [r for r in rows if r.rejected is not None or r.label is None]
+    if not skipped:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as f:
+        for r in skipped:
+            reason = r.rejected or "no label (expected a label of 1/0, positive/negative/neutral, or a rating 1-5)"
+            f.write(json.dumps({"row": r.row, "review_id": r.review_id, "reason": reason}, ensure_ascii=False) + "\n")
+    return str(path)
 
 
 def train_rows(
@@ -194,7 +214,10 @@ def train_rows(
         preds = model.score_texts([r.text for r in test])
         metrics = evaluate_predictions([r.label for r in test], preds, [r.rating for r in test] if has_ratings else None)
     path = model.save(out_dir, metrics={"heldout": metrics, "holdout_fraction": holdout, "seed": seed})
-    return TrainReport(str(path), kind, len(train), len(test), metrics, time.perf_counter() - started)
+    skipped_file = write_skipped(rows, Path(path) / "skipped.jsonl")
+    return TrainReport(
+        str(path), kind, len(train), len(test), metrics, time.perf_counter() - started, len(rows) - len(usable), skipped_file
+    )
 
 
 def evaluate_rows(model: Any, rows: list[InputRow], batch_size: int = DEFAULT_BATCH) -> dict[str, Any]:
