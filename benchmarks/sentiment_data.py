@@ -29,7 +29,8 @@ def _key(text: str) -> str:
 
 
 def load_rows(name: str) -> list[dict]:
-    """[{text, label, stratum, rating?}] of a shared data set."""
+    """[{text, label, stratum, category, rating?}] of a shared data set (category: the product category where the
+    data set has one, else None)."""
     if name == "amazon_reviews_en":
         rows = []
         for line in (DATA / name / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
@@ -38,14 +39,14 @@ def load_rows(name: str) -> list[dict]:
                 continue
             text = ". ".join(p for p in (r.get("title") or "", r.get("text") or "") if p.strip())
             label = "positive" if r["rating"] >= 4 else "negative"
-            rows.append({"text": text, "label": label, "stratum": label, "rating": r["rating"]})
+            rows.append({"text": text, "label": label, "stratum": label, "rating": r["rating"], "category": r.get("category")})
         return rows
     path = DATA / name / f"{name}.csv"
     with path.open(encoding="utf-8") as f:
         out = []
         for r in csv.DictReader(f):
             label = "positive" if r["label"] == "1" else "negative"
-            out.append({"text": r["review"], "label": label, "stratum": r.get("cat", label)})
+            out.append({"text": r["review"], "label": label, "stratum": r.get("cat", label), "category": r.get("cat")})
         return out
 
 

@@ -86,6 +86,29 @@ def test_train_writes_the_rows_it_skipped(cli, labelled_file: Path, tmp_path: Pa
     assert human.exit_code == 0 and "2 rows skipped; the rows and reasons are in" in human.stdout
 
 
+def test_train_with_categories_then_score_and_explain_per_category(cli, tmp_path: Path) -> None:
+    from tests.analysis.test_fast import CATEGORY_ROWS
+
+    rows = [{"id": f"r{i}", "review": t, "label": lab, "cat": c} for i, (t, lab, c) in enumerate(CATEGORY_ROWS * 8)]
+    # Copies of a row count as duplicates in ingest; vary them so every copy is a review.
+    for i, row in enumerate(rows):
+        row["review"] = f"{row['review']}{'!' * (i // len(CATEGORY_ROWS))}"
+    data = _write_csv(tmp_path / "cats.csv", rows)
+    result = cli("sentiment", "train", "--data", data, "--map", "text=review", "--map", "review_id=id",
+                 "--map", "category=cat", "--out", tmp_path / "m", "--holdout", "0.25", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "m" / "meta.json").read_text(encoding="utf-8"))["categories"] == ["手机", "酒店"]
+    to_score = _write_csv(tmp_path / "s.csv", [{"id": "h", "review": "很小", "cat": "酒店"}, {"id": "p", "review": "很小", "cat": "手机"}])
+    out = tmp_path / "s.jsonl"
+    scored = cli("sentiment", "score", "--model", tmp_path / "m", "--input", to_score, "--map", "text=review",
+                 "--map", "review_id=id", "--map", "category=cat", "--output", out)
+    assert scored.exit_code == 0, scored.output
+    assert [json.loads(x)["label"] for x in out.read_text(encoding="utf-8").splitlines()] == ["negative", "positive"]
+    for category, label in (("酒店", "negative"), ("手机", "positive")):
+        explained = cli("sentiment", "explain", "很小", "--model", tmp_path / "m", "--category", category, "--json")
+        assert explained.exit_code == 0 and json.loads(explained.stdout)["label"] == label
+
+
 def test_score_file_resumes(cli, labelled_file: Path, score_file: Path, tmp_path: Path) -> None:
     _train(cli, labelled_file, tmp_path / "model")
     out = tmp_path / "scores.jsonl"
@@ -132,6 +155,29 @@ def test_score_store_and_aspects(cli, labelled_file: Path, tmp_path: Path) -> No
     assert p1["count"] == 2 and p1["top_criticized"][0]["aspect"] == "logistics"
     human = cli("aspects")
     assert human.exit_code == 0 and "Most criticized" in human.stdout
+
+
+def test_store_training_and_scoring_use_the_review_or_product_category(cli, tmp_path: Path) -> None:
+    from koubei.store import Store
+    from koubei.store.analysis import read_sentiment_scores
+    from tests.analysis.test_fast import CATEGORY_ROWS
+
+    rows = [
+        {"review_id": f"r{i}", "text": f"{t}{'!' * (i // len(CATEGORY_ROWS))}", "label": lab, "category": c}
+        for i, (t, lab, c) in enumerate(CATEGORY_ROWS * 8)
+    ]
+    assert cli("ingest", "reviews", _write_csv(tmp_path / "train.csv", rows)).exit_code == 0
+    result = cli("sentiment", "train", "--out", tmp_path / "m", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "m" / "meta.json").read_text(encoding="utf-8"))["categories"] == ["手机", "酒店"]
+    # New reviews without a category of their own take their product's.
+    products = [{"product_id": "hotel1", "title": "湖景房", "category": "酒店"}, {"product_id": "phone1", "title": "X1", "category": "手机"}]
+    assert cli("ingest", "products", _write_csv(tmp_path / "products.csv", products)).exit_code == 0
+    new = [{"review_id": "zh", "product_id": "hotel1", "text": "很小"}, {"review_id": "zp", "product_id": "phone1", "text": "很小"}]
+    assert cli("ingest", "reviews", _write_csv(tmp_path / "new.csv", new)).exit_code == 0
+    assert cli("sentiment", "score", "--model", tmp_path / "m").exit_code == 0
+    labels = {s["review_id"]: s["label"] for s in read_sentiment_scores(Store.open())}
+    assert (labels["zh"], labels["zp"]) == ("negative", "positive")
 
 
 def test_aspects_file(cli, score_file: Path, tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ def test_overfit_save_load_same_predictions(tiny_reviews: tuple[list[str], list[
     np.testing.assert_allclose(loaded.predict_proba(texts), model.predict_proba(texts))
     assert [p.to_dict() for p in loaded.score_texts(texts)] == [p.to_dict() for p in model.score_texts(texts)]
     meta = json.loads((tmp_path / "m" / "meta.json").read_text())
-    assert meta["format_version"] == 1 and meta["kind"] == "fast"
+    assert meta["format_version"] == 2 and meta["kind"] == "fast" and meta["categories"] == []
     config = json.loads((tmp_path / "m" / "sentiment_config.json").read_text())
     assert config["ngram_range"] == [1, 4] and config["min_df"] == 1
 
@@ -114,3 +114,71 @@ def test_expected_calibration_error_exact() -> None:
     assert expected_calibration_error([(0.9, True)] * 9 + [(0.9, False)]) == 0.0
     assert expected_calibration_error([(1.0, False), (1.0, False)]) == 1.0
     assert expected_calibration_error([(0.75, True), (0.75, False)]) == 0.25
+
+
+# "很小" is praise for a phone and a complaint about a hotel room: only per-category weights can tell.
+CATEGORY_ROWS = [
+    ("房间很小", "negative", "酒店"), ("房间太小了", "negative", "酒店"), ("卫生间很小", "negative", "酒店"),
+    ("房间很大", "positive", "酒店"), ("房间挺大的", "positive", "酒店"), ("卫生间很大", "positive", "酒店"),
+    ("机身很小", "positive", "手机"), ("手机很小巧", "positive", "手机"), ("机器很小", "positive", "手机"),
+    ("机身很大", "negative", "手机"), ("手机太大了", "negative", "手机"), ("机器很大", "negative", "手机"),
+]
+
+
+def _fit_categories(**kw: object) -> FastSentimentModel:
+    texts, labels, categories = (list(x) for x in zip(*CATEGORY_ROWS, strict=True))
+    options = {"min_df": 1, "min_category_reviews": 2, "C": 10.0, "nb_C": None, **kw}
+    config = FastSentimentConfig(**options)  # type: ignore[arg-type]
+    return FastSentimentModel(config).fit(texts, labels, categories=categories)
+
+
+def test_category_weights_tell_what_a_word_means_in_each_category(tmp_path: Path) -> None:
+    model = _fit_categories()
+    assert model.categories_ == ["手机", "酒店"]
+    assert list(model.predict(["很小", "很大"], categories=["酒店", "酒店"])) == ["negative", "positive"]
+    assert list(model.predict(["很小", "很大"], categories=["手机", "手机"])) == ["positive", "negative"]
+    texts, labels, categories = (list(x) for x in zip(*CATEGORY_ROWS, strict=True))
+    assert list(model.predict(texts, categories=categories)) == labels
+    # An unknown category is scored with the shared weights and says so; no category at all is not flagged.
+    scored = model.score_texts(["很小", "很小"], categories=["书籍", None])
+    assert "unknown_category" in scored[0].flags and "unknown_category" not in scored[1].flags
+    assert scored[0].probabilities == scored[1].probabilities
+    model.save(tmp_path / "m")
+    loaded = FastSentimentModel.load(tmp_path / "m")
+    assert loaded.categories_ == model.categories_
+    for cats in (categories, None, ["书籍"] * len(texts)):
+        np.testing.assert_allclose(loaded.predict_proba(texts, cats), model.predict_proba(texts, cats))
+    # Explanations use the category's weights: the spans add up to that category's decision value.
+    for category in ("酒店", "手机"):
+        index = int(model.category_index([category])[0])  # type: ignore[index]
+        contrib = char_contributions(model, "房间很小", 1, index)
+        X = model.transform(["房间很小"])
+        decision = model.linear_.decision(X, np.array([index]))[0, 0] - model.linear_.intercept[0]
+        assert contrib.sum() == pytest.approx(decision)
+    assert model.explain("很小", category="酒店").label == "negative"
+    assert model.explain("很小", category="手机").label == "positive"
+
+
+def test_categories_can_be_switched_off_and_need_two_frequent_ones() -> None:
+    assert _fit_categories(category_features=False).categories_ == []
+    assert _fit_categories(min_category_reviews=7).categories_ == []  # 6 reviews each: none is frequent enough
+    texts, labels, _ = (list(x) for x in zip(*CATEGORY_ROWS, strict=True))
+    config = FastSentimentConfig(min_df=1, min_category_reviews=2)
+    one = FastSentimentModel(config).fit(texts, labels, categories=["酒店"] * len(texts))
+    assert one.categories_ == [] and one.linear_.category_coef is None
+    with pytest.raises(BadInputError, match="categories differ in length"):
+        FastSentimentModel(config).fit(texts, labels, categories=["酒店"])
+
+
+def test_version_1_models_still_load(tiny_reviews: tuple[list[str], list[str]], tmp_path: Path) -> None:
+    texts, labels = tiny_reviews
+    model = _fit(texts, labels)
+    model.save(tmp_path / "m")
+    meta_path = tmp_path / "m" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    del meta["categories"]
+    meta["format_version"] = 1
+    meta_path.write_text(json.dumps(meta))
+    loaded = FastSentimentModel.load(tmp_path / "m")
+    assert loaded.categories_ == []
+    np.testing.assert_allclose(loaded.predict_proba(texts, ["x"] * len(texts)), model.predict_proba(texts))

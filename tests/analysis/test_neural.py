@@ -123,3 +123,46 @@ def test_student_width_must_be_positive(tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match="student_hidden"):
         DistillConfig(teacher=str(tmp_path), student_hidden=0).validate()
     assert DistillConfig(teacher=str(tmp_path)).validate().student_hidden is None  # unset: half the teacher's width
+
+
+def test_balanced_class_weights_are_sklearns_formula() -> None:
+    import torch
+
+    model = TransferSentimentModel(TransferConfig(class_weight="balanced"))
+    model.classes_ = ["negative", "positive"]
+    weights = model._class_weights(torch.tensor([1, 1, 1, 0]))
+    assert torch.allclose(weights, torch.tensor([4 / (2 * 1), 4 / (2 * 3)]))
+    plain = TransferSentimentModel(TransferConfig(class_weight=None))
+    plain.classes_ = ["negative", "positive"]
+    assert plain._class_weights(torch.tensor([1, 1, 1, 0])) is None
+
+def test_class_weight_must_be_known(lm_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(BadInputError, match="class_weight"):
+        TransferConfig(base_model=str(lm_dir), class_weight="inverse").validate()
+    (tmp_path / "meta.json").write_text("{}")
+    with pytest.raises(BadInputError, match="class_weight"):
+        DistillConfig(teacher=str(tmp_path), class_weight="inverse").validate()
+
+
+def test_distillation_loss_exact() -> None:
+    import math
+
+    import torch
+
+    from koubei.analysis.distill import distillation_loss
+
+    student = torch.tensor([[0.0, 0.0], [math.log(3.0), 0.0]])  # probabilities (1/2, 1/2) and (3/4, 1/4)
+    teacher = torch.tensor([[math.log(3.0), 0.0], [math.log(3.0), 0.0]])  # (3/4, 1/4) for both
+    gold = torch.tensor([0, 1])
+    kl_first = 0.75 * math.log(0.75 / 0.5) + 0.25 * math.log(0.25 / 0.5)
+    ce = [math.log(2.0), -math.log(0.25)]
+    # T = 1, unweighted: alpha * mean KL + (1 - alpha) * mean CE; the second review's KL is 0.
+    got = float(distillation_loss(student, teacher, gold, None, 1.0, 0.5))
+    assert got == pytest.approx(0.5 * kl_first / 2 + 0.5 * sum(ce) / 2, rel=1e-6)
+    # Class weights 1 and 3: weighted means.
+    got = float(distillation_loss(student, teacher, gold, torch.tensor([1.0, 3.0]), 1.0, 0.5))
+    assert got == pytest.approx(0.5 * kl_first / 4 + 0.5 * (ce[0] + 3 * ce[1]) / 4, rel=1e-6)
+    # T = 2 scales the soft term by T^2 and softens both distributions.
+    soft = float(distillation_loss(student, teacher, gold, None, 2.0, 1.0))
+    p, q = torch.softmax(teacher[0] / 2, -1), torch.softmax(student[0] / 2, -1)
+    assert soft == pytest.approx(4 * float((p * (p / q).log()).sum()) / 2, rel=1e-5)

@@ -48,6 +48,8 @@ class DistillConfig:
     seed: int = 0
     # Matmul precision while fine-tuning: auto (bf16 where the CPU/GPU has it natively), fp32 or bf16.
     precision: str = "auto"
+    # Loss weight per class: "balanced" weighs each class by n / (k * count), None weighs every review alike.
+    class_weight: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DistillConfig:
@@ -65,6 +67,8 @@ class DistillConfig:
         if not 0 <= self.alpha <= 1:
             raise BadInputError(f"alpha must be in [0, 1], got {self.alpha!r}")
         check_precision(self.precision, "precision")
+        if self.class_weight not in (None, "balanced"):
+            raise BadInputError(f"class_weight must be 'balanced' or None, got {self.class_weight!r}")
         return self
 
 
@@ -116,6 +120,21 @@ def build_student(teacher: Any, layers: int, hidden: int | None, seed: int) -> A
     return student
 
 
+def distillation_loss(logits: Any, teacher_logits: Any, gold: Any, weight: Any, temperature: float, alpha: float) -> Any:
+    """alpha x KL(teacher || student) at `temperature` (scaled by T^2, Hinton et al.) + (1 - alpha) x cross-entropy
+    on the gold labels. Both terms are means over the batch, weighted by each review's class weight when `weight`
+    (one per class) is given."""
+    import torch
+    import torch.nn.functional as F
+
+    w = torch.ones(len(gold)) if weight is None else weight[gold]
+    t = temperature
+    kl = F.kl_div(F.log_softmax(logits / t, -1), F.softmax(teacher_logits / t, -1), reduction="none").sum(-1)
+    kd = (w * kl).sum() / w.sum() * t * t
+    ce = (w * F.cross_entropy(logits, gold, reduction="none")).sum() / w.sum()
+    return alpha * kd + (1 - alpha) * ce
+
+
 class DistilledSentimentModel(NeuralSentimentModel):
     """Student of a transfer model: `fit(texts, labels)` distils the teacher on those texts."""
 
@@ -127,7 +146,6 @@ class DistilledSentimentModel(NeuralSentimentModel):
 
     def fit(self, texts: list[Any], labels: list[str]) -> DistilledSentimentModel:
         import torch
-        import torch.nn.functional as F
 
         cfg = (self.config or DistillConfig()).validate()
         self.config = cfg
@@ -147,12 +165,10 @@ class DistilledSentimentModel(NeuralSentimentModel):
         soft = torch.tensor(teacher._logits(train_docs), dtype=torch.float32)
         hard = torch.tensor([index[ys[i]] for i in train_idx])
         targets = torch.cat([soft, hard.unsqueeze(1).float()], dim=1)
-        t = cfg.kd_temperature
+        weight = self._class_weights(hard)
 
         def loss_fn(logits: Any, batch: Any) -> Any:
-            teacher_logits, gold = batch[:, :-1], batch[:, -1].long()
-            kd = F.kl_div(F.log_softmax(logits / t, -1), F.softmax(teacher_logits / t, -1), reduction="batchmean") * t * t
-            return cfg.alpha * kd + (1 - cfg.alpha) * F.cross_entropy(logits, gold)
+            return distillation_loss(logits, batch[:, :-1], batch[:, -1].long(), weight, cfg.kd_temperature, cfg.alpha)
 
         half = max(8, int(teacher.model_.config.hidden_size) // 2)
         width = cfg.student_hidden if cfg.student_hidden is not None else half

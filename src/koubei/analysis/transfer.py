@@ -39,6 +39,8 @@ class TransferConfig:
     seed: int = 0
     # Matmul precision while fine-tuning: auto (bf16 where the CPU/GPU has it natively), fp32 or bf16.
     precision: str = "auto"
+    # Loss weight per class: "balanced" weighs each class by n / (k * count), None weighs every review alike.
+    class_weight: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TransferConfig:
@@ -55,6 +57,8 @@ class TransferConfig:
         if not 0 <= self.calibration_fraction < 0.5:
             raise BadInputError(f"calibration_fraction must be in [0, 0.5), got {self.calibration_fraction!r}")
         check_precision(self.precision, "precision")
+        if self.class_weight not in (None, "balanced"):
+            raise BadInputError(f"class_weight must be 'balanced' or None, got {self.class_weight!r}")
         return self
 
 
@@ -115,7 +119,12 @@ class TransferSentimentModel(NeuralSentimentModel):
         train_idx, cal_idx = calibration_split(docs, ys, cfg.calibration_fraction, cfg.seed)
         train_docs = [docs[i] for i in train_idx]
         targets = torch.tensor([index[ys[i]] for i in train_idx])
-        self.losses_ = self._train_loop(self.model_, train_docs, targets, torch.nn.functional.cross_entropy)
+        weight = self._class_weights(targets)
+
+        def loss_fn(logits: Any, gold: Any) -> Any:
+            return torch.nn.functional.cross_entropy(logits, gold, weight=weight)
+
+        self.losses_ = self._train_loop(self.model_, train_docs, targets, loss_fn)
         self._calibrate([docs[i] for i in cal_idx], [ys[i] for i in cal_idx])
         self._set_languages(docs)
         self.n_train_ = len(train_docs)

@@ -179,11 +179,12 @@ def explain(
     text: Annotated[str, typer.Argument(help="The review text to explain.")],
     model: ModelDirOption = None,
     top_k: Annotated[int, typer.Option("--top-k", help="How many words/phrases to show.")] = 8,
+    category: Annotated[str | None, typer.Option("--category", help="The review's product category, for a model trained with categories (its words can weigh differently per category).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Which words pushed the prediction, and how much (highlighted; --json gives character spans).
 
-    Example: koubei sentiment explain "质量很好，但是物流太慢了" --model models/sent
+    Example: koubei sentiment explain "质量很好，但是物流太慢了" --model models/sent --category 手机
     """
     from koubei.analysis.explain import render as render_explanation
     from koubei.pipelines.sentiment import explain_texts
@@ -192,7 +193,7 @@ def explain(
         from koubei.errors import BadInputError
 
         raise BadInputError(f"--top-k must be >= 1, got {top_k}")
-    explanation = explain_texts(model or _default_model_dir(), [text], top_k)[0]
+    explanation = explain_texts(model or _default_model_dir(), [text], top_k, category)[0]
 
     def render(console: Any) -> None:
         if explanation.reason:

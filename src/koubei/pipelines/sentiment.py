@@ -204,14 +204,15 @@ def train_rows(
         train, test = usable, []
     model = new_model(kind, seed=seed, options=options or {}, progress=progress)
     has_ratings = any(r.rating is not None for r in train)
-    model.fit(
-        [r.text for r in train],
-        [r.label for r in train],
-        **({"ratings": [r.rating for r in train]} if has_ratings and kind == "fast" else {}),
-    )
+    extra: dict[str, Any] = {}
+    if kind == "fast":
+        extra["categories"] = [r.category for r in train]
+        if has_ratings:
+            extra["ratings"] = [r.rating for r in train]
+    model.fit([r.text for r in train], [r.label for r in train], **extra)
     metrics: dict[str, Any] = {}
     if test:
-        preds = model.score_texts([r.text for r in test])
+        preds = model.score_texts([r.text for r in test], categories=[r.category for r in test])
         metrics = evaluate_predictions([r.label for r in test], preds, [r.rating for r in test] if has_ratings else None)
     path = model.save(out_dir, metrics={"heldout": metrics, "holdout_fraction": holdout, "seed": seed})
     skipped_file = write_skipped(rows, Path(path) / "skipped.jsonl")
@@ -226,7 +227,8 @@ def evaluate_rows(model: Any, rows: list[InputRow], batch_size: int = DEFAULT_BA
         raise BadInputError("evaluation needs rows with a label (or a 1-5 rating)")
     preds = []
     for begin in range(0, len(labelled), batch_size):
-        preds.extend(model.score_texts([r.text for r in labelled[begin : begin + batch_size]]))
+        chunk = labelled[begin : begin + batch_size]
+        preds.extend(model.score_texts([r.text for r in chunk], categories=[r.category for r in chunk]))
     has_ratings = any(r.rating is not None for r in labelled)
     return evaluate_predictions([r.label for r in labelled], preds, [r.rating for r in labelled] if has_ratings else None)
 
@@ -241,7 +243,7 @@ def _record(review_id: str | None, pred: Any) -> dict[str, Any]:
 def score_batches(model: Any, rows: list[InputRow], batch_size: int) -> Iterator[list[dict[str, Any]]]:
     for begin in range(0, len(rows), batch_size):
         chunk = rows[begin : begin + batch_size]
-        preds = model.score_texts([r.text for r in chunk])
+        preds = model.score_texts([r.text for r in chunk], categories=[r.category for r in chunk])
         yield [_record(r.review_id, p) for r, p in zip(chunk, preds, strict=True)]
 
 
@@ -332,7 +334,7 @@ def score_store(
     labels: dict[str, int] = {}
     with _progress(todo, "scoring", progress) as bar:
         for batch in iter_review_batches(store, batch_size, stored_name, unscored_only=not rescore):
-            preds = model.score_texts([r["text"] for r in batch])
+            preds = model.score_texts([r["text"] for r in batch], categories=[r["category"] for r in batch])
             rows = []
             for r, p in zip(batch, preds, strict=True):
                 details: dict[str, Any] = {k: v for k, v in p.to_dict().items() if k in ("probabilities", "reason", "flags")}
@@ -345,10 +347,10 @@ def score_store(
     return {"model": stored_name, "scored": written, "labels": labels, "seconds": round(time.perf_counter() - started, 2)}
 
 
-def explain_texts(model_dir: str | Path, texts: Iterable[str], top_k: int = 8) -> list[Any]:
-    """Explanations (see koubei.analysis.explain) for each text."""
+def explain_texts(model_dir: str | Path, texts: Iterable[str], top_k: int = 8, category: str | None = None) -> list[Any]:
+    """Explanations (see koubei.analysis.explain) for each text, as reviews of `category` when given."""
     model = load_sentiment_model(model_dir)
-    return [model.explain(t, top_k) for t in texts]
+    return [model.explain(t, top_k, category=category) for t in texts]
 
 
 __all__ = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -24,9 +24,14 @@ def _insert(session: Session) -> Any:
 
 
 def read_training_reviews(store: Store, source: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-    """Reviews that carry a label or a rating: review_id, text (PII-masked), label, rating, category, source."""
+    """Reviews that carry a label or a rating: review_id, text (PII-masked), label, rating, category (the review's
+    own, else its product's), source."""
     query = (
-        select(Review.review_id, Review.masked_text, Review.label, Review.rating, Review.category, Review.source)
+        select(
+            Review.review_id, Review.masked_text, Review.label, Review.rating,
+            func.coalesce(Review.category, Product.category), Review.source,
+        )
+        .outerjoin(Product, Product.product_id == Review.product_id)
         .where((Review.label.is_not(None)) | (Review.rating.is_not(None)))
         .order_by(Review.review_id)
     )
@@ -41,8 +46,6 @@ def read_training_reviews(store: Store, source: str | None = None, limit: int | 
 
 def count_reviews(store: Store, model: str | None = None, unscored_only: bool = False) -> int:
     """Reviews in the store (those without a score from `model` when `unscored_only`)."""
-    from sqlalchemy import func
-
     query = select(func.count()).select_from(Review)
     if unscored_only and model:
         scored = select(SentimentScore.review_id).where(SentimentScore.model == model)
@@ -54,11 +57,16 @@ def count_reviews(store: Store, model: str | None = None, unscored_only: bool = 
 def iter_review_batches(
     store: Store, batch_size: int, model: str | None = None, unscored_only: bool = False
 ) -> Iterator[list[dict[str, Any]]]:
-    """Batches of {review_id, text, label, rating} in review_id order; with `unscored_only`, only reviews that
-    have no score from `model` yet (this is what makes scoring resumable)."""
+    """Batches of {review_id, text, label, rating, category} in review_id order; with `unscored_only`, only reviews
+    that have no score from `model` yet (this is what makes scoring resumable). `category` is the review's own,
+    else its product's."""
     last: str | None = None
     while True:
-        query = select(Review.review_id, Review.masked_text, Review.label, Review.rating).order_by(Review.review_id)
+        query = (
+            select(Review.review_id, Review.masked_text, Review.label, Review.rating, Review.category, Product.category)
+            .outerjoin(Product, Product.product_id == Review.product_id)
+            .order_by(Review.review_id)
+        )
         if last is not None:
             query = query.where(Review.review_id > last)
         if unscored_only and model:
@@ -68,7 +76,10 @@ def iter_review_batches(
             rows = s.execute(query.limit(batch_size)).all()
         if not rows:
             return
-        yield [{"review_id": r, "text": t, "label": lab, "rating": rt} for r, t, lab, rt in rows]
+        yield [
+            {"review_id": r, "text": t, "label": lab, "rating": rt, "category": own or product}
+            for r, t, lab, rt, own, product in rows
+        ]
         last = rows[-1][0]
 
 
