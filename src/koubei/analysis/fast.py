@@ -84,6 +84,8 @@ class FastSentimentConfig:
             raise BadInputError(f"nb_C must be > 0 or None, got {self.nb_C!r}")
         if self.nb_alpha <= 0:
             raise BadInputError(f"nb_alpha must be > 0, got {self.nb_alpha!r}")
+        if self.min_category_reviews < 1:
+            raise BadInputError(f"min_category_reviews must be >= 1, got {self.min_category_reviews!r}")
         if self.calibration_folds < 2:
             raise BadInputError(f"calibration_folds must be >= 2, got {self.calibration_folds!r}")
         return self
