@@ -129,13 +129,28 @@ class _Linear:
 
     def decision(self, X: sparse.csr_matrix, category: np.ndarray | None = None) -> np.ndarray:
         """Decision values; `category` holds each row's category index (-1: none/unknown, shared weights only)."""
-        d = np.asarray(X @ self.coef.T) + self.intercept
-        if self.category_coef is not None and category is not None and (category >= 0).any():
+        if self.category_coef is None or category is None or not (category >= 0).any():
+            return np.asarray(X @ self.coef.T) + self.intercept
+        # Each stored value meets the weight of its row's category (shared + that category's, summed once per
+        # model): one gather and one bincount per output. In a profile on online_shopping this took 4% of scoring
+        # time; a sparse x dense product against every category's weights at once took 8%.
+        combined = self._combined_weights()  # (n_outputs, 1 + categories, features)
+        n_rows, n_features = X.shape[0], X.shape[1]
+        row_of = np.repeat(np.arange(n_rows), np.diff(X.indptr))
+        block = (category[row_of] + 1) * n_features + X.indices
+        d = np.empty((n_rows, combined.shape[0]))
+        for o in range(combined.shape[0]):
+            d[:, o] = np.bincount(row_of, weights=X.data * combined[o].ravel()[block], minlength=n_rows)
+        return d + self.intercept
+
+    def _combined_weights(self) -> np.ndarray:
+        """Per output: the shared weights, then shared + each category's, as one C-contiguous array (built once)."""
+        if getattr(self, "_combined", None) is None:
+            assert self.category_coef is not None
             n_out = self.coef.shape[0]
-            extra = np.asarray((X @ self.category_coef.T).todense()).reshape(X.shape[0], -1, n_out)
-            rows = np.flatnonzero(category >= 0)
-            d[rows] += extra[rows, category[rows]]
-        return d
+            per_category = self.category_coef.toarray().reshape(-1, n_out, self.coef.shape[1]).transpose(1, 0, 2)
+            self._combined = np.ascontiguousarray(np.concatenate([self.coef[:, None], self.coef[:, None] + per_category], axis=1))
+        return self._combined
 
     def weights_for(self, category: int) -> np.ndarray:
         """(n_outputs, n_features) weights that apply to a review of category index `category` (-1: shared)."""
