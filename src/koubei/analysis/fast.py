@@ -11,8 +11,8 @@ ridge regressor on the same features predicts the star rating.
 When the training reviews carry a product category, every n-gram also gets a copy per category ("frustratingly easy
 domain adaptation", Daume III 2007): the same words can mean different things in different categories ("小" is
 praise for a phone and a complaint about a hotel room). A review's decision is the shared weight plus its category's
-weight; a review of an unknown (or no) category gets the shared weights alone. On online_shopping_10_cats this took a
-linear SVM from 92.9% to 93.6% on a validation split of the training part.
+weight; a review of an unknown (or no) category gets the shared weights alone. On a validation split of
+online_shopping_10_cats' training part this took the model from 93.19% to 93.76% (a linear SVM alone: 92.9% to 93.6%).
 
 Saved as `model.npz` (arrays only, no pickle) + `sentiment_config.json` (resolved config) + `meta.json` (format version,
 classes, training summary).
@@ -252,21 +252,30 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
             category = self.category_index(named)
             assert category is not None
             X_fit = with_category_copies(X, category, len(self.categories_))
-        members: list[Any] = [
-            LinearSVC(C=cfg.C, random_state=cfg.seed)
-            if cfg.classifier == "svm"
-            else LogisticRegression(C=cfg.C, max_iter=3000, random_state=cfg.seed)
+        # (member, its features): the NB-weighted member reads the shared features only. On the category copies
+        # its lbfgs solve took 42 s instead of 4.9 s per fit on online_shopping_10_cats (4 fits per training), and
+        # the whole model trained 2.75x longer for +0.17 pt on the validation split (93.93% vs 93.76%).
+        members: list[tuple[Any, sparse.csr_matrix]] = [
+            (
+                LinearSVC(C=cfg.C, random_state=cfg.seed)
+                if cfg.classifier == "svm"
+                else LogisticRegression(C=cfg.C, max_iter=3000, random_state=cfg.seed),
+                X_fit,
+            )
         ]
         if cfg.nb_C is not None:
-            members.append(NBLogisticRegression(C=cfg.nb_C, alpha=cfg.nb_alpha, random_state=cfg.seed))
+            members.append((NBLogisticRegression(C=cfg.nb_C, alpha=cfg.nb_alpha, random_state=cfg.seed), X))
         cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=cfg.seed)
         self.classes_ = classes
         coefs, intercepts, oof = [], [], []
-        for member in members:
+        for member, features in members:
             # Out-of-fold decisions first (what the combination is fitted on), then the member on all the data.
-            oof.append(_outputs(cross_val_predict(clone(member), X_fit, y, cv=cv, method="decision_function")))
-            member.fit(X_fit, y)
-            coefs.append(np.atleast_2d(np.asarray(member.coef_, dtype=np.float64)))
+            oof.append(_outputs(cross_val_predict(clone(member), features, y, cv=cv, method="decision_function")))
+            member.fit(features, y)
+            member_coef = np.atleast_2d(np.asarray(member.coef_, dtype=np.float64))
+            # A member of the shared features has weight 0 on every category copy.
+            padding = np.zeros((member_coef.shape[0], X_fit.shape[1] - features.shape[1]))
+            coefs.append(np.hstack([member_coef, padding]) if padding.shape[1] else member_coef)
             intercepts.append(np.atleast_1d(np.asarray(member.intercept_, dtype=np.float64)))
             if len(classes) > 2 and coefs[-1].shape[0] != len(classes):
                 raise BadInputError("a multi-class member must give one decision per class")
