@@ -39,7 +39,9 @@ class TransferConfig:
     seed: int = 0
     # Matmul precision while fine-tuning: auto (bf16 where the CPU/GPU has it natively), fp32 or bf16.
     precision: str = "auto"
-    # Loss weight per class: "balanced" weighs each class by n / (k * count), None weighs every review alike.
+    # Loss weight per class: "balanced" weighs each class by n / (k * count), None weighs every review alike. Off
+    # by default: on amazon_reviews_en (5% negatives) balanced weights raised the transfer model's macro-F1 from
+    # 0.53 to 0.58 but cost 9 points of accuracy (95.4% -> 86.1%); the distilled student 0.53 -> 0.60, 95.5% -> 91.6%.
     class_weight: str | None = None
 
     @classmethod
