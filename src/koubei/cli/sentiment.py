@@ -50,7 +50,7 @@ def _metrics_table(console: Any, title: str, metrics: dict[str, Any]) -> None:
 @sentiment_app.command("train")
 def train(
     data: Annotated[
-        Path | None, typer.Option("--data", help="Reviews file with a label (1/0, positive/negative/neutral) or rating column. Default: the store's labelled reviews.")
+        Path | None, typer.Option("--data", help="Reviews file with a label (1/0, positive/negative/neutral) or rating column; a category column (--map category=COL) lets the fast model learn what words mean per category. Default: the store's labelled reviews.")
     ] = None,
     mapping: MapOption = None,
     out: Annotated[Path | None, typer.Option("--out", help="Folder to write the model to (default: <home>/models/sentiment-<kind>).")] = None,
