@@ -29,7 +29,7 @@ def aspects(
     mapping: MapOption = None,
     model: Annotated[Path | None, typer.Option("--model", help="Sentiment model folder for clause polarity (default: the built-in lexicon).")] = None,
     taxonomy: Annotated[Path | None, typer.Option("--taxonomy", help="Your aspect taxonomy JSON (a copy of koubei/analysis/data/aspects.json, edited).")] = None,
-    supervised: Annotated[Path | None, typer.Option("--supervised", help="Use a supervised aspect model folder (see benchmarks/aspect_benchmark.py) instead of the taxonomy rules.")] = None,
+    supervised: Annotated[Path | None, typer.Option("--supervised", help="Use a supervised aspect model folder (from `koubei aspects train`) instead of the taxonomy rules.")] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Reviews per batch.")] = 1000,
     resume: Annotated[bool, typer.Option("--resume/--no-resume", help="With --input: continue an interrupted run.")] = True,
     top: Annotated[int, typer.Option("--top", help="How many praised / criticized aspects to print.")] = 5,
