@@ -43,7 +43,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import torch
 
-from koubei.lm.config import SampleConfig, TrainConfig, preset
+from koubei.lm.config import SampleConfig, TrainConfig
 from koubei.lm.data import is_held_out
 from koubei.lm.distill import distill
 from koubei.lm.evaluate import evaluate_texts
@@ -226,7 +226,7 @@ def main() -> None:
     wall = time.perf_counter() - t0
     model, tok = load_model(small_dir)
     ev = evaluate_texts(model, tok, held, batch_size=64)
-    fpt = flops_per_token(model, args.context_length or preset("small").context_length)
+    fpt = flops_per_token(model, args.context_length)
     # MFU against the peak of the precision the matmuls ran in (bf16 autocast where the CPU has it natively).
     mfu = trained.tokens_per_second * fpt / (peak_bf16 if trained.precision == "bf16" else peak)
     results["small"] = {

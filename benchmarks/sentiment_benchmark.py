@@ -71,12 +71,12 @@ def _worker(
         pipe = make_pipeline(TfidfVectorizer(analyzer="char", ngram_range=(1, 3)), LogisticRegression(max_iter=1000))
         pipe.fit([r["text"] for r in train], [r["label"] for r in train])
 
-        def predict(batch: list[str]) -> list[str]:
+        def predict(batch: list[str], _categories: Any = None) -> list[str]:  # the baselines read text only
             return list(pipe.predict(batch))
     elif kind == "snownlp":
         from snownlp import SnowNLP
 
-        def predict(batch: list[str]) -> list[str]:
+        def predict(batch: list[str], _categories: Any = None) -> list[str]:  # the baselines read text only
             out = []
             for t in batch:
                 try:
@@ -89,7 +89,7 @@ def _worker(
 
         analyzer = SentimentIntensityAnalyzer()
 
-        def predict(batch: list[str]) -> list[str]:
+        def predict(batch: list[str], _categories: Any = None) -> list[str]:  # the baselines read text only
             return ["positive" if analyzer.polarity_scores(t)["compound"] >= 0 else "negative" for t in batch]
     else:
         import torch
@@ -105,9 +105,7 @@ def _worker(
             return [p.label for p in preds]
 
     def in_batch(begin: int, end: int) -> list[str]:
-        if kind in ("fast", "transfer", "distilled"):
-            return list(predict(texts[begin:end], None if categories is None else categories[begin:end]))
-        return list(predict(texts[begin:end]))
+        return list(predict(texts[begin:end], None if categories is None else categories[begin:end]))
 
     in_batch(0, 50)  # warm-up (lazy imports, caches)
     scores.clear()
@@ -336,7 +334,8 @@ def main() -> None:
         from koubei.analysis.transfer import TransferConfig
 
         args.class_weight = TransferConfig.class_weight
-    args.class_weight = None if args.class_weight == "none" else args.class_weight
+    elif args.class_weight == "none":
+        args.class_weight = None
     header = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores (shared), Python {platform.python_version()}",

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from koubei.analysis.aspect_data import is_test, read_aspect_file, write_rejected
+from koubei.analysis.aspect_data import is_test, read_aspect_file
 from koubei.errors import BadInputError
+from koubei.pipelines.ingest import write_rejects
 
 
 def _jsonl(path: Path, lines: list[object]) -> Path:
@@ -39,9 +40,9 @@ def test_jsonl_terms_keep_good_rows_and_reject_bad_ones(tmp_path: Path) -> None:
     assert "0 <= from < to <= 4" in reasons[6]
     assert "'polarity' must be one of positive, negative, neutral, got 'great'" in reasons[7]
     assert "category aspects in a file of term aspects" in reasons[8]
-    out = write_rejected(data.rejected, tmp_path / "rej" / "rejected.jsonl")
+    out = write_rejects(tmp_path / "rej" / "rejected.jsonl", data.rejected)
     assert out is not None and len(out.read_text(encoding="utf-8").splitlines()) == 6
-    assert write_rejected([], tmp_path / "none.jsonl") is None and not (tmp_path / "none.jsonl").exists()
+    assert write_rejects(tmp_path / "none.jsonl", []) is None and not (tmp_path / "none.jsonl").exists()
 
 
 def test_asap_wide_csv(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ A row may say which part of the data it belongs to (`split`, `orig_split` or `or
 "test" mark the data's own held-out part, so a model is evaluated where its authors evaluated it.
 
 A bad row never stops the read: it is set aside with its row number and the reason, and the caller writes those
-where the user can see them.
+where the user can see them (`koubei.pipelines.ingest.write_rejects`).
 """
 
 from __future__ import annotations
@@ -198,14 +198,3 @@ def _keep_one_mode(data: AspectData) -> None:
             what = "mixes term and category aspects" if m == "mixed" else f"has {m} aspects in a file of {main} aspects"
             data.rejected.append({"row": record["row"], "reason": f"the record {what}"})
     data.records = kept
-
-
-def write_rejected(rejected: list[dict[str, Any]], path: Path) -> Path | None:
-    """Rejected rows with reasons as JSONL (nothing written when there are none)."""
-    if not rejected:
-        return None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as f:
-        for entry in rejected:
-            f.write(json.dumps(entry, ensure_ascii=False) + "\n")
-    return path

@@ -21,6 +21,7 @@ classes, training summary).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,10 +155,9 @@ class _Linear:
 
     def weights_for(self, category: int) -> np.ndarray:
         """(n_outputs, n_features) weights that apply to a review of category index `category` (-1: shared)."""
-        if self.category_coef is None or category < 0:
+        if self.category_coef is None:
             return self.coef
-        n_out = self.coef.shape[0]
-        return self.coef + self.category_coef[category * n_out : (category + 1) * n_out].toarray()
+        return self._combined_weights()[:, category + 1]
 
     def proba(self, X: sparse.csr_matrix, category: np.ndarray | None = None) -> np.ndarray:
         d = self.decision(X, category)
@@ -240,11 +240,8 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
             self.vectorizer_ = CharNgramTfidf(cfg.ngram_range, 1, cfg.max_features, cfg.sublinear_tf)
             X = self.vectorizer_.fit_transform(docs)
         named = [_category_name(categories[i]) for i in keep] if categories is not None and cfg.category_features else []
-        counts_by_category: dict[str, int] = {}
-        for name in named:
-            if name is not None:
-                counts_by_category[name] = counts_by_category.get(name, 0) + 1
-        frequent = sorted(c for c, n in counts_by_category.items() if n >= cfg.min_category_reviews)
+        reviews_per_category = Counter(name for name in named if name is not None)
+        frequent = sorted(c for c, n in reviews_per_category.items() if n >= cfg.min_category_reviews)
         # One category alone is no contrast: its copies would only duplicate the shared weights.
         self.categories_ = frequent if len(frequent) >= 2 else []
         X_fit = X
@@ -323,12 +320,21 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         self._check_fitted()
         return self.vectorizer_.transform(texts)
 
-    def category_index(self, categories: list[Any] | None) -> np.ndarray | None:
-        """Each category's index among the model's categories (-1: none or unknown); None without categories."""
+    def _category_lookup(self, categories: list[Any] | None) -> tuple[np.ndarray, np.ndarray] | None:
+        """(each review's index among the model's categories, -1 for none or unknown; whether it named a category),
+        or None when there is nothing to look up."""
         if categories is None or not getattr(self, "categories_", []):
             return None
         index = {c: i for i, c in enumerate(self.categories_)}
-        return np.fromiter((index.get(_category_name(c) or "", -1) for c in categories), dtype=np.int64, count=len(categories))
+        names = [_category_name(c) for c in categories]
+        found = np.fromiter((index.get(n, -1) if n is not None else -1 for n in names), dtype=np.int64, count=len(names))
+        named = np.fromiter((n is not None for n in names), dtype=bool, count=len(names))
+        return found, named
+
+    def category_index(self, categories: list[Any] | None) -> np.ndarray | None:
+        """Each category's index among the model's categories (-1: none or unknown); None without categories."""
+        lookup = self._category_lookup(categories)
+        return None if lookup is None else lookup[0]
 
     def predict_proba(self, texts: list[str], categories: list[Any] | None = None) -> np.ndarray:
         """Calibrated probabilities, columns in `classes_` order. Texts are used as given (no bad-input check)."""
@@ -355,7 +361,7 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         self._check_fitted()
         if categories is not None and len(categories) != len(texts):
             raise BadInputError(f"texts and categories differ in length ({len(texts)} vs {len(categories)})")
-        category = self.category_index(categories)
+        lookup = self._category_lookup(categories)
         cfg = self._cfg()
         checks = check_texts(list(texts), _max_chars(cfg.max_text_chars), self.languages_)
         ok = [i for i, c in enumerate(checks) if c.ok]
@@ -364,7 +370,7 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         ]
         if ok:
             X = self.transform([checks[i].text for i in ok])
-            ok_category = None if category is None else category[ok]
+            ok_category = None if lookup is None else lookup[0][ok]
             proba = self.linear_.proba(X, ok_category)
             ratings = None
             if self.rating_coef_ is not None:
@@ -374,9 +380,8 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
             rows = proba.tolist()
             rating_list = None if ratings is None else np.round(ratings, 2).tolist()
             classes = [str(c) for c in self.classes_]
-            unknown = None
-            if ok_category is not None and categories is not None:
-                unknown = [int(ok_category[row]) < 0 and _category_name(categories[i]) is not None for row, i in enumerate(ok)]
+            # A named category the model does not know: scored with the shared weights, and flagged.
+            unknown = None if lookup is None else ((lookup[0] < 0) & lookup[1])[ok].tolist()
             for row, i in enumerate(ok):
                 best = best_of[row]
                 check = checks[i]

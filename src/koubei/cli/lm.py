@@ -16,11 +16,9 @@ from koubei.cli.common import DatabaseOption, JsonOption, emit, existing_file, g
 from koubei.lm.config import DistillConfig, TrainConfig
 
 
-def _default(config_class: type, name: str) -> Any:
+def _default(config_class: Any, name: str) -> Any:
     """The library's own default for an option, so `koubei lm` and `koubei.lm` cannot drift apart."""
-    from dataclasses import fields
-
-    return next(f.default for f in fields(config_class) if f.name == name)
+    return config_class.__dataclass_fields__[name].default
 
 
 lm_app = typer.Typer(

@@ -14,6 +14,7 @@ from koubei.analysis.aspects import AspectExtractor, summarize_mentions
 from koubei.analysis.guard import check_text
 from koubei.analysis.taxonomy import Taxonomy
 from koubei.errors import BadInputError
+from koubei.pipelines.ingest import write_rejects
 
 AGGREGATE_KIND = "sentiment"
 
@@ -152,19 +153,17 @@ def train_aspect_model(
     """Train the supervised aspect model on a labelled file, evaluate it on the held-out part, save it to `out_dir`.
 
     Rejected rows (with reasons) go to `<out_dir>/rejected.jsonl`."""
-    from dataclasses import replace
-
-    from koubei.analysis.aspect_data import read_aspect_file, write_rejected
+    from koubei.analysis.aspect_data import read_aspect_file
     from koubei.analysis.aspect_model import AspectModelConfig, SupervisedAspectModel
 
     started = time.perf_counter()
     data = read_aspect_file(data_file, text_column)
     train, test, heldout_from = _split_aspect_records(data, holdout, seed)
-    model = SupervisedAspectModel(replace(AspectModelConfig(), seed=seed)).fit(train)
+    model = SupervisedAspectModel(AspectModelConfig(seed=seed)).fit(train)
     metrics = model.evaluate(test) if test else {}
     out = Path(out_dir)
     model.save(out, metrics={"heldout": metrics, "heldout_from": heldout_from, "data": str(data_file)})
-    rejected = write_rejected(data.rejected, out / "rejected.jsonl")
+    rejected = write_rejects(out / "rejected.jsonl", data.rejected)
     return {
         "model_dir": str(out), "mode": model.mode_, "layout": data.layout,
         "n_train": len(train), "n_heldout": len(test), "heldout_from": heldout_from, "metrics": metrics,
@@ -178,7 +177,7 @@ def evaluate_aspect_model(
     rejected_file: str | Path | None = None,
 ) -> dict[str, Any]:
     """Aspect detection P/R/F1 and aspect-sentiment accuracy / macro-F1 of a saved model on a labelled file."""
-    from koubei.analysis.aspect_data import is_test, read_aspect_file, write_rejected
+    from koubei.analysis.aspect_data import is_test, read_aspect_file
     from koubei.analysis.aspect_model import SupervisedAspectModel
 
     model = SupervisedAspectModel.load(model_dir)
@@ -191,7 +190,7 @@ def evaluate_aspect_model(
         raise BadInputError(f"the model at {str(model_dir)!r} learned {wanted} aspects, but {Path(data_file).name} labels the other kind")
     started = time.perf_counter()
     metrics = model.evaluate(records)
-    written = write_rejected(data.rejected, Path(rejected_file)) if rejected_file is not None else None
+    written = write_rejects(Path(rejected_file), data.rejected) if rejected_file is not None else None
     return {
         "model_dir": str(model_dir), "data": str(data_file), "metrics": metrics, "rejected": len(data.rejected),
         "rejected_file": None if written is None else str(written), "seconds": round(time.perf_counter() - started, 2),

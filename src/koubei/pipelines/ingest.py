@@ -44,13 +44,21 @@ def default_quarantine_path(kind: str, source: Path) -> Path:
     return get_settings().quarantine_dir / f"{kind}-{safe}-{stamp}.jsonl"
 
 
-def write_quarantine(path: Path, rejected: list[Rejection], kind: str, source: Path) -> None:
-    """One JSON object per rejected row: file, row number, reasons and the raw row exactly as read."""
+def write_rejects(path: Path, records: list[dict[str, Any]]) -> Path | None:
+    """Rows a command could not use, one JSON object each (row, reason, ...), where the user can read them.
+    Nothing is written, and None returned, when there are none."""
+    if not records:
+        return None
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as out:
-        for item in rejected:
-            record = {"kind": kind, "file": str(source), **item.to_json()}
+        for record in records:
             out.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+    return path
+
+
+def write_quarantine(path: Path, rejected: list[Rejection], kind: str, source: Path) -> None:
+    """One JSON object per rejected row: file, row number, reasons and the raw row exactly as read."""
+    write_rejects(path, [{"kind": kind, "file": str(source), **item.to_json()} for item in rejected])
 
 
 def store_loaded(store: Store, loaded: LoadResult, quarantine: Path | None, started: float, progress: bool = False) -> IngestSummary:

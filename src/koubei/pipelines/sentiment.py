@@ -169,17 +169,13 @@ class TrainReport:
         }
 
 
-def write_skipped(rows: list[InputRow], path: Path) -> str | None:
+def write_skipped(skipped: list[InputRow], path: Path) -> str | None:
     """Rows training could not use, with the reason, as JSONL (nothing written when every row was used)."""
-    skipped = [r for r in rows if r.rejected is not None or r.label is None]
-    if not skipped:
-        return None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as f:
-        for r in skipped:
-            reason = r.rejected or "no label (expected a label of 1/0, positive/negative/neutral, or a rating 1-5)"
-            f.write(json.dumps({"row": r.row, "review_id": r.review_id, "reason": reason}, ensure_ascii=False) + "\n")
-    return str(path)
+    from koubei.pipelines.ingest import write_rejects
+
+    no_label = "no label (expected a label of 1/0, positive/negative/neutral, or a rating 1-5)"
+    written = write_rejects(path, [{"row": r.row, "review_id": r.review_id, "reason": r.rejected or no_label} for r in skipped])
+    return None if written is None else str(written)
 
 
 def train_rows(
@@ -194,6 +190,7 @@ def train_rows(
     """Fit a model of `kind` on rows with labels (or ratings), evaluate on a held-out part, save to `out_dir`."""
     started = time.perf_counter()
     usable = [r for r in rows if r.label is not None and r.rejected is None]
+    skipped = [r for r in rows if r.label is None or r.rejected is not None]
     if len(usable) < 4:
         raise BadInputError(
             f"training needs labelled rows (a label column, or ratings 1-5); found {len(usable)} usable of {len(rows)}"
@@ -215,10 +212,8 @@ def train_rows(
         preds = model.score_texts([r.text for r in test], categories=[r.category for r in test])
         metrics = evaluate_predictions([r.label for r in test], preds, [r.rating for r in test] if has_ratings else None)
     path = model.save(out_dir, metrics={"heldout": metrics, "holdout_fraction": holdout, "seed": seed})
-    skipped_file = write_skipped(rows, Path(path) / "skipped.jsonl")
-    return TrainReport(
-        str(path), kind, len(train), len(test), metrics, time.perf_counter() - started, len(rows) - len(usable), skipped_file
-    )
+    skipped_file = write_skipped(skipped, Path(path) / "skipped.jsonl")
+    return TrainReport(str(path), kind, len(train), len(test), metrics, time.perf_counter() - started, len(skipped), skipped_file)
 
 
 def evaluate_rows(model: Any, rows: list[InputRow], batch_size: int = DEFAULT_BATCH) -> dict[str, Any]:

@@ -23,13 +23,16 @@ def _insert(session: Session) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
+# A review's category: its own, else its product's (queries that use it outer-join Product on product_id).
+_REVIEW_CATEGORY = func.coalesce(Review.category, Product.category)
+
+
 def read_training_reviews(store: Store, source: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     """Reviews that carry a label or a rating: review_id, text (PII-masked), label, rating, category (the review's
     own, else its product's), source."""
     query = (
         select(
-            Review.review_id, Review.masked_text, Review.label, Review.rating,
-            func.coalesce(Review.category, Product.category), Review.source,
+            Review.review_id, Review.masked_text, Review.label, Review.rating, _REVIEW_CATEGORY, Review.source,
         )
         .outerjoin(Product, Product.product_id == Review.product_id)
         .where((Review.label.is_not(None)) | (Review.rating.is_not(None)))
@@ -63,7 +66,7 @@ def iter_review_batches(
     last: str | None = None
     while True:
         query = (
-            select(Review.review_id, Review.masked_text, Review.label, Review.rating, Review.category, Product.category)
+            select(Review.review_id, Review.masked_text, Review.label, Review.rating, _REVIEW_CATEGORY)
             .outerjoin(Product, Product.product_id == Review.product_id)
             .order_by(Review.review_id)
         )
@@ -76,10 +79,7 @@ def iter_review_batches(
             rows = s.execute(query.limit(batch_size)).all()
         if not rows:
             return
-        yield [
-            {"review_id": r, "text": t, "label": lab, "rating": rt, "category": own or product}
-            for r, t, lab, rt, own, product in rows
-        ]
+        yield [{"review_id": r, "text": t, "label": lab, "rating": rt, "category": c} for r, t, lab, rt, c in rows]
         last = rows[-1][0]
 
 
