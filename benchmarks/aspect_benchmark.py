@@ -31,7 +31,7 @@ if not DATA.exists():
 
 def split(path: Path) -> tuple[list[dict], list[dict]]:
     """(train, test) of a shared aspect data set, read the way `koubei aspects train` reads it."""
-    from koubei.analysis.aspect_data import is_test, read_aspect_file
+    from koubei.analysis.aspects.data import is_test, read_aspect_file
 
     records = read_aspect_file(path).records
     return [r for r in records if not is_test(r)], [r for r in records if is_test(r)]
@@ -39,8 +39,8 @@ def split(path: Path) -> tuple[list[dict], list[dict]]:
 
 def rule_reference(test: list[dict]) -> float:
     """Sentiment accuracy of clause-of-term + lexicon (the taxonomy pipeline's polarity) on gold terms."""
-    from koubei.analysis.aspect_model import _clause_of
-    from koubei.analysis.clauses import LexiconScorer
+    from koubei.analysis.aspects.clauses import LexiconScorer
+    from koubei.analysis.aspects.supervised import _clause_of
 
     scorer = LexiconScorer()
     gold, pred = [], []
@@ -53,7 +53,7 @@ def rule_reference(test: list[dict]) -> float:
 
 
 def main() -> None:
-    from koubei.analysis.aspect_model import AspectModelConfig, SupervisedAspectModel
+    from koubei.analysis.aspects.supervised import AspectModelConfig, SupervisedAspectModel
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))

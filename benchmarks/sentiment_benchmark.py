@@ -95,7 +95,7 @@ def _worker(
         import torch
 
         torch.set_num_threads(1)
-        from koubei.analysis.models import load_sentiment_model
+        from koubei.analysis.sentiment.kinds import load_sentiment_model
 
         model = load_sentiment_model(model_dir)  # type: ignore[arg-type]
 
@@ -144,9 +144,9 @@ def metrics(gold: list[str], pred: list[str]) -> dict[str, float]:
 
 
 def run_dataset(name: str, args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
-    from koubei.analysis.distill import DistillConfig, DistilledSentimentModel
-    from koubei.analysis.fast import FastSentimentModel
-    from koubei.analysis.transfer import TransferConfig, TransferSentimentModel
+    from koubei.analysis.sentiment.distilled import DistilledConfig, DistilledSentimentModel
+    from koubei.analysis.sentiment.fast import FastSentimentModel
+    from koubei.analysis.sentiment.transfer import TransferConfig, TransferSentimentModel
 
     train, test = split(name)
     if args.quick:
@@ -233,7 +233,7 @@ def run_dataset(name: str, args: argparse.Namespace, workdir: Path) -> list[dict
         started = time.perf_counter()
         cpu0 = time.process_time()
         student = DistilledSentimentModel(
-            DistillConfig(teacher=str(t_dir), student_layers=1, student_hidden=args.student_hidden,
+            DistilledConfig(teacher=str(t_dir), student_layers=1, student_hidden=args.student_hidden,
                           epochs=args.transfer_epochs, max_train_examples=limit,
                           threads=args.threads, batch_size=32, learning_rate=args.transfer_lr, max_length=args.max_length,
                           class_weight=args.class_weight),
@@ -331,7 +331,7 @@ def main() -> None:
                         help="width of the distilled student (default: half the teacher's, as koubei's own default)")
     args = parser.parse_args()
     if args.class_weight == "library":
-        from koubei.analysis.transfer import TransferConfig
+        from koubei.analysis.sentiment.transfer import TransferConfig
 
         args.class_weight = TransferConfig.class_weight
     elif args.class_weight == "none":

@@ -33,10 +33,10 @@ import numpy as np
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 
-from koubei.service.answer import AnswerConfig, compose_extractive
-from koubei.service.assistant import Assistant
-from koubei.service.documents import qa_docs
-from koubei.service.index import IndexConfig, ServiceIndex
+from koubei.support.answer import AnswerConfig, compose_extractive
+from koubei.support.assistant import Assistant
+from koubei.support.documents import qa_docs
+from koubei.support.index import IndexConfig, ServiceIndex
 
 DATA = Path("/work/shared/data/amazon_qa_appliances/amazon_qa_appliances.jsonl")
 HERE = Path(__file__).resolve().parent

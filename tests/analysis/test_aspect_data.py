@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from koubei.analysis.aspect_data import is_test, read_aspect_file
+from koubei.analysis.aspects.data import is_test, read_aspect_file
 from koubei.errors import BadInputError
 from koubei.pipelines.ingest import write_rejects
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from koubei.analysis.aspect_model import AspectModelConfig, SupervisedAspectModel
+from koubei.analysis.aspects.supervised import AspectModelConfig, SupervisedAspectModel
 from koubei.errors import BadInputError, NotFittedError
 
 

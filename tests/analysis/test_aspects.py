@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from koubei.analysis.aspects import AspectExtractor, summarize_mentions
-from koubei.analysis.clauses import LexiconScorer, ModelScorer, split_clauses
-from koubei.analysis.fast import FastSentimentConfig, FastSentimentModel
-from koubei.analysis.taxonomy import Lexicon, Taxonomy, TermMatcher
+from koubei.analysis.aspects.clauses import LexiconScorer, ModelScorer, split_clauses
+from koubei.analysis.aspects.rules import AspectExtractor, summarize_mentions
+from koubei.analysis.aspects.taxonomy import Lexicon, Taxonomy, TermMatcher
+from koubei.analysis.sentiment.fast import FastSentimentConfig, FastSentimentModel
 from koubei.errors import BadInputError, NotFoundError
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from koubei.analysis.fast import FastSentimentConfig, FastSentimentModel
-from koubei.analysis.guard import check_text, guess_lang
+from koubei.analysis.input_check import check_text, guess_lang
+from koubei.analysis.sentiment.fast import FastSentimentConfig, FastSentimentModel
 
 LIMIT = 50
 

@@ -5,8 +5,8 @@ import pytest
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
-from koubei.analysis.fast import FastSentimentConfig, FastSentimentModel
-from koubei.analysis.nblr import NBLogisticRegression, nb_log_ratio, stack_linear
+from koubei.analysis.sentiment.fast import FastSentimentConfig, FastSentimentModel
+from koubei.analysis.sentiment.nblr import NBLogisticRegression, nb_log_ratio, stack_linear
 from koubei.errors import BadInputError, NotFittedError
 
 

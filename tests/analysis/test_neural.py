@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from koubei.analysis.distill import DistillConfig, DistilledSentimentModel
-from koubei.analysis.models import load_sentiment_model
-from koubei.analysis.transfer import TransferConfig, TransferSentimentModel
+from koubei.analysis.sentiment.distilled import DistilledConfig, DistilledSentimentModel
+from koubei.analysis.sentiment.kinds import load_sentiment_model
+from koubei.analysis.sentiment.transfer import TransferConfig, TransferSentimentModel
 from koubei.errors import BadInputError, NotFittedError, NotFoundError
 from tests.analysis.tiny_lm import make_tiny_lm
 
@@ -30,7 +30,7 @@ def test_student_starts_from_evenly_spaced_teacher_layers(lm_dir: Path) -> None:
     import torch
     from transformers import AutoModelForSequenceClassification
 
-    from koubei.analysis.distill import build_student
+    from koubei.analysis.sentiment.distilled import build_student
 
     teacher = AutoModelForSequenceClassification.from_pretrained(str(lm_dir), num_labels=2)
     student = build_student(teacher, layers=1, hidden=None, seed=0)
@@ -52,7 +52,7 @@ def test_transfer_and_distilled_overfit_save_load(lm_dir: Path, tiny_reviews: tu
     meta = json.loads((tmp_path / "teacher" / "meta.json").read_text())
     assert meta["format_version"] == 1 and meta["kind"] == "transfer" and (tmp_path / "teacher" / "model.safetensors").exists()
 
-    student = DistilledSentimentModel(DistillConfig(teacher=str(tmp_path / "teacher"), student_layers=1, **FAST)).fit(texts, labels)
+    student = DistilledSentimentModel(DistilledConfig(teacher=str(tmp_path / "teacher"), student_layers=1, **FAST)).fit(texts, labels)
     assert list(student.predict(texts)) == labels
     assert student.model_.config.num_hidden_layers == 1
     student.save(tmp_path / "student")
@@ -70,7 +70,7 @@ def test_transfer_and_distilled_overfit_save_load(lm_dir: Path, tiny_reviews: tu
 def test_narrow_student_from_scratch(lm_dir: Path, tiny_reviews: tuple[list[str], list[str]], tmp_path: Path) -> None:
     texts, labels = tiny_reviews
     TransferSentimentModel(TransferConfig(base_model=str(lm_dir), **{**FAST, "epochs": 2})).fit(texts, labels).save(tmp_path / "t")
-    student = DistilledSentimentModel(DistillConfig(teacher=str(tmp_path / "t"), student_hidden=16, **{**FAST, "epochs": 2})).fit(texts, labels)
+    student = DistilledSentimentModel(DistilledConfig(teacher=str(tmp_path / "t"), student_hidden=16, **{**FAST, "epochs": 2})).fit(texts, labels)
     assert student.model_.config.hidden_size == 16
 
 
@@ -82,7 +82,7 @@ def test_neural_errors(lm_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(NotFoundError):
         TransferSentimentModel(TransferConfig(base_model=str(tmp_path))).fit(["a", "b"], ["positive", "negative"])
     with pytest.raises(BadInputError, match="teacher"):
-        DistilledSentimentModel(DistillConfig()).fit(["a", "b"], ["positive", "negative"])
+        DistilledSentimentModel(DistilledConfig()).fit(["a", "b"], ["positive", "negative"])
     with pytest.raises(BadInputError, match="precision"):
         TransferSentimentModel(TransferConfig(base_model=str(lm_dir), precision="fp16")).fit(["a", "b"], ["positive", "negative"])
 
@@ -116,13 +116,13 @@ def test_cli_transfer_then_distilled(cli, lm_dir: Path, tmp_path: Path) -> None:
 def test_student_width_must_be_positive(tmp_path: Path) -> None:
     import pytest
 
-    from koubei.analysis.distill import DistillConfig
+    from koubei.analysis.sentiment.distilled import DistilledConfig
     from koubei.errors import BadInputError
 
     (tmp_path / "meta.json").write_text("{}")
     with pytest.raises(BadInputError, match="student_hidden"):
-        DistillConfig(teacher=str(tmp_path), student_hidden=0).validate()
-    assert DistillConfig(teacher=str(tmp_path)).validate().student_hidden is None  # unset: half the teacher's width
+        DistilledConfig(teacher=str(tmp_path), student_hidden=0).validate()
+    assert DistilledConfig(teacher=str(tmp_path)).validate().student_hidden is None  # unset: half the teacher's width
 
 
 def test_balanced_class_weights_are_sklearns_formula() -> None:
@@ -141,7 +141,7 @@ def test_class_weight_must_be_known(lm_dir: Path, tmp_path: Path) -> None:
         TransferConfig(base_model=str(lm_dir), class_weight="inverse").validate()
     (tmp_path / "meta.json").write_text("{}")
     with pytest.raises(BadInputError, match="class_weight"):
-        DistillConfig(teacher=str(tmp_path), class_weight="inverse").validate()
+        DistilledConfig(teacher=str(tmp_path), class_weight="inverse").validate()
 
 
 def test_distillation_loss_exact() -> None:
@@ -149,7 +149,7 @@ def test_distillation_loss_exact() -> None:
 
     import torch
 
-    from koubei.analysis.distill import distillation_loss
+    from koubei.analysis.sentiment.distilled import distillation_loss
 
     student = torch.tensor([[0.0, 0.0], [math.log(3.0), 0.0]])  # probabilities (1/2, 1/2) and (3/4, 1/4)
     teacher = torch.tensor([[math.log(3.0), 0.0], [math.log(3.0), 0.0]])  # (3/4, 1/4) for both

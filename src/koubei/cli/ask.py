@@ -35,10 +35,10 @@ def ask(
 
     Example: koubei ask "电池能用多久？" --product P100 --json
     """
-    from koubei.pipelines.service import ask as ask_pipeline
-    from koubei.pipelines.service import build_index, default_index_dir, open_assistant
-    from koubei.service.answer import AnswerConfig
+    from koubei.pipelines.support import ask as ask_pipeline
+    from koubei.pipelines.support import build_index, default_index_dir, open_assistant
     from koubei.store import Store
+    from koubei.support.answer import AnswerConfig
 
     config = AnswerConfig(generator_dir=str(generator) if generator else None)
     path = index_dir or default_index_dir()

@@ -16,8 +16,8 @@ from typer.core import TyperGroup
 
 from koubei.errors import KoubeiError
 
-# Command modules in the order `koubei --help` lists them. A module that is not installed is skipped, so a
-# partial installation still answers.
+# Command modules in the order `koubei --help` lists their commands (the order of work a user follows). Every
+# module named here must exist: a misspelt or missing one fails loudly instead of silently dropping its commands.
 COMMAND_MODULES = (
     "demo",
     "ingest",
@@ -26,11 +26,9 @@ COMMAND_MODULES = (
     "aspects",
     "wom",
     "ask",
-    "service",
-    "copy",
-    "profile",
-    "serve",
+    "support",  # the `koubei service` group
 )
+HELP_ORDER = ("demo", "ingest", "lm", "sentiment", "aspects", "wom", "ask", "service")
 
 
 class KoubeiGroup(TyperGroup):
@@ -47,8 +45,8 @@ class KoubeiGroup(TyperGroup):
             raise typer.Exit(130) from None
 
     def list_commands(self, ctx: Any) -> list[str]:
-        # The order of COMMAND_MODULES (the order of work a user follows), not alphabetical.
-        rank = {name: i for i, name in enumerate(COMMAND_MODULES)}
+        # The order of work a user follows, not alphabetical; a command not listed there comes last.
+        rank = {name: i for i, name in enumerate(HELP_ORDER)}
         return sorted(self.commands, key=lambda name: rank.get(name, len(rank)))
 
 
@@ -78,13 +76,7 @@ def build_app() -> typer.Typer:
             raise typer.Exit()
 
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"koubei.cli.{name}")
-        except ModuleNotFoundError as missing:
-            if missing.name == f"koubei.cli.{name}":
-                continue
-            raise
-        module.register(app)
+        importlib.import_module(f"koubei.cli.{name}").register(app)
     return app
 
 

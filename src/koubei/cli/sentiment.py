@@ -161,7 +161,7 @@ def evaluate(
 
     Example: koubei sentiment eval --model models/sent --data test.csv --map text=review
     """
-    from koubei.analysis.models import load_sentiment_model
+    from koubei.analysis.sentiment.kinds import load_sentiment_model
     from koubei.pipelines import sentiment as pipeline
 
     model_dir = model or _default_model_dir()
@@ -186,7 +186,7 @@ def explain(
 
     Example: koubei sentiment explain "质量很好，但是物流太慢了" --model models/sent --category 手机
     """
-    from koubei.analysis.explain import render as render_explanation
+    from koubei.analysis.sentiment.explain import render as render_explanation
     from koubei.pipelines.sentiment import explain_texts
 
     if top_k < 1:

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from koubei.analysis.aggregate import aggregate
-from koubei.analysis.aspects import AspectExtractor, summarize_mentions
-from koubei.analysis.guard import check_text
-from koubei.analysis.taxonomy import Taxonomy
+from koubei.analysis.aspects.rules import AspectExtractor, summarize_mentions
+from koubei.analysis.aspects.taxonomy import Taxonomy
+from koubei.analysis.input_check import check_text
 from koubei.errors import BadInputError
 from koubei.pipelines.ingest import write_rejects
 
@@ -25,13 +25,13 @@ def build_extractor(taxonomy: str | Path | None = None, model_dir: str | Path | 
 
     max_chars = get_settings().max_text_chars
     if supervised is not None:
-        from koubei.analysis.aspect_model import SupervisedAspectModel
+        from koubei.analysis.aspects.supervised import SupervisedAspectModel
 
         return SupervisedAspectModel.load(supervised), f"supervised:{Path(supervised).resolve().name}"
     tax = Taxonomy.load(taxonomy)
     suffix = "" if taxonomy is None else f"@{Path(taxonomy).stem}"
     if model_dir is not None:
-        from koubei.analysis.models import load_sentiment_model
+        from koubei.analysis.sentiment.kinds import load_sentiment_model
 
         model = load_sentiment_model(model_dir)
         return AspectExtractor.with_model(model, tax, max_chars), f"rules+{Path(model_dir).resolve().name}{suffix}"
@@ -131,7 +131,7 @@ def update_aggregates(store: Any, aspect_model: str | None, sentiment_model: str
 def _split_aspect_records(data: Any, holdout: float, seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
     """(train, held-out, how the held-out part was chosen): the data's own test part when it marks one, else a
     seeded random share (`holdout` 0 trains on everything)."""
-    from koubei.analysis.aspect_data import is_test
+    from koubei.analysis.aspects.data import is_test
 
     if data.has_test_split:
         return [r for r in data.records if not is_test(r)], [r for r in data.records if is_test(r)], "the file's own test rows"
@@ -153,8 +153,8 @@ def train_aspect_model(
     """Train the supervised aspect model on a labelled file, evaluate it on the held-out part, save it to `out_dir`.
 
     Rejected rows (with reasons) go to `<out_dir>/rejected.jsonl`."""
-    from koubei.analysis.aspect_data import read_aspect_file
-    from koubei.analysis.aspect_model import AspectModelConfig, SupervisedAspectModel
+    from koubei.analysis.aspects.data import read_aspect_file
+    from koubei.analysis.aspects.supervised import AspectModelConfig, SupervisedAspectModel
 
     started = time.perf_counter()
     data = read_aspect_file(data_file, text_column)
@@ -177,8 +177,8 @@ def evaluate_aspect_model(
     rejected_file: str | Path | None = None,
 ) -> dict[str, Any]:
     """Aspect detection P/R/F1 and aspect-sentiment accuracy / macro-F1 of a saved model on a labelled file."""
-    from koubei.analysis.aspect_data import is_test, read_aspect_file
-    from koubei.analysis.aspect_model import SupervisedAspectModel
+    from koubei.analysis.aspects.data import is_test, read_aspect_file
+    from koubei.analysis.aspects.supervised import SupervisedAspectModel
 
     model = SupervisedAspectModel.load(model_dir)
     data = read_aspect_file(data_file, text_column)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from koubei.analysis.labels import UNSCORABLE, normalize_label, row_label
-from koubei.analysis.models import MODEL_KINDS, load_sentiment_model, new_model
+from koubei.analysis.sentiment.kinds import MODEL_KINDS, load_sentiment_model, new_model
 from koubei.errors import BadInputError
 
 DEFAULT_BATCH = 1000
@@ -301,7 +301,7 @@ def score_file(
 
 def model_name(model_dir: str | Path) -> str:
     """The name a model's scores are stored under: its folder name (plus kind)."""
-    from koubei.analysis.fast import read_meta
+    from koubei.analysis.sentiment.fast import read_meta
 
     meta = read_meta(Path(model_dir))
     return f"{meta.get('kind', 'fast')}:{Path(model_dir).resolve().name}"
@@ -343,7 +343,7 @@ def score_store(
 
 
 def explain_texts(model_dir: str | Path, texts: Iterable[str], top_k: int = 8, category: str | None = None) -> list[Any]:
-    """Explanations (see koubei.analysis.explain) for each text, as reviews of `category` when given."""
+    """Explanations (see koubei.analysis.sentiment.explain) for each text, as reviews of `category` when given."""
     model = load_sentiment_model(model_dir)
     return [model.explain(t, top_k, category=category) for t in texts]
 

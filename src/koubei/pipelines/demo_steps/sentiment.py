@@ -15,8 +15,8 @@ EXAMPLE = "质量很好，价格也实惠，但是物流太慢了，包装也有
 
 
 def run(ctx: Any) -> dict[str, Any]:
-    from koubei.analysis.explain import render
-    from koubei.analysis.models import load_sentiment_model
+    from koubei.analysis.sentiment.explain import render
+    from koubei.analysis.sentiment.kinds import load_sentiment_model
     from koubei.errors import KoubeiError
     from koubei.ingest.bundled import SOURCE
     from koubei.pipelines import aspects, sentiment
