@@ -15,9 +15,9 @@ def test_demo_service_step_quick(tmp_path: Path) -> None:
     from koubei.store import Store
 
     with Store.open() as store:
-        summary = run_demo(store, tmp_path / "demo", get_console(), quick=True, only=["corpus", "support"])
-    assert summary["failed"] == []
-    step = summary["steps"]["support"]
+        summary = run_demo(store, tmp_path / "demo", quick=True, only=["corpus", "support"], console=get_console())
+    assert summary.failed == []
+    step = summary.to_dict()["steps"]["support"]
     json.dumps(step)  # JSON-able
     assert step["index"]["docs"] > 500 and step["index"]["dense"] == "lsa"
     answered = [a for a in step["answers"] if not a["refused"]]

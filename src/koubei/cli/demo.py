@@ -1,7 +1,9 @@
-"""`koubei demo`: run the whole product on the bundled corpus and print a summary."""
+"""`koubei demo`: run the whole product on the bundled corpus and print what each step shows, then a summary."""
 
 from __future__ import annotations
 
+import importlib
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +13,7 @@ from koubei.cli.common import DatabaseOption, JsonOption, get_console, print_jso
 
 
 def demo(
-    quick: Annotated[bool, typer.Option("--quick", help="A small, fast pass (seconds instead of minutes).")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="A small, fast pass (under 2 minutes instead of about 6).")] = False,
     workdir: Annotated[
         Path | None, typer.Option("--workdir", help="Where models and reports go (default: KOUBEI_HOME/demo).")
     ] = None,
@@ -28,29 +30,68 @@ def demo(
 
     Example:
 
-        koubei demo            (the full run, a few minutes on 2 CPU cores)
+        koubei demo            (the full run, about 6 minutes on 2 CPU cores)
 
         koubei demo --quick --json
     """
     from koubei.config import get_settings
-    from koubei.pipelines.demo import run_demo
+    from koubei.pipelines.demo import DemoContext, iter_demo, plan_demo, summarize
+    from koubei.progress import ConsoleProgress
     from koubei.store import Store
 
     console: Any = get_console(stderr=as_json)
+    plan = plan_demo(quick, only)
+    minutes = plan.expected_seconds / 60
+    console.print(
+        f"[bold]koubei demo[/]: {len(plan.steps)} step{'s' if len(plan.steps) != 1 else ''}, about "
+        + (f"{minutes:.0f} minute{'s' if round(minutes) != 1 else ''}" if minutes >= 1.5 else f"{plan.expected_seconds:.0f} s")
+        + " on 2 CPU cores. It will show:"
+    )
+    for step in plan.steps:
+        console.print(f"  • {step.shows}")
     options = {"graph": graph} if graph else {}
+    progress = ConsoleProgress()
+    started = time.perf_counter()
     with Store.open(db) as store:
-        summary = run_demo(
-            store, workdir or get_settings().home / "demo", console, quick=quick, only=only, options=options
+        ctx = DemoContext(
+            store=store,
+            workdir=workdir or get_settings().home / "demo",
+            quick=quick,
+            options=options,
+            progress=progress,
+            console=console,
         )
+        outcomes = []
+        for planned in plan.steps:
+            console.rule(f"[bold]{planned.title}")
+            for outcome in iter_demo(ctx, type(plan)([planned], planned.expected_seconds, quick)):
+                progress.close()
+                outcomes.append(outcome)
+                if outcome.error is not None:
+                    console.print(f"[red]{outcome.title} failed: {outcome.error}[/]")
+                else:
+                    _render_step(outcome.name, outcome.result, console)
+        summary = summarize(ctx, plan, outcomes, time.perf_counter() - started)
     if as_json:
-        print_json(summary)
+        print_json(summary.to_dict())
     else:
         console.rule("[bold]Summary")
-        console.print(f"Steps run: {', '.join(summary['steps']) or 'none'} in {summary['seconds']} s")
-        for failure in summary["failed"]:
+        console.print(f"Steps run: {', '.join(summary.steps) or 'none'} in {summary.seconds:.1f} s")
+        for failure in summary.failed:
             console.print(f"[red]Step {failure['step']} failed: {failure['error']}[/]")
-    if summary["failed"]:
+    if summary.failed:
         raise typer.Exit(1)
+
+
+def _render_step(name: str, result: Any, console: Any) -> None:
+    """Show one step's result with its view module (`koubei.cli.demo_views.<name>`)."""
+    try:
+        view = importlib.import_module(f"koubei.cli.demo_views.{name}")
+    except ModuleNotFoundError as missing:
+        if missing.name != f"koubei.cli.demo_views.{name}":
+            raise
+        return  # transitional: a step that still prints its own output has no view yet
+    view.render(result, console)
 
 
 def register(app: typer.Typer) -> None:

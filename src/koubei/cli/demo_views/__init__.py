@@ -1,0 +1,1 @@
+"""How `koubei demo` shows each step's result: one module per demo step, each with `render(result, console)`."""
