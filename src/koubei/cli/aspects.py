@@ -51,39 +51,33 @@ def aspects(
     if top < 1:
         raise BadInputError(f"--top must be >= 1, got {top}")
     extractor, name = pipeline.build_extractor(taxonomy, model, supervised)
+    summary: pipeline.AspectsFileReport | pipeline.AspectsStoreReport
     if input_file is not None:
         if output is None:
             raise BadInputError("--input needs --output FILE (a JSONL file for the results)")
         summary = pipeline.aspects_file(
             extractor, existing_file(input_file, "--input"), output, parse_map(mapping), batch_size, resume, progress=not as_json
         )
-        counts = summary["aspects"]
+        where, reviews, aggregates = summary.output, summary.rows, None
     else:
         if output is not None:
             raise BadInputError("--output is only used with --input; store results are written back to the store")
         from koubei.store import Store
 
-        store = Store.open(db)
-        summary = pipeline.aspects_store(store, extractor, name, batch_size, progress=not as_json)
-        summary["aggregates"] = pipeline.update_aggregates(store, name)
-        overall = summary["aggregates"]["overall"] or {}
-        counts = {}
-        for entry in overall.get("top_praised", []):
-            counts.setdefault(entry["aspect"], {})["positive"] = entry["count"]
-        for entry in overall.get("top_criticized", []):
-            counts.setdefault(entry["aspect"], {})["negative"] = entry["count"]
+        summary = pipeline.aspects_store(Store.open(db), extractor, name, batch_size, progress=not as_json)
+        where, reviews, aggregates = f"the store (as {name})", summary.reviews, summary.aggregates
+    counts = summary.aspect_counts()
 
     def render(console: Any) -> None:
-        where = summary.get("output") or f"the store (as {name})"
-        console.print(f"Aspect sentiment for {summary.get('rows', summary.get('reviews', 0)):,} reviews in {summary['seconds']}s -> {where}")
+        console.print(f"Aspect sentiment for {reviews:,} reviews in {summary.seconds}s -> {where}")
         praised = sorted(((v.get("positive", 0), a) for a, v in counts.items() if v.get("positive")), reverse=True)[:top]
         criticized = sorted(((v.get("negative", 0), a) for a, v in counts.items() if v.get("negative")), reverse=True)[:top]
         console.print("Most praised:    " + (", ".join(f"{a} ({n:,})" for n, a in praised) or "-"))
         console.print("Most criticized: " + (", ".join(f"{a} ({n:,})" for n, a in criticized) or "-"))
-        if "aggregates" in summary:
-            console.print(f"Aggregates updated: {summary['aggregates']['aggregate_rows']:,} rows (product/category/brand/week)")
+        if aggregates is not None:
+            console.print(f"Aggregates updated: {aggregates.aggregate_rows:,} rows (product/category/brand/week)")
 
-    emit(summary, as_json, render)
+    emit(summary.to_dict(), as_json, render)
 
 
 def _metrics_table(console: Any, title: str, metrics: dict[str, Any]) -> None:
@@ -100,9 +94,9 @@ def _metrics_table(console: Any, title: str, metrics: dict[str, Any]) -> None:
     console.print(table)
 
 
-def _skipped(report: dict[str, Any]) -> str:
-    n = report["rejected"]
-    return f"{n:,} row{'' if n == 1 else 's'} skipped; the rows and reasons are in {report['rejected_file']}"
+def _skipped(report: Any) -> str:
+    n = report.rejected
+    return f"{n:,} row{'' if n == 1 else 's'} skipped; the rows and reasons are in {report.rejected_file}"
 
 
 TextColumnOption = Annotated[
@@ -132,14 +126,14 @@ def train(
 
     def render(console: Any) -> None:
         console.print(
-            f"Trained a {report['mode']} aspect model on {report['n_train']:,} reviews in {report['seconds']}s -> {report['model_dir']}"
+            f"Trained a {report.mode} aspect model on {report.n_train:,} reviews in {report.seconds}s -> {report.model_dir}"
         )
-        if report["metrics"]:
-            _metrics_table(console, f"held-out: {report['heldout_from']}", report["metrics"])
-        if report["rejected"]:
+        if report.metrics:
+            _metrics_table(console, f"held-out: {report.heldout_from}", report.metrics)
+        if report.rejected:
             console.print(_skipped(report))
 
-    emit(report, as_json, render)
+    emit(report.to_dict(), as_json, render)
 
 
 @aspects_app.command("eval")
@@ -163,11 +157,11 @@ def evaluate(
     )
 
     def render(console: Any) -> None:
-        _metrics_table(console, f"{Path(report['data']).name} on {report['model_dir']}", report["metrics"])
-        if report["rejected"]:
+        _metrics_table(console, f"{Path(report.data).name} on {report.model_dir}", report.metrics)
+        if report.rejected:
             console.print(_skipped(report))
 
-    emit(report, as_json, render)
+    emit(report.to_dict(), as_json, render)
 
 
 def register(app: typer.Typer) -> None:

@@ -24,12 +24,6 @@ ModelDirOption = Annotated[
 BatchOption = Annotated[int, typer.Option("--batch-size", help="Reviews per batch (each batch is written when done).")]
 
 
-def _default_model_dir(kind: str = "fast") -> Path:
-    from koubei.config import get_settings
-
-    return get_settings().models_dir / f"sentiment-{kind}"
-
-
 def _open_store(db: str | None) -> Any:
     from koubei.store import Store
 
@@ -73,31 +67,22 @@ def train(
     """
     from koubei.pipelines import sentiment as pipeline
 
-    options: dict[str, Any] = {}
-    if c is not None:
-        options["C"] = c
-    if epochs is not None:
-        options["epochs"] = epochs
-    if max_train is not None:
-        options["max_train_examples"] = max_train
-    if kind == "transfer":
-        # Default: the LM `koubei lm train` writes to <home>/models/lm.
-        options["base_model"] = str(base_model or _default_model_dir("lm").with_name("lm"))
-    if kind == "distilled":
-        options["teacher"] = str(teacher or _default_model_dir("transfer"))
-        if student_hidden is not None:
-            options["student_hidden"] = student_hidden
     if kind not in pipeline.MODEL_KINDS:
         from koubei.errors import BadInputError
 
         raise BadInputError(f"--kind {kind!r} is unknown; choose one of {', '.join(pipeline.MODEL_KINDS)}")
+    flags = {
+        "C": c, "epochs": epochs, "max_train_examples": max_train,
+        "base_model": None if base_model is None or kind != "transfer" else str(base_model),
+        "teacher": None if teacher is None or kind != "distilled" else str(teacher),
+        "student_hidden": student_hidden if kind == "distilled" else None,
+    }
+    options = {name: value for name, value in flags.items() if value is not None}
     if data is not None:
         rows = pipeline.read_review_file(existing_file(data, "--data"), parse_map(mapping))
     else:
         rows = pipeline.rows_from_store(_open_store(db), source=source)
-    report = pipeline.train_rows(
-        rows, out or _default_model_dir(kind), kind=kind, holdout=holdout, seed=seed, options=options, progress=not as_json
-    )
+    report = pipeline.train_rows(rows, out, kind=kind, holdout=holdout, seed=seed, options=options, progress=not as_json)
 
     def render(console: Any) -> None:
         console.print(f"Trained a {kind} model on {report.n_train:,} reviews in {report.seconds:.1f}s -> {report.model_dir}")
@@ -128,24 +113,25 @@ def score(
     from koubei.errors import BadInputError
     from koubei.pipelines import sentiment as pipeline
 
-    model_dir = model or _default_model_dir()
+    summary: pipeline.ScoreFileReport | pipeline.ScoreStoreReport
     if input_file is not None:
         if output is None:
             raise BadInputError("--input needs --output FILE (a JSONL file for the results)")
         summary = pipeline.score_file(
-            model_dir, existing_file(input_file, "--input"), output, parse_map(mapping), batch_size, resume, progress=not as_json
+            model, existing_file(input_file, "--input"), output, parse_map(mapping), batch_size, resume, progress=not as_json
         )
+        where = summary.output
     else:
         if output is not None:
             raise BadInputError("--output is only used with --input; store scores are written back to the store")
-        summary = pipeline.score_store(_open_store(db), model_dir, batch_size, rescore=not resume, progress=not as_json)
+        summary = pipeline.score_store(_open_store(db), model, batch_size, rescore=not resume, progress=not as_json)
+        where = f"the store (model {summary.model})"
 
     def render(console: Any) -> None:
-        where = summary.get("output") or f"the store (model {summary.get('model')})"
-        labels = ", ".join(f"{k} {v:,}" for k, v in sorted(summary["labels"].items())) or "nothing new"
-        console.print(f"Scored {summary['scored']:,} reviews in {summary['seconds']}s -> {where}: {labels}")
+        labels = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.labels.items())) or "nothing new"
+        console.print(f"Scored {summary.scored:,} reviews in {summary.seconds}s -> {where}: {labels}")
 
-    emit(summary, as_json, render)
+    emit(summary.to_dict(), as_json, render)
 
 
 @sentiment_app.command("eval")
@@ -161,17 +147,14 @@ def evaluate(
 
     Example: koubei sentiment eval --model models/sent --data test.csv --map text=review
     """
-    from koubei.analysis.sentiment.kinds import load_sentiment_model
     from koubei.pipelines import sentiment as pipeline
 
-    model_dir = model or _default_model_dir()
-    loaded = load_sentiment_model(model_dir)
     if data is not None:
         rows = pipeline.read_review_file(existing_file(data, "--data"), parse_map(mapping))
     else:
         rows = pipeline.rows_from_store(_open_store(db), source=source)
-    metrics = pipeline.evaluate_rows(loaded, rows)
-    emit({"model": str(model_dir), **metrics}, as_json, lambda console: _metrics_table(console, f"evaluation of {model_dir}", metrics))
+    report = pipeline.evaluate_model(model, rows)
+    emit(report.to_dict(), as_json, lambda console: _metrics_table(console, f"evaluation of {report.model}", report.metrics))
 
 
 @sentiment_app.command("explain")
@@ -193,7 +176,7 @@ def explain(
         from koubei.errors import BadInputError
 
         raise BadInputError(f"--top-k must be >= 1, got {top_k}")
-    explanation = explain_texts(model or _default_model_dir(), [text], top_k, category)[0]
+    explanation = explain_texts(model, [text], top_k, category)[0]
 
     def render(console: Any) -> None:
         if explanation.reason:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,86 @@ from koubei.analysis.aspects.taxonomy import Taxonomy
 from koubei.analysis.input_check import check_text
 from koubei.errors import BadInputError
 from koubei.pipelines.ingest import write_rejects
+from koubei.results import Result
 
 AGGREGATE_KIND = "sentiment"
+
+AspectCounts = dict[str, dict[str, int]]  # aspect -> sentiment -> reviews
+
+
+@dataclass
+class AggregateUpdate(Result):
+    """The aggregates `update_aggregates` stored: from which models, how many rows, and the overall row."""
+
+    sentiment_model: str | None
+    aspect_model: str | None
+    aggregate_rows: int
+    overall: dict[str, Any] | None  # AggregateRow.to_dict() of group "all", period "all"
+
+    def aspect_counts(self) -> AspectCounts:
+        """Reviews per aspect and sentiment among the most praised / criticized (what the overall row keeps)."""
+        counts: AspectCounts = {}
+        for key, sentiment in (("top_praised", "positive"), ("top_criticized", "negative")):
+            for entry in (self.overall or {}).get(key, []):
+                counts.setdefault(entry["aspect"], {})[sentiment] = entry["count"]
+        return counts
+
+
+@dataclass
+class AspectsFileReport(Result):
+    """`aspects_file`: rows read, rows an earlier run already wrote, and reviews per aspect and sentiment."""
+
+    input: str
+    output: str
+    rows: int
+    skipped_already_done: int
+    aspects: AspectCounts
+    seconds: float
+
+    def aspect_counts(self) -> AspectCounts:
+        return self.aspects
+
+
+@dataclass
+class AspectsStoreReport(Result):
+    """`aspects_store`: the extractor's stored name, reviews read, mentions written, and the aggregates updated."""
+
+    aspect_model: str
+    reviews: int
+    mentions: int
+    seconds: float
+    aggregates: AggregateUpdate | None = None
+
+    def aspect_counts(self) -> AspectCounts:
+        return self.aggregates.aspect_counts() if self.aggregates is not None else {}
+
+
+@dataclass
+class AspectTrainReport(Result):
+    """`train_aspect_model`: the model folder and mode, the split used, held-out metrics, rows rejected."""
+
+    model_dir: str
+    mode: str
+    layout: str
+    n_train: int
+    n_heldout: int
+    heldout_from: str
+    metrics: dict[str, Any]
+    rejected: int
+    rejected_file: str | None
+    seconds: float
+
+
+@dataclass
+class AspectEvalReport(Result):
+    """`evaluate_aspect_model`: detection and aspect-sentiment metrics of a saved model on a labelled file."""
+
+    model_dir: str
+    data: str
+    metrics: dict[str, Any]
+    rejected: int
+    rejected_file: str | None
+    seconds: float
 
 
 def build_extractor(taxonomy: str | Path | None = None, model_dir: str | Path | None = None, supervised: str | Path | None = None) -> tuple[Any, str]:
@@ -57,7 +136,7 @@ def aspects_file(
     batch_size: int = 1000,
     resume: bool = True,
     progress: bool = True,
-) -> dict[str, Any]:
+) -> AspectsFileReport:
     """One JSON object per input row (input order): review_id, aspects (mentions with spans), summary per aspect."""
     from koubei.config import get_settings
     from koubei.pipelines.sentiment import _done_lines, _progress, read_review_file
@@ -87,14 +166,21 @@ def aspects_file(
             sink.write("".join(lines))
             sink.flush()
             bar.update(len(chunk))
-    return {
-        "input": str(input_path), "output": str(out), "rows": len(rows), "skipped_already_done": done,
-        "aspects": counts, "seconds": round(time.perf_counter() - started, 2),
-    }
+    return AspectsFileReport(str(input_path), str(out), len(rows), done, counts, round(time.perf_counter() - started, 2))
 
 
-def aspects_store(store: Any, extractor: Any, name: str, batch_size: int = 1000, progress: bool = True) -> dict[str, Any]:
-    """Aspect mentions for every review in the store (replacing earlier ones by the same extractor)."""
+def aspects_store(
+    store: Any,
+    extractor: Any,
+    name: str,
+    batch_size: int = 1000,
+    progress: bool = True,
+    *,
+    aggregates: bool = True,
+    sentiment_model: str | None = None,
+) -> AspectsStoreReport:
+    """Aspect mentions for every review in the store (replacing earlier ones by the same extractor), then, with
+    `aggregates`, the sentiment aggregates from them and `sentiment_model`'s scores (default: the latest model)."""
     from koubei.pipelines.sentiment import _progress
     from koubei.store.analysis import count_reviews, iter_review_batches, replace_aspect_mentions
 
@@ -110,10 +196,13 @@ def aspects_store(store: Any, extractor: Any, name: str, batch_size: int = 1000,
                 store, name, {r["review_id"]: [m.to_dict() for m in ms] for r, ms in zip(batch, found, strict=True)}
             )
             bar.update(len(batch))
-    return {"aspect_model": name, "reviews": total, "mentions": written, "seconds": round(time.perf_counter() - started, 2)}
+    report = AspectsStoreReport(name, total, written, round(time.perf_counter() - started, 2))
+    if aggregates:
+        report.aggregates = update_aggregates(store, name, sentiment_model)
+    return report
 
 
-def update_aggregates(store: Any, aspect_model: str | None, sentiment_model: str | None = None) -> dict[str, Any]:
+def update_aggregates(store: Any, aspect_model: str | None, sentiment_model: str | None = None) -> AggregateUpdate:
     """Recompute and store the sentiment aggregates; returns the overall row and how many rows were written."""
     from koubei.store.analysis import latest_sentiment_model, read_aggregate_inputs, replace_aggregates
 
@@ -122,7 +211,7 @@ def update_aggregates(store: Any, aspect_model: str | None, sentiment_model: str
     rows = aggregate(records)
     replace_aggregates(store, AGGREGATE_KIND, [{"group_by": r.group_by, "group_key": r.group_key, "period": r.period, "metrics": r.metrics} for r in rows])
     overall = next((r.to_dict() for r in rows if r.group_by == "all" and r.period == "all"), None)
-    return {"sentiment_model": model, "aspect_model": aspect_model, "aggregate_rows": len(rows), "overall": overall}
+    return AggregateUpdate(model, aspect_model, len(rows), overall)
 
 
 # ---- the supervised aspect model: train / evaluate from labelled files --------------------------------------------
@@ -149,7 +238,7 @@ def _split_aspect_records(data: Any, holdout: float, seed: int) -> tuple[list[di
 
 def train_aspect_model(
     data_file: str | Path, out_dir: str | Path, text_column: str | None = None, holdout: float = 0.2, seed: int = 0
-) -> dict[str, Any]:
+) -> AspectTrainReport:
     """Train the supervised aspect model on a labelled file, evaluate it on the held-out part, save it to `out_dir`.
 
     Rejected rows (with reasons) go to `<out_dir>/rejected.jsonl`."""
@@ -164,18 +253,16 @@ def train_aspect_model(
     out = Path(out_dir)
     model.save(out, metrics={"heldout": metrics, "heldout_from": heldout_from, "data": str(data_file)})
     rejected = write_rejects(out / "rejected.jsonl", data.rejected)
-    return {
-        "model_dir": str(out), "mode": model.mode_, "layout": data.layout,
-        "n_train": len(train), "n_heldout": len(test), "heldout_from": heldout_from, "metrics": metrics,
-        "rejected": len(data.rejected), "rejected_file": None if rejected is None else str(rejected),
-        "seconds": round(time.perf_counter() - started, 2),
-    }
+    return AspectTrainReport(
+        str(out), model.mode_, data.layout, len(train), len(test), heldout_from, metrics,
+        len(data.rejected), None if rejected is None else str(rejected), round(time.perf_counter() - started, 2),
+    )
 
 
 def evaluate_aspect_model(
     model_dir: str | Path, data_file: str | Path, text_column: str | None = None, only_test: bool = False,
     rejected_file: str | Path | None = None,
-) -> dict[str, Any]:
+) -> AspectEvalReport:
     """Aspect detection P/R/F1 and aspect-sentiment accuracy / macro-F1 of a saved model on a labelled file."""
     from koubei.analysis.aspects.data import is_test, read_aspect_file
     from koubei.analysis.aspects.supervised import SupervisedAspectModel
@@ -191,7 +278,7 @@ def evaluate_aspect_model(
     started = time.perf_counter()
     metrics = model.evaluate(records)
     written = write_rejects(Path(rejected_file), data.rejected) if rejected_file is not None else None
-    return {
-        "model_dir": str(model_dir), "data": str(data_file), "metrics": metrics, "rejected": len(data.rejected),
-        "rejected_file": None if written is None else str(written), "seconds": round(time.perf_counter() - started, 2),
-    }
+    return AspectEvalReport(
+        str(model_dir), str(data_file), metrics, len(data.rejected), None if written is None else str(written),
+        round(time.perf_counter() - started, 2),
+    )

@@ -12,15 +12,38 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from koubei.analysis.labels import UNSCORABLE, normalize_label, row_label
 from koubei.analysis.sentiment.kinds import MODEL_KINDS, load_sentiment_model, new_model
+from koubei.artifacts import default_model_dir
 from koubei.errors import BadInputError
+from koubei.results import Result
 
 DEFAULT_BATCH = 1000
+
+
+def default_sentiment_dir(kind: str = "fast") -> Path:
+    """Where a model of `kind` goes when no folder is named: `<home>/models/sentiment-<kind>`."""
+    return default_model_dir(f"sentiment-{kind}")
+
+
+def resolve_model_dir(model_dir: str | Path | None, kind: str = "fast") -> Path:
+    """The folder named, else the default one of `kind`."""
+    return Path(model_dir) if model_dir is not None else default_sentiment_dir(kind)
+
+
+def with_default_sources(kind: str, options: dict[str, Any] | None) -> dict[str, Any]:
+    """Training options with the default inputs of the neural kinds filled in: the LM `koubei lm train` writes
+    (`<home>/models/lm`) for transfer, the default transfer model for distilled."""
+    out = dict(options or {})
+    if kind == "transfer" and not out.get("base_model"):
+        out["base_model"] = str(default_model_dir("lm"))
+    if kind == "distilled" and not out.get("teacher"):
+        out["teacher"] = str(default_sentiment_dir("transfer"))
+    return out
 
 
 # ---- reading rows ------------------------------------------------------------------------------------------------
@@ -151,22 +174,51 @@ def expected_calibration_error(pairs: list[tuple[float, bool]], bins: int = 10) 
 
 
 @dataclass
-class TrainReport:
+class TrainReport(Result):
+    """What `train_rows` did: the model folder, the rows used and held out, held-out metrics, rows skipped."""
+
     model_dir: str
     kind: str
     n_train: int
     n_heldout: int
-    metrics: dict[str, Any]
+    metrics: dict[str, Any]  # evaluate_predictions' figures on the held-out rows ({} without a held-out part)
     seconds: float
     skipped: int = 0
     skipped_file: str | None = None
 
+
+@dataclass
+class EvalReport(Result):
+    """A model's figures on labelled rows; `to_dict()` is {"model": ..., **metrics} (the shape scripts read)."""
+
+    model: str
+    metrics: dict[str, Any]
+
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "model_dir": self.model_dir, "kind": self.kind, "n_train": self.n_train, "n_heldout": self.n_heldout,
-            "metrics": self.metrics, "seconds": round(self.seconds, 2), "skipped": self.skipped,
-            "skipped_file": self.skipped_file,
-        }
+        return {"model": self.model, **self.metrics}
+
+
+@dataclass
+class ScoreFileReport(Result):
+    """`score_file`: rows read, rows skipped because an earlier run wrote them, rows scored now, labels counted."""
+
+    input: str
+    output: str
+    rows: int
+    skipped_already_done: int
+    scored: int
+    labels: dict[str, int]
+    seconds: float
+
+
+@dataclass
+class ScoreStoreReport(Result):
+    """`score_store`: the name the scores are stored under, how many were written, labels counted."""
+
+    model: str
+    scored: int
+    labels: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
 
 
 def write_skipped(skipped: list[InputRow], path: Path) -> str | None:
@@ -180,14 +232,18 @@ def write_skipped(skipped: list[InputRow], path: Path) -> str | None:
 
 def train_rows(
     rows: list[InputRow],
-    out_dir: str | Path,
+    out_dir: str | Path | None = None,
     kind: str = "fast",
     holdout: float = 0.2,
     seed: int = 0,
     options: dict[str, Any] | None = None,
     progress: bool = False,
 ) -> TrainReport:
-    """Fit a model of `kind` on rows with labels (or ratings), evaluate on a held-out part, save to `out_dir`."""
+    """Fit a model of `kind` on rows with labels (or ratings), evaluate on a held-out part, save to `out_dir`
+    (default: `<home>/models/sentiment-<kind>`). The neural kinds read their base LM / teacher from `options`
+    (default: the folders `koubei lm train` and `--kind transfer` write)."""
+    if kind not in MODEL_KINDS:
+        raise BadInputError(f"kind {kind!r} is unknown; choose one of {', '.join(MODEL_KINDS)}")
     started = time.perf_counter()
     usable = [r for r in rows if r.label is not None and r.rejected is None]
     skipped = [r for r in rows if r.label is None or r.rejected is not None]
@@ -199,7 +255,7 @@ def train_rows(
         train, test = split_holdout(usable, holdout, seed)
     else:
         train, test = usable, []
-    model = new_model(kind, seed=seed, options=options or {}, progress=progress)
+    model = new_model(kind, seed=seed, options=with_default_sources(kind, options), progress=progress)
     has_ratings = any(r.rating is not None for r in train)
     extra: dict[str, Any] = {}
     if kind == "fast":
@@ -211,9 +267,17 @@ def train_rows(
     if test:
         preds = model.score_texts([r.text for r in test], categories=[r.category for r in test])
         metrics = evaluate_predictions([r.label for r in test], preds, [r.rating for r in test] if has_ratings else None)
-    path = model.save(out_dir, metrics={"heldout": metrics, "holdout_fraction": holdout, "seed": seed})
+    path = model.save(resolve_model_dir(out_dir, kind), metrics={"heldout": metrics, "holdout_fraction": holdout, "seed": seed})
     skipped_file = write_skipped(skipped, Path(path) / "skipped.jsonl")
-    return TrainReport(str(path), kind, len(train), len(test), metrics, time.perf_counter() - started, len(skipped), skipped_file)
+    return TrainReport(
+        str(path), kind, len(train), len(test), metrics, round(time.perf_counter() - started, 2), len(skipped), skipped_file
+    )
+
+
+def evaluate_model(model_dir: str | Path | None, rows: list[InputRow], batch_size: int = DEFAULT_BATCH) -> EvalReport:
+    """Accuracy, macro-F1, calibration (and rating error with ratings) of a saved model on labelled rows."""
+    path = resolve_model_dir(model_dir)
+    return EvalReport(str(path), evaluate_rows(load_sentiment_model(path), rows, batch_size))
 
 
 def evaluate_rows(model: Any, rows: list[InputRow], batch_size: int = DEFAULT_BATCH) -> dict[str, Any]:
@@ -261,14 +325,14 @@ def _done_lines(path: Path) -> int:
 
 
 def score_file(
-    model_dir: str | Path,
+    model_dir: str | Path | None,
     input_path: str | Path,
     output_path: str | Path,
     mapping: dict[str, list[str]] | None = None,
     batch_size: int = DEFAULT_BATCH,
     resume: bool = True,
     progress: bool = True,
-) -> dict[str, Any]:
+) -> ScoreFileReport:
     """Score every row of a reviews file into JSONL (one object per input row, input order).
 
     With `resume`, rows already written to `output_path` by an interrupted run are skipped and the rest appended.
@@ -276,7 +340,7 @@ def score_file(
     if batch_size < 1:
         raise BadInputError(f"--batch-size must be >= 1, got {batch_size}")
     started = time.perf_counter()
-    model = load_sentiment_model(model_dir)
+    model = load_sentiment_model(resolve_model_dir(model_dir))
     rows = read_review_file(input_path, mapping)
     out = Path(output_path)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -293,10 +357,9 @@ def score_file(
             sink.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
             sink.flush()  # each finished batch survives an interruption
             bar.update(len(records))
-    return {
-        "input": str(input_path), "output": str(out), "rows": len(rows), "skipped_already_done": done,
-        "scored": len(rows) - done, "labels": labels, "seconds": round(time.perf_counter() - started, 2),
-    }
+    return ScoreFileReport(
+        str(input_path), str(out), len(rows), done, len(rows) - done, labels, round(time.perf_counter() - started, 2)
+    )
 
 
 def model_name(model_dir: str | Path) -> str:
@@ -309,19 +372,20 @@ def model_name(model_dir: str | Path) -> str:
 
 def score_store(
     store: Any,
-    model_dir: str | Path,
+    model_dir: str | Path | None = None,
     batch_size: int = DEFAULT_BATCH,
     rescore: bool = False,
     name: str | None = None,
     progress: bool = True,
     on_batch: Callable[[int], None] | None = None,
-) -> dict[str, Any]:
+) -> ScoreStoreReport:
     """Score the store's reviews that have no score from this model yet (all with `rescore`); write them back."""
     from koubei.store.analysis import count_reviews, iter_review_batches, write_sentiment_scores
 
     if batch_size < 1:
         raise BadInputError(f"--batch-size must be >= 1, got {batch_size}")
     started = time.perf_counter()
+    model_dir = resolve_model_dir(model_dir)
     model = load_sentiment_model(model_dir)
     stored_name = name or model_name(model_dir)
     todo = count_reviews(store, stored_name, unscored_only=not rescore)
@@ -339,19 +403,28 @@ def score_store(
             bar.update(len(batch))
             if on_batch:
                 on_batch(len(batch))
-    return {"model": stored_name, "scored": written, "labels": labels, "seconds": round(time.perf_counter() - started, 2)}
+    return ScoreStoreReport(stored_name, written, labels, round(time.perf_counter() - started, 2))
 
 
-def explain_texts(model_dir: str | Path, texts: Iterable[str], top_k: int = 8, category: str | None = None) -> list[Any]:
+def explain_texts(
+    model_dir: str | Path | None, texts: Iterable[str], top_k: int = 8, category: str | None = None
+) -> list[Any]:
     """Explanations (see koubei.analysis.sentiment.explain) for each text, as reviews of `category` when given."""
-    model = load_sentiment_model(model_dir)
+    if top_k < 1:
+        raise BadInputError(f"top_k must be >= 1, got {top_k}")
+    model = load_sentiment_model(resolve_model_dir(model_dir))
     return [model.explain(t, top_k, category=category) for t in texts]
 
 
 __all__ = [
     "MODEL_KINDS",
+    "EvalReport",
     "InputRow",
+    "ScoreFileReport",
+    "ScoreStoreReport",
     "TrainReport",
+    "default_sentiment_dir",
+    "evaluate_model",
     "evaluate_rows",
     "explain_texts",
     "read_review_file",

@@ -36,14 +36,13 @@ def run(ctx: Any) -> dict[str, Any]:
     # Clause polarity from the lexicon: the corpus is mostly long book/hotel reviews, so a model trained on it
     # is unreliable on the short clauses aspects live in (it leans on length), while the lexicon is not.
     extractor, name = aspects.build_extractor()
-    found = aspects.aspects_store(ctx.store, extractor, name, progress=False)
-    agg = aspects.update_aggregates(ctx.store, name, scored["model"])
-    overall = agg["overall"] or {}
+    found = aspects.aspects_store(ctx.store, extractor, name, progress=False, sentiment_model=scored.model)
+    overall = (found.aggregates.overall if found.aggregates else None) or {}
     praised = [(e["aspect"], e["count"]) for e in overall.get("top_praised", [])]
     criticized = [(e["aspect"], e["count"]) for e in overall.get("top_criticized", [])]
     ctx.console.print(
-        f"Scored {scored['scored']:,} reviews into the store ({scored['seconds']}s); "
-        f"{found['mentions']:,} aspect mentions; share positive {overall.get('share_positive')}, "
+        f"Scored {scored.scored:,} reviews into the store ({scored.seconds}s); "
+        f"{found.mentions:,} aspect mentions; share positive {overall.get('share_positive')}, "
         f"net sentiment {overall.get('net_sentiment')}."
     )
     ctx.console.print("Most praised aspects:    " + (", ".join(f"{a} ({n:,})" for a, n in praised) or "-"))
@@ -61,10 +60,10 @@ def run(ctx: Any) -> dict[str, Any]:
         "macro_f1": report.metrics.get("macro_f1"),
         "n_train": report.n_train,
         "n_heldout": report.n_heldout,
-        "scored": scored["scored"],
-        "sentiment_model": scored["model"],
+        "scored": scored.scored,
+        "sentiment_model": scored.model,
         "aspect_model": name,
-        "aspect_mentions": found["mentions"],
+        "aspect_mentions": found.mentions,
         "top_praised": praised,
         "top_criticized": criticized,
         "explanation": explanation.to_dict(6),
