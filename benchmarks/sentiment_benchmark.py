@@ -222,7 +222,6 @@ def run_dataset(name: str, args: argparse.Namespace, workdir: Path) -> list[dict
             TransferConfig(base_model=args.lm, epochs=args.transfer_epochs, max_train_examples=limit, threads=args.threads,
                            batch_size=32, learning_rate=args.transfer_lr, max_length=args.max_length,
                            class_weight=args.class_weight),
-            progress=False,
         ).fit([r["text"] for r in train], [r["label"] for r in train])
         t_dir = teacher.save(workdir / f"{name}-transfer")
         cost = {"train_seconds": round(time.perf_counter() - started, 1), "train_cpu_seconds": round(time.process_time() - cpu0, 1),
@@ -237,7 +236,6 @@ def run_dataset(name: str, args: argparse.Namespace, workdir: Path) -> list[dict
                           epochs=args.transfer_epochs, max_train_examples=limit,
                           threads=args.threads, batch_size=32, learning_rate=args.transfer_lr, max_length=args.max_length,
                           class_weight=args.class_weight),
-            progress=False,
         ).fit([r["text"] for r in train], [r["label"] for r in train])
         s_dir = student.save(workdir / f"{name}-distilled")
         s_scored = score_in_child("distilled", str(s_dir), texts)

@@ -42,9 +42,15 @@ def test_student_starts_from_evenly_spaced_teacher_layers(lm_dir: Path) -> None:
 
 
 def test_transfer_and_distilled_overfit_save_load(lm_dir: Path, tiny_reviews: tuple[list[str], list[str]], tmp_path: Path) -> None:
+    from koubei.progress import RecordingProgress
+
     texts, labels = tiny_reviews
-    teacher = TransferSentimentModel(TransferConfig(base_model=str(lm_dir), **FAST)).fit(texts, labels)
+    progress = RecordingProgress()
+    teacher = TransferSentimentModel(TransferConfig(base_model=str(lm_dir), **FAST)).fit(texts, labels, progress=progress)
     assert list(teacher.predict(texts)) == labels
+    # 12 reviews in batches of 6 for 15 epochs: 30 optimizer steps, each reported with its loss.
+    assert (progress.state.desc, progress.state.total, progress.state.done) == ("training transfer", 30, 30)
+    assert progress.notes[-1].startswith("loss ")
     teacher.save(tmp_path / "teacher")
     loaded = load_sentiment_model(tmp_path / "teacher")
     assert isinstance(loaded, TransferSentimentModel)

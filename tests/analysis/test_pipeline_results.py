@@ -39,7 +39,7 @@ def test_sentiment_results_are_typed_with_the_json_keys_of_before(rows: list[pip
     assert {"accuracy", "macro_f1", "accuracy_all_rows", "ece", "rating_mae", "unscorable"} <= set(as_json)
 
     data = _write_csv(tmp_path / "s.csv", [{"review_id": "a", "text": "质量很好"}, {"review_id": "b", "text": ""}])
-    scored = pipeline.score_file(tmp_path / "m", data, tmp_path / "out.jsonl", progress=False)
+    scored = pipeline.score_file(tmp_path / "m", data, tmp_path / "out.jsonl")
     assert isinstance(scored, pipeline.ScoreFileReport)
     assert list(scored.to_dict()) == ["input", "output", "rows", "skipped_already_done", "scored", "labels", "seconds"]
     assert (scored.rows, scored.scored, scored.labels) == (2, 2, {"positive": 1, "unscorable": 1})
@@ -82,7 +82,7 @@ def test_aspect_results_are_typed_with_the_json_keys_of_before(tmp_path: Path) -
         {"review_id": "r1", "text": "质量很好，但是物流太慢了"}, {"review_id": "r2", "text": "价格实惠，很满意"},
     ])
     extractor, name = aspect_pipeline.build_extractor()
-    found = aspect_pipeline.aspects_file(extractor, data, tmp_path / "a.jsonl", progress=False)
+    found = aspect_pipeline.aspects_file(extractor, data, tmp_path / "a.jsonl")
     assert isinstance(found, aspect_pipeline.AspectsFileReport)
     assert list(found.to_dict()) == ["input", "output", "rows", "skipped_already_done", "aspects", "seconds"]
     assert found.aspect_counts() == {"quality": {"positive": 1}, "logistics": {"negative": 1}, "price": {"positive": 1}}
@@ -91,7 +91,7 @@ def test_aspect_results_are_typed_with_the_json_keys_of_before(tmp_path: Path) -
     from koubei.pipelines.ingest import ingest_file
 
     ingest_file(store, data, "reviews")
-    stored = aspect_pipeline.aspects_store(store, extractor, name, progress=False)
+    stored = aspect_pipeline.aspects_store(store, extractor, name)
     assert isinstance(stored, aspect_pipeline.AspectsStoreReport) and stored.aggregates is not None
     as_json = stored.to_dict()
     assert list(as_json) == ["aspect_model", "reviews", "mentions", "seconds", "aggregates"]

@@ -50,13 +50,16 @@ def aspects(
 
     if top < 1:
         raise BadInputError(f"--top must be >= 1, got {top}")
+    from koubei.progress import ConsoleProgress
+
+    progress = ConsoleProgress(enabled=not as_json)  # stderr: a bar on a terminal, a line every few seconds otherwise
     extractor, name = pipeline.build_extractor(taxonomy, model, supervised)
     summary: pipeline.AspectsFileReport | pipeline.AspectsStoreReport
     if input_file is not None:
         if output is None:
             raise BadInputError("--input needs --output FILE (a JSONL file for the results)")
         summary = pipeline.aspects_file(
-            extractor, existing_file(input_file, "--input"), output, parse_map(mapping), batch_size, resume, progress=not as_json
+            extractor, existing_file(input_file, "--input"), output, parse_map(mapping), batch_size, resume, progress=progress
         )
         where, reviews, aggregates = summary.output, summary.rows, None
     else:
@@ -64,7 +67,7 @@ def aspects(
             raise BadInputError("--output is only used with --input; store results are written back to the store")
         from koubei.store import Store
 
-        summary = pipeline.aspects_store(Store.open(db), extractor, name, batch_size, progress=not as_json)
+        summary = pipeline.aspects_store(Store.open(db), extractor, name, batch_size, progress=progress)
         where, reviews, aggregates = f"the store (as {name})", summary.reviews, summary.aggregates
     counts = summary.aspect_counts()
 

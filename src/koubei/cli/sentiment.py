@@ -10,7 +10,15 @@ from typing import Annotated, Any
 
 import typer
 
-from koubei.cli.common import DatabaseOption, JsonOption, MapOption, emit, existing_file, parse_map
+from koubei.cli.common import (
+    DatabaseOption,
+    JsonOption,
+    MapOption,
+    emit,
+    existing_file,
+    open_store,
+    parse_map,
+)
 
 sentiment_app = typer.Typer(
     help="Review sentiment: train a polarity model, score reviews (store or file), evaluate, explain a prediction.",
@@ -24,10 +32,11 @@ ModelDirOption = Annotated[
 BatchOption = Annotated[int, typer.Option("--batch-size", help="Reviews per batch (each batch is written when done).")]
 
 
-def _open_store(db: str | None) -> Any:
-    from koubei.store import Store
+def _progress(as_json: bool) -> Any:
+    """The console progress (stderr; a bar on a terminal, a line every few seconds otherwise), off under --json."""
+    from koubei.progress import ConsoleProgress
 
-    return Store.open(db)
+    return ConsoleProgress(enabled=not as_json)
 
 
 def _metrics_table(console: Any, title: str, metrics: dict[str, Any]) -> None:
@@ -81,8 +90,8 @@ def train(
     if data is not None:
         rows = pipeline.read_review_file(existing_file(data, "--data"), parse_map(mapping))
     else:
-        rows = pipeline.rows_from_store(_open_store(db), source=source)
-    report = pipeline.train_rows(rows, out, kind=kind, holdout=holdout, seed=seed, options=options, progress=not as_json)
+        rows = pipeline.rows_from_store(open_store(db), source=source)
+    report = pipeline.train_rows(rows, out, kind=kind, holdout=holdout, seed=seed, options=options, progress=_progress(as_json))
 
     def render(console: Any) -> None:
         console.print(f"Trained a {kind} model on {report.n_train:,} reviews in {report.seconds:.1f}s -> {report.model_dir}")
@@ -118,13 +127,13 @@ def score(
         if output is None:
             raise BadInputError("--input needs --output FILE (a JSONL file for the results)")
         summary = pipeline.score_file(
-            model, existing_file(input_file, "--input"), output, parse_map(mapping), batch_size, resume, progress=not as_json
+            model, existing_file(input_file, "--input"), output, parse_map(mapping), batch_size, resume, progress=_progress(as_json)
         )
         where = summary.output
     else:
         if output is not None:
             raise BadInputError("--output is only used with --input; store scores are written back to the store")
-        summary = pipeline.score_store(_open_store(db), model, batch_size, rescore=not resume, progress=not as_json)
+        summary = pipeline.score_store(open_store(db), model, batch_size, rescore=not resume, progress=_progress(as_json))
         where = f"the store (model {summary.model})"
 
     def render(console: Any) -> None:
@@ -152,7 +161,7 @@ def evaluate(
     if data is not None:
         rows = pipeline.read_review_file(existing_file(data, "--data"), parse_map(mapping))
     else:
-        rows = pipeline.rows_from_store(_open_store(db), source=source)
+        rows = pipeline.rows_from_store(open_store(db), source=source)
     report = pipeline.evaluate_model(model, rows)
     emit(report.to_dict(), as_json, lambda console: _metrics_table(console, f"evaluation of {report.model}", report.metrics))
 

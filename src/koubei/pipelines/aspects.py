@@ -16,6 +16,7 @@ from koubei.analysis.aspects.taxonomy import Taxonomy
 from koubei.analysis.input_check import check_text
 from koubei.errors import BadInputError
 from koubei.pipelines.ingest import write_rejects
+from koubei.progress import Progress, or_null
 from koubei.results import Result
 
 AGGREGATE_KIND = "sentiment"
@@ -135,11 +136,11 @@ def aspects_file(
     mapping: dict[str, list[str]] | None = None,
     batch_size: int = 1000,
     resume: bool = True,
-    progress: bool = True,
+    progress: Progress | None = None,
 ) -> AspectsFileReport:
     """One JSON object per input row (input order): review_id, aspects (mentions with spans), summary per aspect."""
     from koubei.config import get_settings
-    from koubei.pipelines.sentiment import _done_lines, _progress, read_review_file
+    from koubei.pipelines.sentiment import _done_lines, read_review_file
 
     if batch_size < 1:
         raise BadInputError(f"--batch-size must be >= 1, got {batch_size}")
@@ -152,7 +153,9 @@ def aspects_file(
         raise BadInputError(f"{str(out)!r} already has {done} lines but the input has {len(rows)} rows; use --no-resume")
     max_chars = get_settings().max_text_chars
     counts: dict[str, dict[str, int]] = {}
-    with out.open("a" if done else "w", encoding="utf-8") as sink, _progress(len(rows) - done, "aspects", progress) as bar:
+    progress = or_null(progress)
+    progress.start(len(rows) - done, "reviews", "aspects")
+    with out.open("a" if done else "w", encoding="utf-8") as sink:
         for begin in range(done, len(rows), batch_size):
             chunk = rows[begin : begin + batch_size]
             found = extractor.extract_many([r.text for r in chunk])
@@ -165,7 +168,7 @@ def aspects_file(
                 lines.append(json.dumps(rec, ensure_ascii=False) + "\n")
             sink.write("".join(lines))
             sink.flush()
-            bar.update(len(chunk))
+            progress.advance(len(chunk))
     return AspectsFileReport(str(input_path), str(out), len(rows), done, counts, round(time.perf_counter() - started, 2))
 
 
@@ -174,14 +177,13 @@ def aspects_store(
     extractor: Any,
     name: str,
     batch_size: int = 1000,
-    progress: bool = True,
+    progress: Progress | None = None,
     *,
     aggregates: bool = True,
     sentiment_model: str | None = None,
 ) -> AspectsStoreReport:
     """Aspect mentions for every review in the store (replacing earlier ones by the same extractor), then, with
     `aggregates`, the sentiment aggregates from them and `sentiment_model`'s scores (default: the latest model)."""
-    from koubei.pipelines.sentiment import _progress
     from koubei.store.analysis import count_reviews, iter_review_batches, replace_aspect_mentions
 
     if batch_size < 1:
@@ -189,13 +191,14 @@ def aspects_store(
     started = time.perf_counter()
     total = count_reviews(store)
     written = 0
-    with _progress(total, "aspects", progress) as bar:
-        for batch in iter_review_batches(store, batch_size):
-            found = extractor.extract_many([r["text"] for r in batch])
-            written += replace_aspect_mentions(
-                store, name, {r["review_id"]: [m.to_dict() for m in ms] for r, ms in zip(batch, found, strict=True)}
-            )
-            bar.update(len(batch))
+    progress = or_null(progress)
+    progress.start(total, "reviews", "aspects")
+    for batch in iter_review_batches(store, batch_size):
+        found = extractor.extract_many([r["text"] for r in batch])
+        written += replace_aspect_mentions(
+            store, name, {r["review_id"]: [m.to_dict() for m in ms] for r, ms in zip(batch, found, strict=True)}
+        )
+        progress.advance(len(batch))
     report = AspectsStoreReport(name, total, written, round(time.perf_counter() - started, 2))
     if aggregates:
         report.aggregates = update_aggregates(store, name, sentiment_model)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from koubei.analysis.labels import UNSCORABLE, normalize_label, row_label
 from koubei.analysis.sentiment.kinds import MODEL_KINDS, load_sentiment_model, new_model
 from koubei.artifacts import default_model_dir
 from koubei.errors import BadInputError
+from koubei.progress import Progress, or_null
 from koubei.results import Result
 
 DEFAULT_BATCH = 1000
@@ -237,7 +238,7 @@ def train_rows(
     holdout: float = 0.2,
     seed: int = 0,
     options: dict[str, Any] | None = None,
-    progress: bool = False,
+    progress: Progress | None = None,
 ) -> TrainReport:
     """Fit a model of `kind` on rows with labels (or ratings), evaluate on a held-out part, save to `out_dir`
     (default: `<home>/models/sentiment-<kind>`). The neural kinds read their base LM / teacher from `options`
@@ -255,14 +256,14 @@ def train_rows(
         train, test = split_holdout(usable, holdout, seed)
     else:
         train, test = usable, []
-    model = new_model(kind, seed=seed, options=with_default_sources(kind, options), progress=progress)
+    model = new_model(kind, seed=seed, options=with_default_sources(kind, options))
     has_ratings = any(r.rating is not None for r in train)
     extra: dict[str, Any] = {}
     if kind == "fast":
         extra["categories"] = [r.category for r in train]
         if has_ratings:
             extra["ratings"] = [r.rating for r in train]
-    model.fit([r.text for r in train], [r.label for r in train], **extra)
+    model.fit([r.text for r in train], [r.label for r in train], progress=progress, **extra)
     metrics: dict[str, Any] = {}
     if test:
         preds = model.score_texts([r.text for r in test], categories=[r.category for r in test])
@@ -306,12 +307,6 @@ def score_batches(model: Any, rows: list[InputRow], batch_size: int) -> Iterator
         yield [_record(r.review_id, p) for r, p in zip(chunk, preds, strict=True)]
 
 
-def _progress(total: int, desc: str, enabled: bool) -> Any:
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="review", disable=not enabled, leave=False)
-
-
 def _done_lines(path: Path) -> int:
     """How many complete result lines an earlier (interrupted) run left in `path`."""
     if not path.exists():
@@ -331,7 +326,7 @@ def score_file(
     mapping: dict[str, list[str]] | None = None,
     batch_size: int = DEFAULT_BATCH,
     resume: bool = True,
-    progress: bool = True,
+    progress: Progress | None = None,
 ) -> ScoreFileReport:
     """Score every row of a reviews file into JSONL (one object per input row, input order).
 
@@ -350,13 +345,15 @@ def score_file(
             f"{str(out)!r} already has {done} lines but the input has {len(rows)} rows; use --no-resume to overwrite"
         )
     labels: dict[str, int] = {}
-    with out.open("a" if done else "w", encoding="utf-8") as sink, _progress(len(rows) - done, "scoring", progress) as bar:
+    progress = or_null(progress)
+    progress.start(len(rows) - done, "reviews", "scoring")
+    with out.open("a" if done else "w", encoding="utf-8") as sink:
         for records in score_batches(model, rows[done:], batch_size):
             for rec in records:
                 labels[rec["label"]] = labels.get(rec["label"], 0) + 1
             sink.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
             sink.flush()  # each finished batch survives an interruption
-            bar.update(len(records))
+            progress.advance(len(records))
     return ScoreFileReport(
         str(input_path), str(out), len(rows), done, len(rows) - done, labels, round(time.perf_counter() - started, 2)
     )
@@ -376,8 +373,7 @@ def score_store(
     batch_size: int = DEFAULT_BATCH,
     rescore: bool = False,
     name: str | None = None,
-    progress: bool = True,
-    on_batch: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
 ) -> ScoreStoreReport:
     """Score the store's reviews that have no score from this model yet (all with `rescore`); write them back."""
     from koubei.store.analysis import count_reviews, iter_review_batches, write_sentiment_scores
@@ -391,18 +387,17 @@ def score_store(
     todo = count_reviews(store, stored_name, unscored_only=not rescore)
     written = 0
     labels: dict[str, int] = {}
-    with _progress(todo, "scoring", progress) as bar:
-        for batch in iter_review_batches(store, batch_size, stored_name, unscored_only=not rescore):
-            preds = model.score_texts([r["text"] for r in batch], categories=[r["category"] for r in batch])
-            rows = []
-            for r, p in zip(batch, preds, strict=True):
-                details: dict[str, Any] = {k: v for k, v in p.to_dict().items() if k in ("probabilities", "reason", "flags")}
-                rows.append({"review_id": r["review_id"], "label": p.label, "score": p.score, "rating_pred": p.rating, "details": details})
-                labels[p.label] = labels.get(p.label, 0) + 1
-            written += write_sentiment_scores(store, stored_name, rows)
-            bar.update(len(batch))
-            if on_batch:
-                on_batch(len(batch))
+    progress = or_null(progress)
+    progress.start(todo, "reviews", "scoring")
+    for batch in iter_review_batches(store, batch_size, stored_name, unscored_only=not rescore):
+        preds = model.score_texts([r["text"] for r in batch], categories=[r["category"] for r in batch])
+        rows = []
+        for r, p in zip(batch, preds, strict=True):
+            details: dict[str, Any] = {k: v for k, v in p.to_dict().items() if k in ("probabilities", "reason", "flags")}
+            rows.append({"review_id": r["review_id"], "label": p.label, "score": p.score, "rating_pred": p.rating, "details": details})
+            labels[p.label] = labels.get(p.label, 0) + 1
+        written += write_sentiment_scores(store, stored_name, rows)
+        progress.advance(len(batch))
     return ScoreStoreReport(stored_name, written, labels, round(time.perf_counter() - started, 2))
 
 

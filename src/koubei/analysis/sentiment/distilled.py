@@ -17,6 +17,7 @@ from koubei.analysis.sentiment.neural import NeuralSentimentModel
 from koubei.analysis.sentiment.transfer import TransferSentimentModel, calibration_split, subsample
 from koubei.errors import BadInputError, NotFoundError
 from koubei.lm.precision import check_precision
+from koubei.progress import Progress
 
 LAYER_KEY = re.compile(r"^(?P<prefix>.*\.(?:layers|h)\.)(?P<number>\d+)\.(?P<tail>.*)$")
 
@@ -146,7 +147,7 @@ class DistilledSentimentModel(NeuralSentimentModel):
     def config_class(cls) -> Any:
         return DistilledConfig
 
-    def fit(self, texts: list[Any], labels: list[str]) -> DistilledSentimentModel:
+    def fit(self, texts: list[Any], labels: list[str], progress: Progress | None = None) -> DistilledSentimentModel:
         import torch
 
         cfg = (self.config or DistilledConfig()).validate()
@@ -176,7 +177,7 @@ class DistilledSentimentModel(NeuralSentimentModel):
         width = cfg.student_hidden if cfg.student_hidden is not None else half
         self.model_ = build_student(teacher.model_, cfg.student_layers, width, cfg.seed)
         self.model_.config.pad_token_id = self.tokenizer_.pad_token_id
-        self.losses_ = self._train_loop(self.model_, train_docs, targets, loss_fn)
+        self.losses_ = self._train_loop(self.model_, train_docs, targets, loss_fn, progress)
         self._calibrate([docs[i] for i in cal_idx], [ys[i] for i in cal_idx])
         self._set_languages(docs)
         self.n_train_ = len(train_docs)

@@ -36,6 +36,7 @@ from koubei.analysis.ngrams import CharNgramTfidf
 from koubei.analysis.sentiment.nblr import NBLogisticRegression, stack_linear
 from koubei.analysis.sentiment.prediction import Prediction
 from koubei.errors import BadInputError, NotFittedError, NotFoundError
+from koubei.progress import Progress, or_null
 
 FORMAT = "koubei.sentiment.fast"
 # 2: per-category weights (category_coef_* arrays, meta "categories"); version 1 models still load.
@@ -206,9 +207,10 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         labels: list[str],
         ratings: list[float | None] | None = None,
         categories: list[Any] | None = None,
+        progress: Progress | None = None,
     ) -> FastSentimentModel:
         """Learn from texts and canonical labels (positive/negative/neutral); ratings optional (1-5 or None);
-        categories optional (each review's product category, or None)."""
+        categories optional (each review's product category, or None). `progress` counts the linear fits."""
         from sklearn.base import clone
         from sklearn.linear_model import LogisticRegression, Ridge
         from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -265,10 +267,14 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=cfg.seed)
         self.classes_ = classes
         coefs, intercepts, oof = [], [], []
+        progress = or_null(progress)
+        progress.start(len(members) * (folds + 1), "fits", "training fast")
         for member, features in members:
             # Out-of-fold decisions first (what the combination is fitted on), then the member on all the data.
             oof.append(_outputs(cross_val_predict(clone(member), features, y, cv=cv, method="decision_function")))
+            progress.advance(folds)
             member.fit(features, y)
+            progress.advance(1)
             member_coef = np.atleast_2d(np.asarray(member.coef_, dtype=np.float64))
             # A member of the shared features has weight 0 on every category copy.
             padding = np.zeros((member_coef.shape[0], X_fit.shape[1] - features.shape[1]))

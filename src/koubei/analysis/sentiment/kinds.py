@@ -10,7 +10,7 @@ from koubei.errors import BadInputError
 MODEL_KINDS = ("fast", "transfer", "distilled")
 
 
-def new_model(kind: str, seed: int = 0, options: dict[str, Any] | None = None, progress: bool = False) -> Any:
+def new_model(kind: str, seed: int = 0, options: dict[str, Any] | None = None) -> Any:
     """An unfitted model of `kind`; `options` override fields of that kind's config dataclass."""
     options = dict(options or {})
     if kind == "fast":
@@ -20,11 +20,11 @@ def new_model(kind: str, seed: int = 0, options: dict[str, Any] | None = None, p
     if kind == "transfer":
         from koubei.analysis.sentiment.transfer import TransferConfig, TransferSentimentModel
 
-        return TransferSentimentModel(_config(TransferConfig, {**options, "seed": seed}), progress=progress)
+        return TransferSentimentModel(_config(TransferConfig, {**options, "seed": seed}))
     if kind == "distilled":
         from koubei.analysis.sentiment.distilled import DistilledConfig, DistilledSentimentModel
 
-        return DistilledSentimentModel(_config(DistilledConfig, {**options, "seed": seed}), progress=progress)
+        return DistilledSentimentModel(_config(DistilledConfig, {**options, "seed": seed}))
     raise BadInputError(f"--kind {kind!r} is unknown; choose one of {', '.join(MODEL_KINDS)}")
 
 

@@ -21,6 +21,7 @@ from koubei.analysis.input_check import check_text, check_texts
 from koubei.analysis.labels import NEGATIVE, NEUTRAL, POSITIVE, UNSCORABLE
 from koubei.analysis.sentiment.prediction import Prediction
 from koubei.errors import BadInputError, NotFittedError, NotFoundError
+from koubei.progress import Progress, or_null
 
 FORMAT = "koubei.sentiment.neural"
 FORMAT_VERSION = 1
@@ -75,9 +76,8 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
 
     kind = "neural"
 
-    def __init__(self, config: Any = None, progress: bool = False) -> None:
+    def __init__(self, config: Any = None) -> None:
         self.config = config
-        self.progress = progress
 
     # ---- helpers for subclasses -------------------------------------------------------------------------------
 
@@ -121,10 +121,11 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
     def _encode(self, texts: list[str]) -> Any:
         return self.tokenizer_(texts, padding=True, truncation=True, max_length=self._max_tokens(), return_tensors="pt")
 
-    def _train_loop(self, model: Any, docs: list[str], targets: Any, loss_fn: Any) -> list[float]:
+    def _train_loop(
+        self, model: Any, docs: list[str], targets: Any, loss_fn: Any, progress: Progress | None = None
+    ) -> list[float]:
         """Mini-batch AdamW with linear warmup/decay; `targets[i]` is whatever `loss_fn(logits, batch_targets)` takes."""
         import torch
-        from tqdm import tqdm
 
         from koubei.lm.precision import autocast, resolve_precision
 
@@ -143,7 +144,8 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         precision = resolve_precision(cfg.precision, device)
         model.train()
         losses: list[float] = []
-        bar = tqdm(total=total, desc=f"training {self.kind}", unit="step", disable=not self.progress, leave=False)
+        progress = or_null(progress)
+        progress.start(total, "steps", f"training {self.kind}")
         for _ in range(cfg.epochs):
             order = torch.randperm(n, generator=gen).tolist()
             # Length-bucketed batches: sort each window of 32 batches by length, then shuffle the batches, so a
@@ -165,9 +167,8 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
                 opt.step()
                 sched.step()
                 losses.append(float(loss.detach()))
-                bar.update(1)
-                bar.set_postfix(loss=f"{losses[-1]:.3f}")
-        bar.close()
+                progress.advance(1)
+                progress.note(f"loss {losses[-1]:.3f}")
         model.eval()
         return losses
 
@@ -286,7 +287,7 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         raise NotImplementedError
 
     @classmethod
-    def load(cls, model_dir: str | Path, progress: bool = False) -> Any:
+    def load(cls, model_dir: str | Path) -> Any:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         from koubei.analysis.sentiment.fast import check_format_version, read_meta
@@ -299,7 +300,7 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         if not (path / CONFIG_FILE).exists():
             raise NotFoundError(f"{str(path)!r} lacks {CONFIG_FILE}")
         config = cls.config_class().from_dict(json.loads((path / CONFIG_FILE).read_text(encoding="utf-8")))
-        model = cls(config, progress=progress)
+        model = cls(config)
         model.tokenizer_ = prepare_tokenizer(AutoTokenizer.from_pretrained(str(path)))
         model.model_ = AutoModelForSequenceClassification.from_pretrained(str(path))
         model.model_.eval()

@@ -15,6 +15,7 @@ from typing import Any
 from koubei.analysis.sentiment.neural import NeuralSentimentModel, prepare_tokenizer
 from koubei.errors import BadInputError, NotFoundError
 from koubei.lm.precision import check_precision
+from koubei.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class TransferSentimentModel(NeuralSentimentModel):
     def config_class(cls) -> Any:
         return TransferConfig
 
-    def fit(self, texts: list[Any], labels: list[str]) -> TransferSentimentModel:
+    def fit(self, texts: list[Any], labels: list[str], progress: Progress | None = None) -> TransferSentimentModel:
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -126,7 +127,7 @@ class TransferSentimentModel(NeuralSentimentModel):
         def loss_fn(logits: Any, gold: Any) -> Any:
             return torch.nn.functional.cross_entropy(logits, gold, weight=weight)
 
-        self.losses_ = self._train_loop(self.model_, train_docs, targets, loss_fn)
+        self.losses_ = self._train_loop(self.model_, train_docs, targets, loss_fn, progress)
         self._calibrate([docs[i] for i in cal_idx], [ys[i] for i in cal_idx])
         self._set_languages(docs)
         self.n_train_ = len(train_docs)

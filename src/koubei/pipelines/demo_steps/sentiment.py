@@ -25,18 +25,19 @@ def run(ctx: Any) -> dict[str, Any]:
     if not rows:
         raise KoubeiError("no labelled reviews in the store; the corpus step must run first")
     model_dir = ctx.workdir / "models" / "sentiment-fast"
-    report = sentiment.train_rows(rows, model_dir, kind="fast", holdout=0.2, seed=0)
+    progress = getattr(ctx, "progress", None)
+    report = sentiment.train_rows(rows, model_dir, kind="fast", holdout=0.2, seed=0, progress=progress)
     accuracy = report.metrics.get("accuracy")
     ctx.console.print(
         f"Fast sentiment model (char 1-4-gram TF-IDF; linear SVM + NB-weighted logistic regression, stacked and calibrated) trained on {report.n_train:,} reviews "
         f"in {report.seconds:.1f}s; held-out accuracy {accuracy:.1%}, macro-F1 {report.metrics.get('macro_f1', 0):.3f} "
         f"on {report.n_heldout:,} reviews."
     )
-    scored = sentiment.score_store(ctx.store, model_dir, progress=False)
+    scored = sentiment.score_store(ctx.store, model_dir, progress=progress)
     # Clause polarity from the lexicon: the corpus is mostly long book/hotel reviews, so a model trained on it
     # is unreliable on the short clauses aspects live in (it leans on length), while the lexicon is not.
     extractor, name = aspects.build_extractor()
-    found = aspects.aspects_store(ctx.store, extractor, name, progress=False, sentiment_model=scored.model)
+    found = aspects.aspects_store(ctx.store, extractor, name, progress=progress, sentiment_model=scored.model)
     overall = (found.aggregates.overall if found.aggregates else None) or {}
     praised = [(e["aspect"], e["count"]) for e in overall.get("top_praised", [])]
     criticized = [(e["aspect"], e["count"]) for e in overall.get("top_criticized", [])]
