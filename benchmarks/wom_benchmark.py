@@ -1,7 +1,12 @@
 """Word-of-mouth benchmark (issue 5): IMM vs CELF vs heuristics, simulation throughput, IMM scaling.
 
 Run (heavy: ~30 min on 2 shared cores; always under the shared lock):
-    flock /tmp/koubei-heavy.lock python benchmarks/wom_benchmark.py [--quick] [--out benchmarks/results]
+    flock /tmp/koubei-heavy.lock python benchmarks/wom_benchmark.py [--quick] [--out benchmarks/results] [--data DIR]
+
+Data: `../shared/data` relative to the repository (or --data DIR): ego_facebook/facebook_combined.txt and
+twitter16_cascades/edges.tsv, read through koubei's own readers (`koubei.pipelines.wom.load_graph` /
+`load_cascades`, the path of `koubei wom --graph` / `--cascades`). Results record data paths relative to the
+repository, never this machine's absolute paths.
 
 For ego_facebook (undirected, 176,468 arcs) and the twitter16_cascades transmission graph (arc parent -> child for
 every observed retweet/reply, union over cascades), IC with weighted-cascade probabilities, k = 10 and 50:
@@ -28,16 +33,23 @@ from typing import Any
 
 import numpy as np
 
+from koubei.pipelines.wom import load_cascades, load_graph
 from koubei.social.baselines import celf_seeds, degree_seeds, pagerank_seeds, voterank_seeds
+from koubei.social.cascades import cascade_edges_graph
 from koubei.social.diffusion import make_model, spread_samples, summarize
-from koubei.social.formats import cascade_edges_graph, read_twitter16
-from koubei.social.graph import SocialGraph, read_edge_list
+from koubei.social.graph import SocialGraph
 from koubei.social.imm import IMMConfig, imm
 from koubei.social.probabilities import ic_probabilities
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-if not DATA.exists():
-    DATA = Path("/work/shared/data")
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"  # ../shared/data relative to the repository
+
+
+def shown(path: Path) -> str:
+    """A data path as results record it: relative to the repository (e.g. ../shared/data/...), never absolute."""
+    import os
+
+    return os.path.relpath(path.resolve(), REPO)
 
 
 def log(*parts: Any) -> None:
@@ -271,6 +283,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small run counts (smoke test, minutes)")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results"))
     parser.add_argument("--only", choices=("ego_facebook", "twitter16_cascades", "scaling"), action="append")
+    parser.add_argument("--data", type=Path, default=DATA, help="the shared data folder (default: ../shared/data)")
     args = parser.parse_args()
     only = set(args.only or ("ego_facebook", "twitter16_cascades", "scaling"))
     results: dict[str, Any] = {
@@ -279,10 +292,13 @@ def main() -> None:
         "machine": f"{platform.processor() or platform.machine()}, python {sys.version.split()[0]}, numpy {np.__version__}",
     }
     if "ego_facebook" in only:
-        graph = read_edge_list(DATA / "ego_facebook" / "facebook_combined.txt")
+        path = args.data / "ego_facebook" / "facebook_combined.txt"
+        graph = load_graph(path).graph
         results["ego_facebook"] = compare("ego_facebook", graph, ic_probabilities(graph, "wc"), args.quick)
+        results["ego_facebook"]["data"] = shown(path)
     if "twitter16_cascades" in only:
-        graph = cascade_edges_graph(read_twitter16(DATA / "twitter16_cascades" / "edges.tsv"))
+        path = args.data / "twitter16_cascades" / "edges.tsv"
+        graph = cascade_edges_graph(load_cascades(path)[0])
         # Under weighted cascade most arcs of this graph have p = 1 (most users have a single parent), so a run
         # activates ~150,000 of 235,000 users: 1,000-trial CELF would take hours. The spread is nearly deterministic
         # here, so 20 trials per CELF estimate and 1,000 evaluation runs still give tight intervals (reported).
@@ -295,6 +311,7 @@ def main() -> None:
             trials=20,
             ndlib_runs=2,
         )
+        results["twitter16_cascades"]["data"] = shown(path)
     if "scaling" in only:
         results["scaling"] = scaling(args.quick)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -5,12 +5,19 @@ import pytest
 from koubei.social.cascades import (
     Cascade,
     build_cascade,
+    cascade_edges_graph,
     cascade_stats,
     cascades_from_shares,
+    share_rows,
     structural_virality,
     summarize_cascades,
 )
-from koubei.social.formats import cascade_edges_graph, read_cascades, share_rows
+
+
+def read_cascades(path: Path) -> list[Cascade]:
+    from koubei.pipelines.wom import load_cascades
+
+    return load_cascades(path)[0]
 
 
 def test_star_chain_and_tree_exact_metrics() -> None:

@@ -4,8 +4,13 @@ import numpy as np
 import pytest
 
 from koubei.errors import BadInputError
-from koubei.social.graph import SocialGraph, from_follows, read_edge_list
+from koubei.pipelines.wom import load_graph
+from koubei.social.graph import SocialGraph, from_follows
 from koubei.social.probabilities import ic_probabilities, lt_weights
+
+
+def read_edge_list(path: Path, *, directed: bool | None = None, follows: bool = False) -> SocialGraph:
+    return load_graph(path, directed=directed, follows=follows).graph
 
 
 def test_plain_two_column_file_is_undirected(tmp_path: Path) -> None:

@@ -10,7 +10,15 @@ from typing import Annotated, Any
 
 import typer
 
-from koubei.cli.common import DatabaseOption, JsonOption, emit, existing_file
+from koubei.cli.common import (
+    DatabaseOption,
+    JsonOption,
+    MapOption,
+    emit,
+    existing_file,
+    open_store,
+    parse_map,
+)
 
 wom_app = typer.Typer(
     help=(
@@ -24,8 +32,10 @@ GraphOption = Annotated[
     Path | None,
     typer.Option(
         "--graph",
-        help="Edge list `u v [weight]` (word of mouth flows u -> v). A plain two-column file is read as undirected "
-        "(arcs both ways). Default: the store's follows and shares.",
+        help="Edge list `u v [weight]` (word of mouth flows u -> v; optional header, e.g. `src dst weight`) or a "
+        "CSV/TSV/JSONL/Parquet table with src, dst [, weight] columns, read exactly as `koubei ingest follows` "
+        "reads it. A plain two-column list is read as undirected (arcs both ways). Default: the store's follows "
+        "and shares.",
     ),
 ]
 DirectedOption = Annotated[
@@ -55,20 +65,19 @@ LearnedOption = Annotated[
 SeedOption = Annotated[int, typer.Option("--seed", help="Random seed (same seed, same result).")]
 
 
-def _open_store(db: str | None) -> Any:
-    from koubei.store import Store
+def _progress(as_json: bool) -> Any:
+    from koubei.progress import ConsoleProgress
 
-    return Store.open(db)
+    return ConsoleProgress(enabled=not as_json)
 
 
-def _graph(graph: Path | None, db: str | None, directed: bool | None, follows: bool) -> Any:
-    from koubei.pipelines.wom import load_graph
-
-    if graph is not None:
-        existing_file(graph, "graph file")
-        return load_graph(graph, None, directed=directed, follows=follows)[0]
-    with _open_store(db) as store:
-        return load_graph(None, store)[0]
+def _skipped_note(console: Any, loaded: Any) -> None:
+    if loaded.skipped_rows:
+        first = loaded.skipped_examples[0]
+        console.print(
+            f"[yellow]{loaded.skipped_rows} row(s) of the graph file skipped (row {first['row']}: "
+            f"{'; '.join(first['reasons'])})[/]"
+        )
 
 
 @wom_app.command("cascades")
@@ -112,26 +121,19 @@ def cascades(
 
         koubei wom cascades --cascades ../shared/data/weibo_repost_cascades/cascades.txt --export-shares s.jsonl
     """
-    from koubei.pipelines.wom import analyze_cascades, fit_probabilities, load_cascades
-    from koubei.pipelines.wom import export_shares as write_shares
+    from koubei.pipelines.wom import cascade_report
 
     if cascades_file is not None:
         existing_file(cascades_file, "cascade file")
-        found, source = load_cascades(cascades_file, None, fmt)
-    else:
-        with _open_store(db) as store:
-            found, source = load_cascades(None, store)
-    result: dict[str, Any] = {"source": source, **analyze_cascades(found, top=top)}
-    if export_shares is not None:
-        result["exported"] = write_shares(found, export_shares)
-    if fit is not None:
-        result["learned"] = fit_probabilities(found, fit, evaluate=evaluate, seed=seed)
+    report = cascade_report(
+        cascades_file, db=db, fmt=fmt, top=top, export_to=export_shares, fit_to=fit, evaluate=evaluate, seed=seed
+    )
 
     def render(console: Any) -> None:
         from rich.table import Table
 
-        summary = result["summary"]
-        console.print(f"[bold]{summary['cascades']} cascades[/] from {source}")
+        summary = report.summary
+        console.print(f"[bold]{summary['cascades']} cascades[/] from {report.source}")
         table = Table("measure", "mean", "median", "p90", "max")
         for name in ("size", "depth", "max_breadth", "structural_virality"):
             d = summary[name]
@@ -143,7 +145,7 @@ def cascades(
         largest = Table(
             "cascade", "root", "size", "depth", "breadth", "virality", "root label", title="largest"
         )
-        for c in result["largest"]:
+        for c in report.largest:
             sv = c["structural_virality"]
             largest.add_row(
                 str(c["cascade_id"]),
@@ -155,21 +157,17 @@ def cascades(
                 str(c["root_label"] or "-"),
             )
         console.print(largest)
-        if "exported" in result:
-            console.print(
-                f"{result['exported']['shares']:,} share rows written to {result['exported']['output']}"
-            )
-        if "learned" in result:
-            console.print(
-                f"learned probabilities saved to {result['learned']['output']}: {result['learned']['fit']}"
-            )
-            for name, scores in result["learned"].get("heldout", {}).get("schemes", {}).items():
+        if report.exported is not None:
+            console.print(f"{report.exported.shares:,} share rows written to {report.exported.output}")
+        if report.learned is not None:
+            console.print(f"learned probabilities saved to {report.learned.output}: {report.learned.fit}")
+            for name, scores in (report.learned.heldout or {}).get("schemes", {}).items():
                 console.print(
                     f"  held-out {name}: MAE log10(size) {scores['mae_log10_size']:.3f}, "
                     f"Spearman {scores['spearman']}"
                 )
 
-    emit(result, as_json, render)
+    emit(report.to_dict(), as_json, render)
 
 
 @wom_app.command("simulate")
@@ -198,6 +196,7 @@ def simulate(
     ] = "negative",
     directed: DirectedOption = None,
     follows: FollowsOption = False,
+    map_: MapOption = None,
     seed: SeedOption = 0,
     db: DatabaseOption = None,
     as_json: JsonOption = False,
@@ -208,14 +207,15 @@ def simulate(
 
         koubei wom simulate --graph ../shared/data/ego_facebook/facebook_combined.txt --seeds 107,1684 --runs 10000
     """
-    from koubei.pipelines.wom import probabilities, read_id_list
+    from koubei.pipelines.wom import load_graph, probabilities, read_id_list
     from koubei.pipelines.wom import simulate as run
 
-    g = _graph(graph, db, directed, follows)
-    arc_probs = probabilities(g, probs, p, learned)
+    if graph is not None:
+        existing_file(graph, "graph file")
+    loaded = load_graph(graph, db=db, directed=directed, follows=follows, mapping=parse_map(map_))
     result = run(
-        g,
-        arc_probs,
+        loaded.graph,
+        probabilities(loaded.graph, probs, p, learned),
         read_id_list(seeds),
         model=model,
         runs=runs,
@@ -223,23 +223,24 @@ def simulate(
         negative_seeds=read_id_list(negative_seeds),
         negative_boost=negative_boost,
         tie=tie,
-        progress=not as_json,
+        progress=_progress(as_json),
     )
 
     def render(console: Any) -> None:
-        if "expected_spread" in result:
-            lo, hi = result["ci95"]
+        _skipped_note(console, loaded)
+        if result.expected_spread is not None and result.ci95 is not None:
+            lo, hi = result.ci95
             console.print(
-                f"expected spread {result['expected_spread']:.1f} (95% CI {lo:.1f}-{hi:.1f}) "
-                f"over {runs} {model.upper()} runs on {g.n} users"
+                f"expected spread {result.expected_spread:.1f} (95% CI {lo:.1f}-{hi:.1f}) "
+                f"over {result.runs} {result.model.upper()} runs on {result.graph['nodes']} users"
             )
-        else:
+        elif result.positive and result.negative and result.net:
             console.print(
-                f"positive adopters {result['positive']['mean']:.1f}, negative adopters "
-                f"{result['negative']['mean']:.1f}, net {result['net']['mean']:.1f} over {runs} runs"
+                f"positive adopters {result.positive['mean']:.1f}, negative adopters "
+                f"{result.negative['mean']:.1f}, net {result.net['mean']:.1f} over {result.runs} runs"
             )
 
-    emit(result, as_json, render)
+    emit(result.to_dict(), as_json, render)
 
 
 @wom_app.command("seeds")
@@ -269,6 +270,7 @@ def seeds(
     ] = 10_000,
     directed: DirectedOption = None,
     follows: FollowsOption = False,
+    map_: MapOption = None,
     seed: SeedOption = 0,
     db: DatabaseOption = None,
     as_json: JsonOption = False,
@@ -279,14 +281,16 @@ def seeds(
 
         koubei wom seeds --graph ../shared/data/ego_facebook/facebook_combined.txt --k 50 --model ic --epsilon 0.1 --json
     """
-    from koubei.pipelines.wom import probabilities, read_id_list, read_node_weights, select_seeds
+    from koubei.pipelines.wom import load_graph, probabilities, read_id_list, read_node_weights, select_seeds
 
-    g = _graph(graph, db, directed, follows)
-    arc_probs = probabilities(g, probs, p, learned)
+    if graph is not None:
+        existing_file(graph, "graph file")
+    loaded = load_graph(graph, db=db, directed=directed, follows=follows, mapping=parse_map(map_))
+    g = loaded.graph
     node_weights = None if weights is None else read_node_weights(g, existing_file(weights, "weights file"))
     result = select_seeds(
         g,
-        arc_probs,
+        probabilities(g, probs, p, learned),
         k=k,
         method=method,
         model=model,
@@ -295,24 +299,25 @@ def seeds(
         exclude=read_id_list(exclude),
         node_weights=node_weights,
         mc_runs=mc_runs,
-        progress=not as_json,
+        scheme=probs,
+        progress=_progress(as_json),
     )
-    result["probabilities"] = probs
 
     def render(console: Any) -> None:
-        lo, hi = result["ci95"]
+        _skipped_note(console, loaded)
+        lo, hi = result.ci95
         console.print(
-            f"[bold]{result['k']} seeds[/] by {method} ({model.upper()}, {probs}): "
-            f"{', '.join(str(s) for s in result['seeds'])}"
+            f"[bold]{result.k} seeds[/] by {result.method} ({result.model.upper()}, {result.probabilities}): "
+            f"{', '.join(str(s) for s in result.seeds)}"
         )
         console.print(
-            f"expected spread {result['expected_spread']:.1f} (95% CI {lo:.1f}-{hi:.1f}, "
-            f"{mc_runs} fresh runs); chosen in {result['selection_seconds']:.2f} s"
+            f"expected spread {result.expected_spread:.1f} (95% CI {lo:.1f}-{hi:.1f}, "
+            f"{result.mc_runs} fresh runs); chosen in {result.selection_seconds:.2f} s"
         )
-        if "guarantee" in result:
-            console.print(result["guarantee"])
+        if result.guarantee:
+            console.print(result.guarantee)
 
-    emit(result, as_json, render)
+    emit(result.to_dict(), as_json, render)
 
 
 @wom_app.command("index")
@@ -331,8 +336,8 @@ def index(
     """
     from koubei.pipelines.wom import wom_index_rows
 
-    with _open_store(db) as store:
-        rows = wom_index_rows(store, group_by=by, period=period)
+    with open_store(db) as store:
+        rows = wom_index_rows(store, group_by=by, period=period).rows
 
     def render(console: Any) -> None:
         from rich.table import Table
@@ -374,21 +379,21 @@ def alerts(
     from koubei.social.alerts import AlertConfig
 
     config = AlertConfig(alpha=alpha, window_days=window, baseline_days=baseline, min_count=min_count)
-    with _open_store(db) as store:
+    with open_store(db) as store:
         result = negative_alerts(store, config, group_by=by)
 
     def render(console: Any) -> None:
         console.print(
-            f"{len(result['alerts']) or 'no'} alert(s) from {result['tests']} tests "
-            f"(at most {result['expected_false_alarms_at_most']:.2f} false alarms expected)"
+            f"{len(result.alerts) or 'no'} alert(s) from {result.tests} tests "
+            f"(at most {result.expected_false_alarms_at_most:.2f} false alarms expected)"
         )
-        for a in result["alerts"]:
+        for a in result.alerts:
             console.print(
                 f"[red]{a['key']}[/] {a['day']}: {a['count']} negative vs {a['expected']:.1f} expected "
                 f"(p={a['p_value']:.2g}); reviews {', '.join(a['reviews'][:5])}"
             )
 
-    emit(result, as_json, render)
+    emit(result.to_dict(), as_json, render)
 
 
 def register(app: typer.Typer) -> None:

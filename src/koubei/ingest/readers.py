@@ -179,22 +179,54 @@ def _read_parquet(path: Path) -> RawTable:
     return RawTable(columns, [RawRow(i, row) for i, row in enumerate(data.to_pylist(), start=1)])
 
 
-def _read_edges(text: str) -> RawTable:
-    """Whitespace- or comma-separated edge list without header: `u v [weight]`; `#` starts a comment."""
-    table = RawTable(["src", "dst", "weight"])
+# Header names (lower-cased) an edge list may give its columns, and the canonical follows field each one means.
+EDGE_COLUMN_NAMES: dict[str, str] = {
+    **dict.fromkeys(("src", "source", "from", "from_user", "u", "node1", "parent", "parent_uid", "id", "user"), "src"),
+    **dict.fromkeys(("dst", "target", "to", "to_user", "v", "node2", "child", "child_uid"), "dst"),
+    **dict.fromkeys(("weight", "p", "prob", "probability", "w"), "weight"),
+}
+_EDGE_SPLIT = re.compile(r"[\s,;]+")
+
+
+@dataclass
+class EdgeTable(RawTable):
+    header: list[str] | None = None  # the file's own header line (lower-cased); None for a plain `u v [weight]` list
+
+
+def parse_edge_text(text: str) -> EdgeTable:
+    """The one edge-list parser: `koubei ingest follows FILE` and `koubei wom ... --graph FILE` both read with it.
+
+    One edge per line, `u v` or `u v weight`, fields separated by whitespace, commas or semicolons; blank lines and
+    lines starting with `#` or `%` are skipped. The first line may be a header naming the columns (src/dst,
+    source/target, from_user/to_user, u/v, parent/child, weight/p ...: see EDGE_COLUMN_NAMES); its names become the
+    canonical src/dst/weight, and every later line must then have as many fields as the header. A line that breaks
+    these rules is a bad row (quarantined by ingest), not the end of the file.
+    """
+    table = EdgeTable(["src", "dst", "weight"])
     number = 0
     for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith(("#", "%")):
             continue
+        parts = [p for p in _EDGE_SPLIT.split(line) if p]
+        if not parts:
+            continue  # separators only
+        if table.header is None and number == 0 and parts[0].lower() in EDGE_COLUMN_NAMES:
+            table.header = [p.lower() for p in parts]
+            names = [EDGE_COLUMN_NAMES.get(h, h) for h in table.header]
+            if "dst" not in names and len(names) > 1 and names[1] not in ("src", "weight"):
+                names[1] = "dst"  # `user friend`: an unnamed second column is the other end of the arc
+            table.columns = names
+            continue
         number += 1
-        parts = re.split(r"[\s,]+", line)
-        if len(parts) not in (2, 3):
+        if table.header is not None and len(parts) != len(table.columns):
+            table.rows.append(RawRow(number, {"_line": line}, f"expected {len(table.columns)} fields like the header "
+                                                             f"({' '.join(table.header)}), found {len(parts)}"))
+            continue
+        if table.header is None and len(parts) not in (2, 3):
             table.rows.append(RawRow(number, {"_line": line}, f"expected 2 or 3 fields (u v [weight]), found {len(parts)}"))
             continue
-        values: dict[str, Any] = {"src": parts[0], "dst": parts[1]}
-        if len(parts) == 3:
-            values["weight"] = parts[2]
+        values: dict[str, Any] = dict(zip(table.columns, parts, strict=False))
         problem = _flag_bad_bytes(values)
         table.rows.append(RawRow(number, _raw_repr(values) if problem else values, problem))
     return table
@@ -220,6 +252,6 @@ def read_table(path: Path, fmt: str | None = None, encoding: str = "utf-8") -> R
     elif kind == "json":
         table = _read_json(text, path)
     else:
-        table = _read_edges(text)
+        table = parse_edge_text(text)
     _check_encoding(table.rows, data, path, encoding)
     return table

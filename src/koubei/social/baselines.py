@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 
 from koubei.errors import BadInputError
+from koubei.progress import Progress, or_null
 from koubei.social.diffusion import make_model
 from koubei.social.graph import SocialGraph
-from koubei.social.imm import SeedSelection, _eligible
+from koubei.social.imm import SeedSelection
 
 METHODS = ("imm", "degree", "pagerank", "voterank", "celf")
 
@@ -49,7 +50,7 @@ def degree_seeds(graph: SocialGraph, k: int, *, exclude: Iterable[Any] | None = 
     """The k nodes with most out-arcs (ties: lowest index)."""
     started = time.perf_counter()
     order = np.argsort(-graph.out_degree(), kind="stable")
-    return _result("degree", graph, _ranked(graph, order.tolist(), k, _eligible(graph, exclude)), started)
+    return _result("degree", graph, _ranked(graph, order.tolist(), k, graph.eligible(exclude)), started)
 
 
 def pagerank_seeds(
@@ -64,7 +65,7 @@ def pagerank_seeds(
     reversed_graph.add_edges_from(zip(graph.dst.tolist(), graph.src.tolist(), strict=False))
     scores = nx.pagerank(reversed_graph, alpha=alpha)
     order = sorted(range(graph.n), key=lambda i: (-scores[i], i))
-    return _result("pagerank", graph, _ranked(graph, order, k, _eligible(graph, exclude)), started)
+    return _result("pagerank", graph, _ranked(graph, order, k, graph.eligible(exclude)), started)
 
 
 def voterank_seeds(graph: SocialGraph, k: int, *, exclude: Iterable[Any] | None = None) -> SeedSelection:
@@ -72,7 +73,7 @@ def voterank_seeds(graph: SocialGraph, k: int, *, exclude: Iterable[Any] | None 
     import networkx as nx
 
     started = time.perf_counter()
-    eligible = _eligible(graph, exclude)
+    eligible = graph.eligible(exclude)
     spread_graph = nx.DiGraph()
     spread_graph.add_nodes_from(range(graph.n))
     spread_graph.add_edges_from(zip(graph.src.tolist(), graph.dst.tolist(), strict=False))
@@ -92,22 +93,19 @@ def celf_seeds(
     seed: int = 0,
     node_weights: np.ndarray | None = None,
     exclude: Iterable[Any] | None = None,
-    progress: bool = False,
+    progress: Progress | None = None,
 ) -> SeedSelection:
     """CELF lazy greedy with `trials` simulations per marginal-gain estimate."""
     if trials < 1:
         raise BadInputError(f"trials must be >= 1, got {trials}")
     started = time.perf_counter()
-    eligible = _eligible(graph, exclude)
+    eligible = graph.eligible(exclude)
     sim = make_model(graph, probs, model=model, node_weights=node_weights, seed=seed)
     out_deg = graph.out_degree()
     own = np.ones(graph.n) if node_weights is None else np.asarray(node_weights, dtype=np.float64)
     candidates = np.flatnonzero(eligible)
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=int(candidates.size), desc="CELF first pass", unit="node", leave=False)
+    progress = or_null(progress)
+    progress.start(int(candidates.size), "nodes", "CELF first pass")
     heap: list[tuple[float, int, int]] = []
     evaluations = 0
     for v in candidates.tolist():
@@ -117,10 +115,8 @@ def celf_seeds(
             gain = float(sim.compute_marginal_gains([], [v], trials)[1])
             evaluations += 1
         heap.append((-gain, v, 0))
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
+        progress.advance(1)
+    progress.start(k, "seeds", "CELF picks")
     heapq.heapify(heap)
     seeds: list[int] = []
     pick_seconds: list[
@@ -132,6 +128,7 @@ def celf_seeds(
         if round_seen == len(seeds):
             seeds.append(v)
             pick_seconds.append(time.perf_counter() - started)
+            progress.advance(1)
             spread += -neg_gain
             continue
         gain = float(sim.compute_marginal_gains(seeds, [v], trials)[1])

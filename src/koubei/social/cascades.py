@@ -5,6 +5,10 @@ parent. Per cascade we report size, depth, maximum breadth, time to reach N shar
 structural virality of Goel, Anderson, Hofman & Watts (2016): the mean shortest-path distance over all pairs of
 nodes of the tree (1 for nothing-but-broadcast stars of size 2, large for long person-to-person chains). It is
 computed in O(n) with the Wiener-index identity W = sum over edges of s (n - s), s = the subtree size below the edge.
+
+Cascade files are read by `koubei.ingest.graphs`; here `cascade_edges_graph` turns cascades into the
+who-passed-it-to-whom graph (arc parent -> child, weight = number of cascades using it) and `share_rows` into
+canonical share rows (for `koubei ingest shares` and the store).
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
+
+from koubei.social.graph import SocialGraph
 
 
 @dataclass(frozen=True)
@@ -280,3 +286,44 @@ def summarize_cascades(stats: Sequence[CascadeStats]) -> dict[str, Any]:
                 by_label[s.root_label].append(s.size)
         out["size_by_root_label"] = {k: _distribution(v) for k, v in sorted(by_label.items())}
     return out
+
+
+def cascade_edges_graph(cascades: Iterable[Cascade], *, nodes: Sequence[Any] = ()) -> SocialGraph:
+    """The graph of observed transmissions: arc parent -> child, weight = how many cascades used it."""
+    counts: dict[tuple[Any, Any], int] = defaultdict(int)
+    for cascade in cascades:
+        for child, up in cascade.parent.items():
+            if up is not None:
+                counts[(up, child)] += 1
+    return SocialGraph.from_edges(((u, v, float(c)) for (u, v), c in counts.items()), nodes=nodes)
+
+
+def share_rows(cascades: Iterable[Cascade], *, epoch: datetime | None = None) -> list[dict[str, Any]]:
+    """Canonical share rows of cascades (one per transmission, parent_share_id chaining them).
+
+    Times are absolute when the cascade knows its origin (Weibo); otherwise (Twitter16 has only delays since the
+    source tweet) they are placed after `epoch` (default 2000-01-01 UTC) and the row says `clock: relative`.
+    """
+    base = epoch or datetime(2000, 1, 1, tzinfo=timezone.utc)
+    rows = []
+    for cascade in cascades:
+        start = base if cascade.origin is None else datetime.fromtimestamp(cascade.origin, tz=timezone.utc)
+        share_of: dict[Any, str] = {}
+        for child, up in cascade.parent.items():
+            if up is None:
+                continue
+            share_id = f"{cascade.cascade_id}:{child}"
+            share_of[child] = share_id
+            t = cascade.time.get(child)
+            rows.append(
+                {
+                    "share_id": share_id,
+                    "from_user": str(up),
+                    "to_user": str(child),
+                    "item_id": str(cascade.item_id if cascade.item_id is not None else cascade.cascade_id),
+                    "parent_share_id": share_of.get(up),
+                    "created_at": None if t is None else (start + timedelta(seconds=t)).isoformat(),
+                    "clock": "absolute" if cascade.origin is not None else "relative",
+                }
+            )
+    return rows

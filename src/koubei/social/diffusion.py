@@ -17,10 +17,12 @@ from typing import Any
 import numpy as np
 
 from koubei.errors import BadInputError
+from koubei.progress import Progress, or_null
 from koubei.social.graph import SocialGraph
 from koubei.social.probabilities import lt_weights
 
 MODELS = ("ic", "lt")
+_REPORT_EVERY = 1000  # simulations between progress reports (a run takes microseconds to milliseconds)
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ def spread_samples(
     runs: int = 1000,
     seed: int = 0,
     node_weights: np.ndarray | None = None,
-    progress: bool = False,
+    progress: Progress | None = None,
     sim: Any = None,
 ) -> np.ndarray:
     """Spread of `seeds` (node indices) in each of `runs` independent simulations (float64 array)."""
@@ -134,19 +136,15 @@ def spread_samples(
     sim.set_seeds(seed_list)
     out = np.empty(runs, dtype=np.float64)
     weighted = node_weights is not None
-    bar = None
-    if progress and runs >= 20_000:
-        from tqdm import tqdm
-
-        bar = tqdm(total=runs, desc=f"{model.upper()} simulations", unit="run", leave=False)
+    progress = or_null(progress)
+    progress.start(runs, "runs", f"{model.upper()} simulations")
     for i in range(runs):
         sim.reset_model()
         sim.advance_until_completion()
         out[i] = sim.compute_payoffs() if weighted else sim.get_num_activated_nodes()
-        if bar is not None and i % 5000 == 4999:
-            bar.update(5000)
-    if bar is not None:
-        bar.close()
+        if i % _REPORT_EVERY == _REPORT_EVERY - 1:
+            progress.advance(_REPORT_EVERY)
+    progress.advance(runs % _REPORT_EVERY)
     return out
 
 
@@ -157,7 +155,7 @@ def estimate_spread(
     config: SimulationConfig = SimulationConfig(),
     *,
     node_weights: np.ndarray | None = None,
-    progress: bool = False,
+    progress: Progress | None = None,
 ) -> SpreadEstimate:
     """Expected spread of `seeds` with a confidence interval (see `SimulationConfig`)."""
     values = spread_samples(

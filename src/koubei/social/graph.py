@@ -12,18 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from koubei.errors import BadInputError
-
-# Header names (lower-cased) accepted for the source / target / weight columns of an edge file.
-_SRC_NAMES = {"src", "source", "from", "from_user", "u", "node1", "parent", "parent_uid"}
-_DST_NAMES = {"dst", "target", "to", "to_user", "v", "node2", "child", "child_uid"}
-_WEIGHT_NAMES = {"weight", "p", "prob", "probability", "w"}
-_SPLIT = re.compile(r"[\s,;]+")
 
 
 def _labels_as_python(labels: Sequence[str]) -> list[Any]:
@@ -35,7 +28,7 @@ def _labels_as_python(labels: Sequence[str]) -> list[Any]:
 
 @dataclass(frozen=True)
 class SocialGraph:
-    """A directed graph in CSR form. Build it with `from_edges`, `read_edge_list` or `from_follows`."""
+    """A directed graph in CSR form. Build it with `from_edges`, `from_edge_rows` or `from_follows`."""
 
     labels: list[Any]  # node index -> user id
     src: np.ndarray  # int64 [m], sorted by (src, dst); no self-loops, no duplicate arcs
@@ -150,6 +143,15 @@ class SocialGraph:
             out.append(lookup[key])
         return np.asarray(out, dtype=np.int64)
 
+    def eligible(self, exclude: Iterable[Any] | None = None) -> np.ndarray:
+        """Mask of the nodes that may be seeds: all but `exclude` (ids not in the graph cannot be seeded anyway)."""
+        mask = np.ones(self.n, dtype=bool)
+        for node in exclude or ():
+            idx = self.find(node)
+            if idx is not None:
+                mask[idx] = False
+        return mask
+
     def find(self, node: Any) -> int | None:
         """Index of a user id (accepting '12' for 12 and back), or None."""
         lookup = self._lookup()
@@ -205,57 +207,31 @@ def _try_int(value: Any) -> int | None:
         return None
 
 
-def read_edge_list(path: str | Path, *, directed: bool | None = None, follows: bool = False) -> SocialGraph:
-    """Read an edge file: `u v` or `u v weight` per line (whitespace, comma, tab or semicolon separated).
+def from_edge_rows(
+    rows: Iterable[Mapping[str, Any]], *, directed: bool = True, follows: bool = False
+) -> SocialGraph:
+    """The graph of edge rows (`src`, `dst`, optional `weight`), as `koubei.ingest.graphs.read_edge_file` gives them.
 
-    Lines starting with `#` or `%` are comments. An optional header row names the columns (src/dst, source/target,
-    from_user/to_user, ...; a `weight`/`p` column is a per-arc weight). `directed=None` decides from the file: a
-    plain two-column file without header is an undirected edge list (both arcs, as SNAP's ego-Facebook);
-    a file with a header is directed. `follows=True` reads each row as `src follows dst` (arc dst -> src).
+    A row is the arc src -> dst (word of mouth flows that way); `follows=True` reads it as `src follows dst`, so the
+    arc is dst -> src; `directed=False` adds both arcs. Integer-looking ids become ints (so a `0 1` edge list has
+    nodes 0 and 1). Weights must be on every row or on none.
     """
-    path = Path(path)
-    if not path.exists() or path.is_dir():
-        raise BadInputError(f"graph file {str(path)!r} does not exist or is a folder")
-    rows: list[list[str]] = []
-    header: list[str] | None = None
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            text = line.strip()
-            if not text or text[0] in "#%":
-                continue
-            parts = [p for p in _SPLIT.split(text) if p]
-            if header is None and not rows and parts[0].lower() in _SRC_NAMES | {"id", "user"}:
-                header = [p.lower() for p in parts]
-                continue
-            if len(parts) < 2:
-                raise BadInputError(f"{path.name} line {number}: expected `u v [weight]`, got {text[:80]!r}")
-            rows.append(parts)
-    if not rows:
-        raise BadInputError(f"graph file {str(path)!r} has no edges")
-    s_col, d_col, w_col = 0, 1, (2 if len(rows[0]) >= 3 else None)
-    if header is not None:
-        s_col = next((i for i, h in enumerate(header) if h in _SRC_NAMES), 0)
-        d_col = next((i for i, h in enumerate(header) if h in _DST_NAMES), 1)
-        w_col = next((i for i, h in enumerate(header) if h in _WEIGHT_NAMES), None)
-    if directed is None:
-        directed = header is not None or len(rows[0]) > 2
-    us = [r[s_col] for r in rows]
-    vs = [r[d_col] for r in rows]
-    if follows:
-        us, vs = vs, us
-    weight = None
-    if w_col is not None:
-        try:
-            weight = np.asarray([float(r[w_col]) for r in rows], dtype=np.float64)
-        except (ValueError, IndexError) as error:
-            raise BadInputError(
-                f"{path.name}: column {w_col + 1} must be a number on every line ({error})"
-            ) from None
-    labels_raw = list(dict.fromkeys([*us, *vs]))
-    index = {label: i for i, label in enumerate(labels_raw)}
-    src = np.fromiter((index[u] for u in us), dtype=np.int64, count=len(us))
-    dst = np.fromiter((index[v] for v in vs), dtype=np.int64, count=len(vs))
-    return SocialGraph._build(_labels_as_python(labels_raw), src, dst, weight, directed, {})
+    rows = list(rows)
+    raw = list(dict.fromkeys(str(r[key]) for r in rows for key in ("src", "dst")))
+    as_python = dict(zip(raw, _labels_as_python(raw), strict=True))
+    weighted = any(r.get("weight") is not None for r in rows)
+    edges: list[tuple[Any, ...]] = []
+    for r in rows:
+        u, v = as_python[str(r["src"])], as_python[str(r["dst"])]
+        if follows:
+            u, v = v, u
+        if weighted:
+            if r.get("weight") is None:
+                raise BadInputError("edge weights must be given on every line or on none")
+            edges.append((u, v, float(r["weight"])))
+        else:
+            edges.append((u, v))
+    return SocialGraph.from_edges(edges, directed=directed)  # type: ignore[arg-type]
 
 
 def from_follows(

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from koubei.errors import BadInputError
+from koubei.progress import Progress
 from koubei.social.graph import SocialGraph
 from koubei.social.rrsets import RRCollection, RRSampler, max_coverage
 
@@ -65,16 +66,6 @@ def _log_comb(n: int, k: int) -> float:
     return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
 
 
-def _eligible(graph: SocialGraph, exclude: Iterable[Any] | None) -> np.ndarray:
-    """Mask of nodes that may be seeds; excluded ids not in the graph are ignored (they cannot be seeded anyway)."""
-    eligible = np.ones(graph.n, dtype=bool)
-    for node in exclude or ():
-        idx = graph.find(node)
-        if idx is not None:
-            eligible[idx] = False
-    return eligible
-
-
 def imm(
     graph: SocialGraph,
     probs: np.ndarray,
@@ -82,7 +73,7 @@ def imm(
     *,
     node_weights: np.ndarray | None = None,
     exclude: Iterable[Any] | None = None,
-    progress: bool = False,
+    progress: Progress | None = None,
 ) -> SeedSelection:
     """Select `config.k` seeds with IMM. `probs` are per-arc IC probabilities (LT weights are derived from them)."""
     started = time.perf_counter()
@@ -97,7 +88,7 @@ def imm(
         raise BadInputError(f"ell must be > 0, got {config.ell}")
     if config.model not in ("ic", "lt"):
         raise BadInputError(f"model {config.model!r} is not known; use ic or lt")
-    eligible = _eligible(graph, exclude)
+    eligible = graph.eligible(exclude)
     n_eligible = int(eligible.sum())
     if n_eligible == 0:
         raise BadInputError("every user is excluded; nothing left to seed")

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from koubei.errors import BadInputError, NotFittedError
-from koubei.social.cascades import Cascade
+from koubei.social.cascades import Cascade, cascade_edges_graph
 from koubei.social.graph import SocialGraph
 
 
@@ -170,7 +170,6 @@ def evaluate_heldout(
     from scipy.stats import spearmanr
 
     from koubei.social.diffusion import spread_samples
-    from koubei.social.formats import cascade_edges_graph
     from koubei.social.probabilities import ic_probabilities
 
     if not 0.0 < test_fraction < 1.0:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from koubei.progress import Progress, or_null
 from koubei.social.graph import SocialGraph
 from koubei.social.probabilities import lt_weights
 
@@ -109,14 +110,12 @@ class RRSampler:
             return self.rng.integers(0, self.graph.n, size=count)
         return self.rng.choice(self.graph.n, size=count, p=self.root_p)
 
-    def extend(self, rr: RRCollection, target: int, *, progress: bool = False) -> None:
-        """Add sets until `rr` holds `target` of them (a progress bar for large requests when asked)."""
+    def extend(self, rr: RRCollection, target: int, *, progress: Progress | None = None) -> None:
+        """Add sets until `rr` holds `target` of them, reporting each batch of 50,000 to `progress`."""
         need = target - rr.count
-        bar = None
-        if progress and need >= 200_000:
-            from tqdm import tqdm
-
-            bar = tqdm(total=need, desc="RR sets", unit="set", leave=False)
+        progress = or_null(progress)
+        if need > 0:
+            progress.start(need, "sets", "RR sets")
         while need > 0:
             batch = min(need, 50_000)
             roots = self.roots(batch)
@@ -128,10 +127,7 @@ class RRSampler:
                 nodes, lengths = self._ic(roots)
             rr.add(nodes, lengths)
             need -= batch
-            if bar is not None:
-                bar.update(batch)
-        if bar is not None:
-            bar.close()
+            progress.advance(batch)
 
     def _ic(self, roots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         sim = self._sim

@@ -23,11 +23,11 @@ def _graph(ctx: Any) -> tuple[Any, str, bool]:
 
     path = ctx.options.get("graph")
     if path:
-        return load_graph(path, None)[0], f"file {path}", False
+        return load_graph(path).graph, f"file {path}", False
     counts = social_counts(ctx.store)
     if counts["follows"] or counts["shares"]:
         return (
-            load_graph(None, ctx.store)[0],
+            load_graph(None, ctx.store).graph,
             f"store ({counts['follows']:,} follows, {counts['shares']:,} shares)",
             False,
         )
@@ -63,7 +63,7 @@ def run(ctx: Any) -> dict[str, Any]:
             "SIMULATED cascades (one IC run from each of 200 random users; no share log in the store)"
         )
     analysis = analyze_cascades(cascades, top=3)
-    summary = analysis["summary"]
+    summary = analysis.summary
 
     runs = 2000 if ctx.quick else 10_000
     chosen = imm(graph, probs, IMMConfig(k=10, epsilon=0.1 if not ctx.quick else 0.2, seed=0))
