@@ -8,8 +8,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from koubei.errors import BadInputError
 
 
 class Settings(BaseSettings):
@@ -25,6 +27,13 @@ class Settings(BaseSettings):
     # Texts longer than this are rejected at ingest (and reported as unscorable by analyses): real reviews are
     # far shorter, and very long texts are usually pasted documents or spam.
     max_text_chars: int = Field(default=5000, ge=1)
+    # Seconds a SQLite write waits for another process's write lock before giving up with a plain message (the
+    # driver's 5 s default is shorter than one batch of a large ingest).
+    db_busy_timeout: float = Field(default=30.0, gt=0)
+    # Bring the store's schema up to date when it is opened? Unset: yes for SQLite (one process owns the file) and
+    # for an empty PostgreSQL database (its first use); otherwise `koubei db upgrade` is a step of its own, run once
+    # per release, not by each of several API workers. true/false force it on or off for every store.
+    auto_upgrade: bool | None = None
 
     @property
     def models_dir(self) -> Path:
@@ -41,5 +50,20 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The settings of this process (read once). Tests that change the environment call `get_settings.cache_clear()`."""
-    return Settings()
+    """The settings of this process (read once). Tests that change the environment call `get_settings.cache_clear()`.
+
+    A bad value (e.g. KOUBEI_MAX_TEXT_CHARS=abc) is a `BadInputError` naming the variable and what it expects.
+    """
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise BadInputError(_settings_problem(error)) from None
+
+
+def _settings_problem(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors():
+        name = "KOUBEI_" + "_".join(str(part) for part in item["loc"]).upper()
+        expected = item["msg"][0].lower() + item["msg"][1:]
+        problems.append(f"{name}={item.get('input')!r} is not valid: {expected}")
+    return "; ".join(problems) + " (set it in the environment or .env, or unset it for the default)"

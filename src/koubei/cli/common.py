@@ -38,6 +38,13 @@ DatabaseOption = Annotated[
 ]
 
 
+def open_store(db: str | None, *, upgrade: bool | None = None) -> Any:
+    """The store named by --db (else KOUBEI_DATABASE_URL); imported lazily so `--help` stays fast."""
+    from koubei.store import Store
+
+    return Store.open(db, upgrade=upgrade)
+
+
 def parse_map(pairs: list[str] | None) -> dict[str, list[str]]:
     """Turn repeated `FIELD=COLUMN[|COLUMN...]` options into {field: [columns in preference order]}."""
     mapping: dict[str, list[str]] = {}

@@ -2,15 +2,18 @@
 
 Each command group lives in its own module under `koubei.cli` and exposes `register(app)`. Modules import only
 Typer at import time and load heavy libraries (torch, sklearn, ...) inside the commands, so `koubei --help`
-answers instantly. Errors from the core are mapped to exit codes here, once: 2 for bad input, 1 otherwise.
+answers instantly. Errors from the core are mapped to exit codes here, once: 2 for bad input, 1 otherwise. Any
+other exception is a bug, still said in one line (a traceback can carry review text); KOUBEI_DEBUG=1 shows it.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Any
 
+import click
 import typer
 from typer.core import TyperGroup
 
@@ -27,8 +30,29 @@ COMMAND_MODULES = (
     "wom",
     "ask",
     "support",  # the `koubei service` group
+    "db",
 )
-HELP_ORDER = ("demo", "ingest", "lm", "sentiment", "aspects", "wom", "ask", "service")
+HELP_ORDER = ("demo", "ingest", "lm", "sentiment", "aspects", "wom", "ask", "service", "db")
+# Exceptions that are how click and Typer end a command (exit codes, usage errors): never reworded here.
+_CLI_EXITS = (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, typer.Exit, typer.Abort)
+
+
+def _debug() -> bool:
+    # Read directly, not through Settings: it must work when the settings themselves are what is broken.
+    return os.environ.get("KOUBEI_DEBUG", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _unexpected(error: Exception) -> str:
+    """One line for an exception koubei did not raise on purpose: its type and first line, never SQL values."""
+    from sqlalchemy.exc import DBAPIError
+
+    cause: BaseException = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    lines = str(cause).strip().splitlines()
+    first = lines[0][:200] if lines else ""
+    return (
+        f"error: unexpected {type(cause).__name__}{': ' + first if first else ''} "
+        "(a bug in koubei: please report it; KOUBEI_DEBUG=1 shows the traceback)"
+    )
 
 
 class KoubeiGroup(TyperGroup):
@@ -36,13 +60,27 @@ class KoubeiGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
+            args = [*getattr(ctx, "_protected_args", []), *ctx.args]
+            if args and not set(args) & {"--help", "-h", "--version"}:
+                from koubei.config import get_settings
+
+                get_settings()  # a bad KOUBEI_* value stops every command up front, in one line (exit 2)
             return super().invoke(ctx)
         except KoubeiError as error:
+            if _debug():
+                raise
             typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
             typer.secho("interrupted; work done so far is kept (re-run to resume)", err=True)
             raise typer.Exit(130) from None
+        except _CLI_EXITS:
+            raise
+        except Exception as error:
+            if _debug():
+                raise
+            typer.secho(_unexpected(error), err=True, fg=typer.colors.RED)
+            raise typer.Exit(1) from None
 
     def list_commands(self, ctx: Any) -> list[str]:
         # The order of work a user follows, not alphabetical; a command not listed there comes last.
