@@ -10,17 +10,11 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
-from koubei.store.db import Store
+from koubei.store.db import Store, dialect_insert
 from koubei.store.models import Aggregate, AspectMention, Product, Review, SentimentScore
 
 _BATCH = 500  # rows per INSERT (far below PostgreSQL's bind-parameter limit)
-
-
-def _insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 # A review's category: its own, else its product's (queries that use it outer-join Product on product_id).
@@ -88,7 +82,7 @@ def write_sentiment_scores(store: Store, model: str, rows: Sequence[dict[str, An
     if not rows:
         return 0
     with store.session() as s:
-        insert = _insert(s)
+        insert = dialect_insert(s)
         for begin in range(0, len(rows), _BATCH):
             values = [
                 {
@@ -144,7 +138,7 @@ def replace_aspect_mentions(store: Store, model: str, mentions: dict[str, list[d
             chunk = ids[begin : begin + _BATCH]
             s.execute(delete(AspectMention).where(AspectMention.model == model, AspectMention.review_id.in_(chunk)))
         for begin in range(0, len(rows), _BATCH):
-            s.execute(_insert(s)(AspectMention).values(rows[begin : begin + _BATCH]))
+            s.execute(dialect_insert(s)(AspectMention).values(rows[begin : begin + _BATCH]))
     return len(rows)
 
 
@@ -212,7 +206,7 @@ def replace_aggregates(store: Store, kind: str, rows: Sequence[dict[str, Any]]) 
         s.execute(delete(Aggregate).where(Aggregate.kind == kind))
         for begin in range(0, len(rows), _BATCH):
             s.execute(
-                _insert(s)(Aggregate).values(
+                dialect_insert(s)(Aggregate).values(
                     [
                         {"kind": kind, "group_by": r["group_by"], "group_key": r["group_key"][:128],
                          "period": r["period"], "metrics": r["metrics"]}

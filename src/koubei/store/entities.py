@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from koubei.store.db import dialect_insert
 from koubei.store.models import Base, FaqEntry, Follow, Order, Product, Review, Share, User
 
 MODELS: dict[str, type[Base]] = {
@@ -39,10 +39,6 @@ class UpsertCounts:
         self.stored += other.stored
         self.updated += other.updated
         self.unchanged += other.unchanged
-
-
-def _insert(session: Session) -> Callable[..., Any]:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def upsert_batch(session: Session, kind: str, rows: Sequence[dict[str, Any]]) -> UpsertCounts:
@@ -75,7 +71,7 @@ def upsert_batch(session: Session, kind: str, rows: Sequence[dict[str, Any]]) ->
             counts.updated += 1
         to_write.append({name: value for name, value in row.items() if name in columns})
     if to_write:
-        statement = _insert(session)(table)
+        statement = dialect_insert(session)(table)
         updatable = {c: statement.excluded[c] for c in to_write[0] if c not in key_names}
         statement = statement.on_conflict_do_update(index_elements=key_names, set_=updatable)
         session.execute(statement, to_write)
