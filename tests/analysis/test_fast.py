@@ -169,7 +169,7 @@ def test_categories_can_be_switched_off_and_need_two_frequent_ones() -> None:
     with pytest.raises(BadInputError, match="categories differ in length"):
         FastSentimentModel(config).fit(texts, labels, categories=["酒店"])
     with pytest.raises(BadInputError, match="min_category_reviews"):
-        FastSentimentConfig(min_category_reviews=0).validate()
+        FastSentimentConfig(min_category_reviews=0)
 
 
 def test_version_1_models_still_load(tiny_reviews: tuple[list[str], list[str]], tmp_path: Path) -> None:

@@ -361,9 +361,9 @@ def score_file(
 
 def model_name(model_dir: str | Path) -> str:
     """The name a model's scores are stored under: its folder name (plus kind)."""
-    from koubei.analysis.sentiment.fast import read_meta
+    from koubei.artifacts import read_meta
 
-    meta = read_meta(Path(model_dir))
+    meta = read_meta(model_dir, "sentiment model")
     return f"{meta.get('kind', 'fast')}:{Path(model_dir).resolve().name}"
 
 

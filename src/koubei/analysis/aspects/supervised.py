@@ -7,14 +7,14 @@ Two kinds of training data, one model:
 - category data (`{"category", "polarity"}` per aspect, ASAP style): a one-vs-rest classifier per category says
   whether the review talks about it, and a per-category classifier (shared one for rare categories) its sentiment.
 All classifiers are logistic regressions over the vectorized char n-gram TF-IDF of `ngrams.py`, stored as arrays
-(npz) with the resolved config and a format version.
+(`model.npz`) with the resolved config (`aspect_config.json`; models saved before it was named so have
+`sentiment_config.json`, still read) and a format version (`meta.json`).
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +26,20 @@ from koubei.analysis.aspects.rules import AspectMention
 from koubei.analysis.aspects.taxonomy import TermMatcher
 from koubei.analysis.input_check import check_text
 from koubei.analysis.ngrams import CharNgramTfidf
+from koubei.artifacts import (
+    atomic_path,
+    check_format_version,
+    load_config,
+    read_meta,
+    save_config,
+    write_meta,
+)
 from koubei.errors import BadInputError, NotFittedError
 
 FORMAT = "koubei.aspects.supervised"
 FORMAT_VERSION = 1
+CONFIG_FILE = "aspect_config.json"
+OLD_CONFIG_FILE = "sentiment_config.json"  # what models saved before the rename carry
 
 
 @dataclass(frozen=True)
@@ -48,12 +58,9 @@ class AspectModelConfig:
     max_text_chars: int = 5000
     seed: int = 0
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> AspectModelConfig:
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        if "ngram_range" in known:
-            known["ngram_range"] = tuple(known["ngram_range"])
-        return cls(**known)
+    def __post_init__(self) -> None:
+        # A config read back from JSON has lists where tuples were saved.
+        object.__setattr__(self, "ngram_range", tuple(self.ngram_range))
 
 
 class _Logistic:
@@ -279,26 +286,26 @@ class SupervisedAspectModel:
         for i, (name, clf) in enumerate(sorted(named.items())):
             arrays[f"clf{i}.coef"], arrays[f"clf{i}.intercept"] = clf.coef, clf.intercept
             classifiers[name] = [str(i), *clf.classes]
-        np.savez(path / "model.npz", **arrays)  # type: ignore[arg-type]
-        (path / "sentiment_config.json").write_text(json.dumps(asdict(self._cfg()), indent=2) + "\n", encoding="utf-8")
-        meta = {
-            "format": FORMAT, "format_version": FORMAT_VERSION, "kind": "aspects", "mode": self.mode_,
-            "terms": getattr(self, "terms_", []), "categories": getattr(self, "categories_", []),
-            "classifiers": classifiers, "metrics": metrics or {},
-        }
-        (path / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        with atomic_path(path / "model.npz") as tmp, tmp.open("wb") as sink:
+            np.savez(sink, **arrays)  # type: ignore[arg-type]
+        save_config(path / CONFIG_FILE, self._cfg())
+        # meta.json last: a folder whose meta.json is written holds a complete model.
+        write_meta(
+            path, "aspects", FORMAT_VERSION,
+            format=FORMAT, mode=self.mode_, terms=getattr(self, "terms_", []),
+            categories=getattr(self, "categories_", []), classifiers=classifiers, metrics=metrics or {},
+        )
         return path
 
     @classmethod
     def load(cls, model_dir: str | Path) -> SupervisedAspectModel:
-        from koubei.analysis.sentiment.fast import check_format_version, read_meta
-
         path = Path(model_dir)
-        meta = read_meta(path)
+        meta = read_meta(path, "aspect model")
         if meta.get("format") != FORMAT:
             raise BadInputError(f"{str(path)!r} is not a supervised aspect model (format {meta.get('format')!r})")
-        check_format_version(path, meta, FORMAT_VERSION)
-        cfg = AspectModelConfig.from_dict(json.loads((path / "sentiment_config.json").read_text(encoding="utf-8")))
+        check_format_version(path, meta, FORMAT_VERSION, what="aspect model")
+        config_file = path / CONFIG_FILE if (path / CONFIG_FILE).exists() else path / OLD_CONFIG_FILE
+        cfg = load_config(config_file, AspectModelConfig, what="aspect model config")
         model = cls(cfg)
         with np.load(path / "model.npz", allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}

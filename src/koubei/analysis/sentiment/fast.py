@@ -20,9 +20,8 @@ classes, training summary).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,15 @@ from koubei.analysis.labels import NEGATIVE, NEUTRAL, POSITIVE, UNSCORABLE
 from koubei.analysis.ngrams import CharNgramTfidf
 from koubei.analysis.sentiment.nblr import NBLogisticRegression, stack_linear
 from koubei.analysis.sentiment.prediction import Prediction
-from koubei.errors import BadInputError, NotFittedError, NotFoundError
+from koubei.artifacts import (
+    atomic_path,
+    check_format_version,
+    load_config,
+    read_meta,
+    save_config,
+    write_meta,
+)
+from koubei.errors import BadInputError, NotFittedError
 from koubei.progress import Progress, or_null
 
 FORMAT = "koubei.sentiment.fast"
@@ -77,7 +84,9 @@ class FastSentimentConfig:
     max_text_chars: int | None = None
     seed: int = 0
 
-    def validate(self) -> FastSentimentConfig:
+    def __post_init__(self) -> None:
+        # A config read back from JSON has lists where tuples were saved.
+        object.__setattr__(self, "ngram_range", tuple(self.ngram_range))
         if self.classifier not in ("svm", "logreg"):
             raise BadInputError(f"classifier must be 'svm' or 'logreg', got {self.classifier!r}")
         if self.C <= 0:
@@ -90,14 +99,6 @@ class FastSentimentConfig:
             raise BadInputError(f"min_category_reviews must be >= 1, got {self.min_category_reviews!r}")
         if self.calibration_folds < 2:
             raise BadInputError(f"calibration_folds must be >= 2, got {self.calibration_folds!r}")
-        return self
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> FastSentimentConfig:
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        if "ngram_range" in known:
-            known["ngram_range"] = tuple(known["ngram_range"])
-        return cls(**known)
 
 
 def _max_chars(config_value: int | None) -> int:
@@ -199,7 +200,7 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
     # ---- training ---------------------------------------------------------------------------------------------
 
     def _cfg(self) -> FastSentimentConfig:
-        return (self.config or FastSentimentConfig()).validate()
+        return self.config or FastSentimentConfig()
 
     def fit(
         self,
@@ -437,31 +438,31 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         if self.rating_coef_ is not None:
             arrays["rating_coef"] = self.rating_coef_
             arrays["rating_intercept"] = np.array([self.rating_intercept_])
-        np.savez(path / "model.npz", **arrays)  # type: ignore[arg-type]
-        (path / CONFIG_FILE).write_text(json.dumps(asdict(self._cfg()), indent=2) + "\n", encoding="utf-8")
-        meta = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "kind": "fast",
-            "classes": [str(c) for c in self.classes_],
-            "languages": list(self.languages_),
-            "categories": list(self.categories_),
-            "n_train": self.n_train_,
-            "n_skipped": self.n_skipped_,
-            "n_features": self.vectorizer_.n_features_out_,
-            "metrics": metrics or {},
-        }
-        (path / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        with atomic_path(path / "model.npz") as tmp, tmp.open("wb") as sink:
+            np.savez(sink, **arrays)  # type: ignore[arg-type]
+        save_config(path / CONFIG_FILE, self._cfg())
+        # meta.json last: a folder whose meta.json is written holds a complete model.
+        write_meta(
+            path, "fast", FORMAT_VERSION,
+            format=FORMAT,
+            classes=[str(c) for c in self.classes_],
+            languages=list(self.languages_),
+            categories=list(self.categories_),
+            n_train=self.n_train_,
+            n_skipped=self.n_skipped_,
+            n_features=self.vectorizer_.n_features_out_,
+            metrics=metrics or {},
+        )
         return path
 
     @classmethod
     def load(cls, model_dir: str | Path) -> FastSentimentModel:
         path = Path(model_dir)
-        meta = read_meta(path)
+        meta = read_meta(path, "sentiment model")
         if meta.get("format") != FORMAT:
             raise BadInputError(f"{str(path)!r} holds a {meta.get('format')!r} model, not a fast sentiment model")
-        check_format_version(path, meta, FORMAT_VERSION)
-        config = FastSentimentConfig.from_dict(json.loads((path / CONFIG_FILE).read_text(encoding="utf-8")))
+        check_format_version(path, meta, FORMAT_VERSION, what="fast sentiment model")
+        config = load_config(path / CONFIG_FILE, FastSentimentConfig, what="fast sentiment model config")
         model = cls(config)
         with np.load(path / "model.npz", allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
@@ -484,19 +485,3 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         model.n_train_ = int(meta.get("n_train", 0))
         model.n_skipped_ = int(meta.get("n_skipped", 0))
         return model
-
-
-def read_meta(model_dir: Path) -> dict[str, Any]:
-    """The meta.json of a saved sentiment model, with a plain error when the folder is not one."""
-    meta_path = model_dir / "meta.json"
-    if not meta_path.exists():
-        raise NotFoundError(f"{str(model_dir)!r} is not a koubei sentiment model folder (no meta.json)")
-    return dict(json.loads(meta_path.read_text(encoding="utf-8")))
-
-
-def check_format_version(model_dir: Path, meta: dict[str, Any], readable: int) -> None:
-    """Refuse a model saved by a newer koubei (its files may mean something this version does not know)."""
-    if int(meta.get("format_version", 0)) > readable:
-        raise BadInputError(
-            f"{str(model_dir)!r} has format version {meta['format_version']}; this koubei reads up to {readable}"
-        )

@@ -32,15 +32,15 @@ def _config(cls: Any, options: dict[str, Any]) -> Any:
     unknown = sorted(set(options) - set(cls.__dataclass_fields__))
     if unknown:
         raise BadInputError(f"unknown option(s) {unknown} for {cls.__name__}; valid: {sorted(cls.__dataclass_fields__)}")
-    return cls.from_dict(options)
+    return cls(**options)
 
 
 def load_sentiment_model(model_dir: str | Path) -> Any:
     """Load any saved polarity model (fast, transfer or distilled) from its folder."""
-    from koubei.analysis.sentiment.fast import read_meta
+    from koubei.artifacts import read_meta
 
     path = Path(model_dir)
-    meta = read_meta(path)
+    meta = read_meta(path, "sentiment model")
     kind = meta.get("kind")
     if kind == "fast":
         from koubei.analysis.sentiment.fast import FastSentimentModel

@@ -8,9 +8,7 @@ standard HF model directory on disk (safetensors + config.json + tokenizer.json)
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from koubei.analysis.input_check import check_text, check_texts
 from koubei.analysis.labels import NEGATIVE, NEUTRAL, POSITIVE, UNSCORABLE
 from koubei.analysis.sentiment.prediction import Prediction
-from koubei.errors import BadInputError, NotFittedError, NotFoundError
+from koubei.artifacts import check_format_version, load_config, read_meta, save_config, write_meta
+from koubei.errors import BadInputError, NotFittedError
 from koubei.progress import Progress, or_null
 
 FORMAT = "koubei.sentiment.neural"
@@ -263,20 +262,19 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         path.mkdir(parents=True, exist_ok=True)
         self.model_.save_pretrained(str(path), safe_serialization=True)
         self.tokenizer_.save_pretrained(str(path))
-        (path / CONFIG_FILE).write_text(json.dumps(asdict(self.config), indent=2) + "\n", encoding="utf-8")
-        meta = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "kind": self.kind,
-            "classes": list(self.classes_),
-            "languages": list(self.languages_),
-            "temperature": self.temperature_,
-            "n_train": self.n_train_,
-            "parameters": int(sum(p.numel() for p in self.model_.parameters())),
-            "metrics": metrics or {},
+        save_config(path / CONFIG_FILE, self.config)
+        # meta.json last: a folder whose meta.json is written holds a complete model.
+        write_meta(
+            path, self.kind, FORMAT_VERSION,
+            format=FORMAT,
+            classes=list(self.classes_),
+            languages=list(self.languages_),
+            temperature=self.temperature_,
+            n_train=self.n_train_,
+            parameters=int(sum(p.numel() for p in self.model_.parameters())),
+            metrics=metrics or {},
             **self._extra_meta(),
-        }
-        (path / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        )
         return path
 
     def _extra_meta(self) -> dict[str, Any]:
@@ -290,16 +288,12 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
     def load(cls, model_dir: str | Path) -> Any:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        from koubei.analysis.sentiment.fast import check_format_version, read_meta
-
         path = Path(model_dir)
-        meta = read_meta(path)
+        meta = read_meta(path, "sentiment model")
         if meta.get("format") != FORMAT or meta.get("kind") != cls.kind:
             raise BadInputError(f"{str(path)!r} holds a {meta.get('kind')!r} model, not a {cls.kind!r} sentiment model")
-        check_format_version(path, meta, FORMAT_VERSION)
-        if not (path / CONFIG_FILE).exists():
-            raise NotFoundError(f"{str(path)!r} lacks {CONFIG_FILE}")
-        config = cls.config_class().from_dict(json.loads((path / CONFIG_FILE).read_text(encoding="utf-8")))
+        check_format_version(path, meta, FORMAT_VERSION, what=f"{cls.kind} sentiment model")
+        config = load_config(path / CONFIG_FILE, cls.config_class(), what=f"{cls.kind} sentiment model config")
         model = cls(config)
         model.tokenizer_ = prepare_tokenizer(AutoTokenizer.from_pretrained(str(path)))
         model.model_ = AutoModelForSequenceClassification.from_pretrained(str(path))
