@@ -13,6 +13,7 @@ This module knows nothing of `Store`: it works on an SQLAlchemy engine, so `stor
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,7 +69,9 @@ class UpgradeResult(Result):
     applied: list[Migration]  # in the order they ran; empty when the schema already was at the target
 
 
+@functools.lru_cache(maxsize=1)
 def script_directory() -> ScriptDirectory:
+    """The migrations shipped with this koubei (read once per process: they do not change while it runs)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return ScriptDirectory.from_config(config)
