@@ -128,6 +128,11 @@ def test_a_folder_as_the_sqlite_store_is_bad_input(tmp_path: Path) -> None:
         Store.open(f"sqlite:///{folder}")
 
 
+def test_an_unreachable_postgres_server_is_one_sentence() -> None:
+    with pytest.raises(StoreError, match=r"^cannot reach the database at postgresql\+psycopg://nobody@127.0.0.1:1/x: "):
+        Store.open("postgresql://nobody@127.0.0.1:1/x")
+
+
 # ---- settings ---------------------------------------------------------------------------------------------------
 
 
