@@ -34,10 +34,10 @@ def demo(
 
         koubei demo --quick --json
     """
+    from koubei.cli.common import open_store
     from koubei.config import get_settings
     from koubei.pipelines.demo import DemoContext, iter_demo, plan_demo, summarize
     from koubei.progress import ConsoleProgress
-    from koubei.store import Store
 
     console: Any = get_console(stderr=as_json)
     plan = plan_demo(quick, only)
@@ -52,7 +52,7 @@ def demo(
     options = {"graph": graph} if graph else {}
     progress = ConsoleProgress()
     started = time.perf_counter()
-    with Store.open(db) as store:
+    with open_store(db) as store:
         ctx = DemoContext(
             store=store,
             workdir=workdir or get_settings().home / "demo",
