@@ -1,14 +1,20 @@
 """Parsing of single field values as they appear in real exports: ratings, labels, times, prices, attributes.
 
-Each parser returns the clean value or raises `ValueError` with a message meant for the quarantine file.
+Each parser returns the clean value or raises `ValueError` with a message meant for the quarantine file. Values
+come from every reader (CSV strings, JSON numbers and nested objects, Parquet bytes / decimals / timestamps), and what
+a parser returns must store the same on SQLite and PostgreSQL: no NUL characters, no unpaired surrogates, no NaN in
+JSON, no string longer than its column.
 """
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import json
 import math
 import re
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any
 
 _LABELS = {
@@ -16,8 +22,48 @@ _LABELS = {
     "negative": "negative", "neg": "negative", "0": "negative", "负面": "negative", "差评": "negative", "-1": "negative",
     "neutral": "neutral", "neu": "neutral", "中性": "neutral", "中评": "neutral",
 }
+# JSON values (extra columns, attributes) nested deeper than this are rejected: real exports nest a few levels, and
+# every JSON encoder and decoder on the way to the database recurses once per level.
+MAX_JSON_DEPTH = 100
+# Ids are keys people compare by eye: control characters, zero-width characters and bidirectional overrides
+# (U+202A-U+202E, U+2066-U+2069, which make "abc" display as "cba") have no place in them.
+_ID_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_SHORT_TEXT_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_INT32 = 2**31 - 1
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d",
                  "%Y年%m月%d日 %H:%M", "%Y年%m月%d日", "%d.%m.%Y", "%m %d, %Y")
+
+
+def as_text(value: Any) -> str:
+    """A field value as a string: bytes (Parquet binary) must be UTF-8; unpaired surrogates (a JSON `\\ud800`
+    escape) are not text and cannot be stored."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        try:
+            value = bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError("is binary data that is not UTF-8 text") from None
+    text = value if isinstance(value, str) else str(value)
+    if _SURROGATE.search(text):
+        raise ValueError(_surrogate_message(text))
+    return text
+
+
+def _surrogate_message(text: str) -> str:
+    found = _SURROGATE.search(text)
+    code = f"U+{ord(found.group()):04X}" if found else "?"
+    return f"contains an unpaired surrogate ({code}), which is not valid Unicode text (a broken \\u escape?)"
+
+
+def short_text(value: Any, limit: int | None) -> str:
+    """A short label (category, brand, source, status, title): text without control characters, at most `limit`."""
+    text = as_text(value)
+    if _SHORT_TEXT_CONTROL.search(text):
+        text = _SHORT_TEXT_CONTROL.sub(" ", text)
+    text = text.strip()
+    if limit is not None and len(text) > limit:
+        raise ValueError(f"is {len(text)} characters long; the limit is {limit}")
+    return text
 
 
 def is_blank(value: Any) -> bool:
@@ -58,7 +104,12 @@ def parse_time(value: Any) -> datetime:
         seconds = float(value)
         if seconds > 1e11:  # milliseconds
             seconds /= 1000
-        moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
+        try:
+            moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):  # 1e20, inf, NaN: no such moment on any clock
+            raise ValueError(f"time {value!r} is outside 1990-2100 (as Unix seconds or milliseconds)") from None
+    elif isinstance(value, dt.date):  # a Parquet date32 column
+        moment = datetime(value.year, value.month, value.day)
     else:
         text = str(value).strip()
         parsed: datetime | None = None
@@ -96,12 +147,14 @@ def parse_attributes(value: Any) -> dict[str, Any]:
     """Product attributes: a JSON object, or the `key#value*key#value` form of AdvertiseGen-style exports."""
     if isinstance(value, dict):
         return value
-    text = str(value).strip()
+    text = as_text(value).strip()
     if text.startswith("{"):
         try:
             parsed = json.loads(text)
         except json.JSONDecodeError as error:
             raise ValueError(f"attributes are not valid JSON: {error.msg} at character {error.pos}") from None
+        except RecursionError:
+            raise ValueError(f"attributes are nested deeper than {MAX_JSON_DEPTH} levels") from None
         if not isinstance(parsed, dict):
             raise ValueError("attributes must be a JSON object")
         return parsed
@@ -127,14 +180,78 @@ def parse_int(value: Any, name: str) -> int:
         raise ValueError(f"{name} {value!r} is not a number") from None
     if not number.is_integer():
         raise ValueError(f"{name} {value!r} is not a whole number")
+    if abs(number) > _INT32:
+        raise ValueError(f"{name} {value!r} is out of range; the limit is {_INT32:,}")
     return int(number)
+
+
+def parse_weight(value: Any) -> float:
+    """An edge weight: a finite number (NaN would store as NULL on SQLite and as NaN on PostgreSQL)."""
+    try:
+        weight = float(as_text(value).strip()) if not isinstance(value, int | float) else float(value)
+    except ValueError:
+        raise ValueError(f"weight {value!r} is not a number") from None
+    if not math.isfinite(weight):
+        raise ValueError(f"weight {value!r} must be a finite number")
+    return weight
 
 
 def clean_id(value: Any, name: str) -> str:
     """Ids are kept as strings; integral floats (pandas turns 12 into 12.0) lose their '.0'."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = str(value).strip()
+    text = as_text(value).strip()
     if len(text) > 128:
         raise ValueError(f"{name} is {len(text)} characters long; the limit is 128")
+    bad = _ID_FORBIDDEN.search(text)
+    if bad:
+        raise ValueError(
+            f"{name} contains the invisible or control character U+{ord(bad.group()):04X}; ids must be plain text"
+        )
     return text
+
+
+def json_safe(value: Any, where: str) -> Any:
+    """`value` as a JSON value that stores the same on SQLite and PostgreSQL (extra columns, attributes).
+
+    Parquet types become JSON ones (timestamps and dates -> ISO text, decimals -> numbers, UTF-8 bytes -> text,
+    other bytes -> "base64:..."), NaN and infinities -> null (strict JSON has neither), NUL characters are dropped
+    (PostgreSQL text cannot hold them). Raises `ValueError` naming `where` for unpaired surrogates and for nesting
+    deeper than MAX_JSON_DEPTH.
+    """
+    return _json_safe(value, where, 0)
+
+
+def _json_safe(value: Any, where: str, depth: int) -> Any:
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise ValueError(f"{where}: {_surrogate_message(value)}")
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict | list | tuple | set | frozenset):
+        if depth >= MAX_JSON_DEPTH:
+            raise ValueError(f"{where}: is nested deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(value, dict):
+            return {_json_safe(str(k), where, depth): _json_safe(v, where, depth + 1) for k, v in value.items()}
+        return [_json_safe(v, where, depth + 1) for v in value]
+    if isinstance(value, datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return None
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        raw = bytes(value)
+        try:
+            return _json_safe(raw.decode("utf-8"), where, depth)
+        except (UnicodeDecodeError, ValueError):
+            return "base64:" + base64.b64encode(raw).decode("ascii")
+    item = getattr(value, "item", None)  # numpy scalars (a table built with pandas)
+    if callable(item):
+        return _json_safe(item(), where, depth)
+    return _json_safe(str(value), where, depth)

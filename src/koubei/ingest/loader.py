@@ -179,21 +179,32 @@ class _RowJob:
     max_chars: int
 
 
+def _clean_row(job: _RowJob, raw: RawRow) -> tuple[dict[str, Any] | None, list[str], int]:
+    if raw.problem:
+        return None, [raw.problem], 0
+    mapped = _map_row(job.kind, raw.values, job.resolved, job.recipe)
+    clean, reasons = validate_row(job.kind, mapped)
+    masked = 0
+    if clean is not None:
+        clean, reasons, masked = _finish_row(job.kind, clean, job.t2s, job.max_chars)
+    if clean is not None:
+        clean["content_hash"] = content_hash(clean)
+    return clean, reasons, masked
+
+
 def _clean_rows(job: _RowJob, rows: list[RawRow]) -> list[tuple[dict[str, Any] | None, list[str], int]]:
-    """Map, validate, normalize and mask each row: (clean row with content hash, or None; reasons; PII count)."""
+    """Map, validate, normalize and mask each row: (clean row with content hash, or None; reasons; PII count).
+
+    Whatever goes wrong with one row makes that row a reject, never the end of the batch. The reason names the
+    error's type only: its message could quote the row's (unmasked) text, which belongs in the quarantine file's
+    raw row and nowhere else.
+    """
     out: list[tuple[dict[str, Any] | None, list[str], int]] = []
     for raw in rows:
-        if raw.problem:
-            out.append((None, [raw.problem], 0))
-            continue
-        mapped = _map_row(job.kind, raw.values, job.resolved, job.recipe)
-        clean, reasons = validate_row(job.kind, mapped)
-        masked = 0
-        if clean is not None:
-            clean, reasons, masked = _finish_row(job.kind, clean, job.t2s, job.max_chars)
-        if clean is not None:
-            clean["content_hash"] = content_hash(clean)
-        out.append((clean, reasons, masked))
+        try:
+            out.append(_clean_row(job, raw))
+        except Exception as error:  # one bad row must never stop the batch
+            out.append((None, [f"could not be processed ({type(error).__name__}); please report this row"], 0))
     return out
 
 

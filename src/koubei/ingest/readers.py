@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from koubei.errors import BadInputError
+from koubei.ingest.fields import MAX_JSON_DEPTH
 
 FORMATS = {
     ".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".parquet": "parquet",
@@ -86,10 +87,36 @@ def _flag_bad_bytes(values: dict[str, Any]) -> str | None:
 
 def _raw_repr(values: dict[str, Any]) -> dict[str, Any]:
     """Undecodable bytes are kept in the quarantine file as \\xNN escapes, so nothing is lost."""
-    return {
-        k: (v.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") if isinstance(v, str) else v)
-        for k, v in values.items()
-    }
+    return {_escape_bytes(k): _escape_bytes(v) for k, v in values.items()}
+
+
+def _escape_bytes(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if isinstance(value, list):  # the cells beyond the header of a too-long CSV row
+        return [_escape_bytes(v) for v in value]
+    return value
+
+
+_TOO_DEEP = f"more than {MAX_JSON_DEPTH} levels of nesting"
+
+
+def _too_deep(values: dict[str, Any]) -> bool:
+    """Whether any value of a row nests deeper than MAX_JSON_DEPTH (checked without recursion)."""
+    stack: list[tuple[Any, int]] = [(v, 1) for v in values.values() if isinstance(v, dict | list)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
+
+
+def _shallow(values: dict[str, Any]) -> dict[str, Any]:
+    """A too-deep row for the quarantine file: its flat values as read, each too-deep value replaced by a note."""
+    return {k: f"[{_TOO_DEEP}: not kept]" if isinstance(v, dict | list) and _too_deep({k: v}) else v
+            for k, v in values.items()}
 
 
 def _read_delimited(text: str, path: Path, delimiter: str) -> RawTable:
@@ -137,8 +164,14 @@ def _read_jsonl(text: str) -> RawTable:
         except json.JSONDecodeError as error:
             table.rows.append(RawRow(number, {"_line": line}, f"not valid JSON: {error.msg} at column {error.colno}"))
             continue
+        except RecursionError:
+            table.rows.append(RawRow(number, {"_line": line}, f"the JSON object has {_TOO_DEEP}"))
+            continue
         if not isinstance(values, dict):
             table.rows.append(RawRow(number, {"_line": line}, "expected a JSON object per line"))
+            continue
+        if _too_deep(values):
+            table.rows.append(RawRow(number, {"_line": line}, f"the JSON object has {_TOO_DEEP}"))
             continue
         seen.update(dict.fromkeys(values))
         table.rows.append(RawRow(number, values, problem))
@@ -152,6 +185,9 @@ def _read_json(text: str, path: Path) -> RawTable:
     except json.JSONDecodeError as error:
         raise BadInputError(f"{path.name}: not valid JSON ({error.msg} at line {error.lineno}); for one object per "
                             "line use the .jsonl extension") from None
+    except RecursionError:
+        raise BadInputError(f"{path.name}: the JSON document is nested too deeply to read (over "
+                            f"{MAX_JSON_DEPTH} levels is not a table of rows)") from None
     if isinstance(data, dict):
         data = next((v for v in data.values() if isinstance(v, list)), None)
     if not isinstance(data, list):
@@ -161,9 +197,12 @@ def _read_json(text: str, path: Path) -> RawTable:
     for number, values in enumerate(data, start=1):
         if isinstance(values, dict):
             seen.update(dict.fromkeys(values))
-            table.rows.append(RawRow(number, values))
+            if _too_deep(values):
+                table.rows.append(RawRow(number, _shallow(values), f"the JSON object has {_TOO_DEEP}"))
+            else:
+                table.rows.append(RawRow(number, values))
         else:
-            table.rows.append(RawRow(number, {"_value": values}, "expected a JSON object"))
+            table.rows.append(RawRow(number, _shallow({"_value": values}), "expected a JSON object"))
     table.columns = list(seen)
     return table
 

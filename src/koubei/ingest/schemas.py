@@ -31,13 +31,28 @@ Label = Annotated[str | None, _optional(f.parse_label)]
 Time = Annotated[datetime | None, _optional(f.parse_time)]
 Price = Annotated[float | None, _optional(f.parse_price)]
 Attributes = Annotated[dict[str, Any], BeforeValidator(lambda v: {} if f.is_blank(v) else f.parse_attributes(v))]
-OptionalText = Annotated[str | None, _optional(lambda v: str(v).strip())]
+
+
+def _short(limit: int | None) -> Any:
+    """A short text stored in a column of `limit` characters (None: unlimited); see `fields.short_text`."""
+    return _optional(lambda v: f.short_text(v, limit) or None)
+
+
+# Column widths of the store (store/models.py; a test keeps the two in step): a longer value is rejected with the
+# limit named, on every store alike (PostgreSQL would refuse the whole batch, SQLite would store it).
+LABEL_CHARS = 128
+SOURCE_CHARS = 64
+STATUS_CHARS = 32
+OptionalText = Annotated[str | None, _short(None)]
+Category = Annotated[str | None, _short(LABEL_CHARS)]
+Source = Annotated[str | None, _short(SOURCE_CHARS)]
+Status = Annotated[str | None, _short(STATUS_CHARS)]
 
 
 def _required_text(value: Any) -> str:
     if f.is_blank(value):
         raise ValueError("is empty")
-    return str(value)
+    return f.as_text(value)
 
 
 RequiredText = Annotated[str, BeforeValidator(_required_text)]
@@ -56,16 +71,16 @@ class ReviewRow(_Row):
     label: Label = None
     text: RequiredText
     created_at: Time = None
-    category: OptionalText = None
-    source: OptionalText = None
+    category: Category = None
+    source: Source = None
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
 class ProductRow(_Row):
     product_id: RequiredId
     title: OptionalText = None
-    category: OptionalText = None
-    brand: OptionalText = None
+    category: Category = None
+    brand: Category = None
     price: Price = None
     attributes: Attributes = Field(default_factory=dict)
 
@@ -81,14 +96,14 @@ class OrderRow(_Row):
     product_id: OptionalId = None
     quantity: Annotated[int | None, _optional(lambda v: f.parse_int(v, "quantity"))] = None
     amount: Price = None
-    status: OptionalText = None
+    status: Status = None
     created_at: Time = None
 
 
 class FollowRow(_Row):
     src: RequiredId
     dst: RequiredId
-    weight: Annotated[float | None, _optional(float)] = None
+    weight: Annotated[float | None, _optional(f.parse_weight)] = None
     created_at: Time = None
 
     @field_validator("dst")
@@ -184,7 +199,21 @@ def validate_row(kind: str, row: dict[str, Any]) -> tuple[dict[str, Any] | None,
             reasons.append(f"{field}: {message}")
         return None, reasons
     clean = model.model_dump()
-    if leftovers:
-        extra_field = EXTRA_FIELD[kind]
-        clean[extra_field] = {**leftovers, **(clean.get(extra_field) or {})}
+    extra_field = EXTRA_FIELD.get(kind)
+    if extra_field:
+        merged = {**leftovers, **(clean.get(extra_field) or {})} if leftovers else clean.get(extra_field)
+        if merged:
+            try:
+                clean[extra_field] = {
+                    name: f.json_safe(value, _column_label(name, extra_field, leftovers)) for name, value in merged.items()
+                }
+            except ValueError as error:
+                return None, [str(error)]
     return clean, []
+
+
+def _column_label(name: Any, extra_field: str, leftovers: dict[str, Any] | None) -> str:
+    """How a reason names a value of the extra field: by its column when it came from one, else by its key."""
+    if leftovers and name in leftovers:
+        return f"column {str(name)!r}"
+    return f"{extra_field}.{name}"

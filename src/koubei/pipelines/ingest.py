@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
+from koubei.artifacts import atomic_write_bytes
 from koubei.config import get_settings
+from koubei.errors import BadInputError
 from koubei.ingest import LoadResult, Rejection, load_file
 from koubei.store import Store
 from koubei.store.entities import upsert_entities
@@ -44,21 +48,61 @@ def default_quarantine_path(kind: str, source: Path) -> Path:
     return get_settings().quarantine_dir / f"{kind}-{safe}-{stamp}.jsonl"
 
 
+# Raw values nested deeper than this are written as a note (readers already refuse rows nested this deep).
+_RAW_DEPTH = 200
+
+
+def _raw_json(value: Any, depth: int = 0) -> Any:
+    """A value as read, as strict JSON: NaN/inf -> null, bytes -> text (\\xNN for non-UTF-8), decimals and times
+    -> text, anything else -> its str()."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict | list | tuple):
+        if depth >= _RAW_DEPTH:
+            return f"[more than {_RAW_DEPTH} levels of nesting: not kept]"
+        if isinstance(value, dict):
+            return {str(k): _raw_json(v, depth + 1) for k, v in value.items()}
+        return [_raw_json(v, depth + 1) for v in value]
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).decode("utf-8", "backslashreplace")
+    if isinstance(value, datetime | date | dt_time):
+        return value.isoformat()
+    return str(value)
+
+
 def write_rejects(path: Path, records: list[dict[str, Any]]) -> Path | None:
     """Rows a command could not use, one JSON object each (row, reason, ...), where the user can read them.
-    Nothing is written, and None returned, when there are none."""
+    Nothing is written, and None returned, when there are none.
+
+    Writes anything a reader can hand over: text that is not valid Unicode (an unpaired surrogate from a `\\ud800`
+    escape, undecodable bytes) goes out as a JSON `\\uXXXX` escape, so the file is valid UTF-8 JSON Lines and
+    reading it back gives the value as read; non-JSON values (NaN, bytes, decimals, times) become JSON ones.
+    """
     if not records:
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as out:
-        for record in records:
-            out.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+    lines = [json.dumps(_raw_json(record), ensure_ascii=False) for record in records]
+    # backslashreplace turns a lone surrogate into the six characters \udXXX: inside a JSON string, its escape.
+    atomic_write_bytes(path, ("\n".join(lines) + "\n").encode("utf-8", "backslashreplace"))
     return path
 
 
 def write_quarantine(path: Path, rejected: list[Rejection], kind: str, source: Path) -> None:
     """One JSON object per rejected row: file, row number, reasons and the raw row exactly as read."""
-    write_rejects(path, [{"kind": kind, "file": str(source), **item.to_json()} for item in rejected])
+    try:
+        write_rejects(path, [{"kind": kind, "file": _printable(str(source)), **item.to_json()} for item in rejected])
+    except OSError as error:
+        raise BadInputError(
+            f"cannot write the quarantine file {_printable(str(path))!r}: {error.strerror or error}; "
+            "nothing was stored (choose another quarantine path)"
+        ) from None
+
+
+def _printable(name: str) -> str:
+    """A file name as text that can be printed and stored (undecodable bytes of a file name -> \\xNN)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def store_loaded(store: Store, loaded: LoadResult, quarantine: Path | None, started: float, progress: bool = False) -> IngestSummary:
@@ -69,23 +113,25 @@ def store_loaded(store: Store, loaded: LoadResult, quarantine: Path | None, star
 
         bar = tqdm(total=len(loaded.rows), desc=f"storing {loaded.kind}", unit="row", leave=False)
     quarantine_file = None
-    if loaded.rejected:
-        quarantine_file = quarantine or default_quarantine_path(loaded.kind, loaded.path)
-        write_quarantine(quarantine_file, loaded.rejected, loaded.kind, loaded.path)
+    source = _printable(str(loaded.path))
     start_time = datetime.now()
     with store.session() as session:
         counts = upsert_entities(session, loaded.kind, loaded.rows, on_batch=bar.update if bar else None)
+        # Written inside the transaction: when it cannot be written, nothing is stored either.
+        if loaded.rejected:
+            quarantine_file = quarantine or default_quarantine_path(loaded.kind, loaded.path)
+            write_quarantine(quarantine_file, loaded.rejected, loaded.kind, loaded.path)
         seconds = time.perf_counter() - started
         summary = IngestSummary(
             kind=loaded.kind,
-            file=str(loaded.path),
+            file=source,
             read=loaded.read,
             stored=counts.stored,
             updated=counts.updated,
             unchanged=counts.unchanged,
             rejected=len(loaded.rejected),
             pii_masked=loaded.pii_masked,
-            quarantine_file=str(quarantine_file) if quarantine_file else None,
+            quarantine_file=_printable(str(quarantine_file)) if quarantine_file else None,
             seconds=round(seconds, 3),
         )
         session.add(
