@@ -8,15 +8,14 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 from koubei.config import get_settings
 from koubei.errors import BadInputError
+from koubei.ingest.pool import worker_pool
 from koubei.ingest.readers import RawRow, RawTable, read_table
 from koubei.ingest.recipes import Recipe, get_recipe
 from koubei.ingest.schemas import (
@@ -231,8 +230,7 @@ def _clean_all(job: _RowJob, rows: list[RawRow], progress: bool) -> list[tuple[d
             if bar:
                 bar.update(len(chunk))
     else:
-        # forkserver, not fork: the caller may hold threads (torch, a web server) that fork would copy half-way.
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
+        with worker_pool(workers) as pool:  # workers that die with this process, even on kill -9
             for chunk, cleaned in zip(chunks, pool.map(partial(_clean_rows, job), chunks), strict=True):
                 results += cleaned
                 if bar:
