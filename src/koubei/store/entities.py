@@ -1,7 +1,9 @@
 """Upserting ingested entities by natural key, counting what was new, changed or already there.
 
 The content hash decides: a row whose key exists with the same hash is left alone ('unchanged'), one with another
-hash is overwritten ('updated'). Works the same on SQLite and PostgreSQL (both have INSERT ... ON CONFLICT).
+hash is overwritten ('updated'). Works the same on SQLite and PostgreSQL (both have INSERT ... ON CONFLICT ...
+RETURNING), and the counts stay right when two ingests write the same rows at once: each row is counted from
+what its own INSERT did, inside the caller's transaction (which also records the run).
 """
 
 from __future__ import annotations
@@ -59,22 +61,32 @@ def upsert_batch(session: Session, kind: str, rows: Sequence[dict[str, Any]]) ->
         found = session.execute(select(*key_columns, table.c.content_hash).where(tuple_(*key_columns).in_(keys))).all()
         existing = {tuple(r[:-1]): r[-1] for r in found}
     counts = UpsertCounts()
-    to_write = []
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
     for key, row in zip(keys, rows, strict=True):
         old = existing.get(key)
-        if old is None:
-            counts.stored += 1
-        elif old == row["content_hash"]:
+        if old == row["content_hash"]:
             counts.unchanged += 1
             continue
-        else:
-            counts.updated += 1
-        to_write.append({name: value for name, value in row.items() if name in columns})
-    if to_write:
-        statement = dialect_insert(session)(table)
-        updatable = {c: statement.excluded[c] for c in to_write[0] if c not in key_names}
-        statement = statement.on_conflict_do_update(index_elements=key_names, set_=updatable)
-        session.execute(statement, to_write)
+        (new if old is None else changed).append({name: value for name, value in row.items() if name in columns})
+    # What was read above may be stale by now: another ingest of the same rows can be writing at this moment. The
+    # counts come from what the writes below really did (INSERT ... RETURNING): on PostgreSQL a conflicting insert
+    # waits for the other transaction and then does nothing; SQLite writers take the database lock one at a time.
+    insert = dialect_insert(session)
+    if new:
+        statement = insert(table).on_conflict_do_nothing(index_elements=key_names).returning(*key_columns)
+        inserted = {tuple(r) for r in session.execute(statement, new)}
+        counts.stored += len(inserted)
+        changed += [row for row in new if tuple(row[n] for n in key_names) not in inserted]  # stored meanwhile
+    if changed:
+        statement = insert(table)
+        updatable = {c: statement.excluded[c] for c in changed[0] if c not in key_names}
+        statement = statement.on_conflict_do_update(
+            index_elements=key_names, set_=updatable, where=table.c.content_hash != statement.excluded.content_hash
+        ).returning(*key_columns)
+        written = len(session.execute(statement, changed).all())
+        counts.updated += written
+        counts.unchanged += len(changed) - written  # another writer stored this very content meanwhile
     return counts
 
 
