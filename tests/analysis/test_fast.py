@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from koubei.analysis.sentiment.explain import char_contributions
-from koubei.analysis.sentiment.fast import FastSentimentConfig, FastSentimentModel
+from koubei.analysis.sentiment.fast import FastSentimentConfig, FastSentimentModel, char_contributions
 from koubei.analysis.sentiment.kinds import load_sentiment_model, new_model
 from koubei.errors import BadInputError, NotFittedError, NotFoundError
 

@@ -90,7 +90,7 @@ def test_neural_errors(lm_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match="teacher"):
         DistilledSentimentModel(DistilledConfig()).fit(["a", "b"], ["positive", "negative"])
     with pytest.raises(BadInputError, match="precision"):
-        TransferSentimentModel(TransferConfig(base_model=str(lm_dir), precision="fp16")).fit(["a", "b"], ["positive", "negative"])
+        TransferConfig(base_model=str(lm_dir), precision="fp16")
 
 
 def test_cli_transfer_then_distilled(cli, lm_dir: Path, tmp_path: Path) -> None:
@@ -125,29 +125,58 @@ def test_student_width_must_be_positive(tmp_path: Path) -> None:
     from koubei.analysis.sentiment.distilled import DistilledConfig
     from koubei.errors import BadInputError
 
-    (tmp_path / "meta.json").write_text("{}")
     with pytest.raises(BadInputError, match="student_hidden"):
-        DistilledConfig(teacher=str(tmp_path), student_hidden=0).validate()
-    assert DistilledConfig(teacher=str(tmp_path)).validate().student_hidden is None  # unset: half the teacher's width
+        DistilledConfig(teacher=str(tmp_path), student_hidden=0)
+    assert DistilledConfig(teacher=str(tmp_path)).student_hidden is None  # unset: half the teacher's width
 
 
 def test_balanced_class_weights_are_sklearns_formula() -> None:
     import torch
 
     model = TransferSentimentModel(TransferConfig(class_weight="balanced"))
-    model.classes_ = ["negative", "positive"]
+    model.config_, model.classes_ = model.config, ["negative", "positive"]
     weights = model._class_weights(torch.tensor([1, 1, 1, 0]))
     assert torch.allclose(weights, torch.tensor([4 / (2 * 1), 4 / (2 * 3)]))
     plain = TransferSentimentModel(TransferConfig(class_weight=None))
-    plain.classes_ = ["negative", "positive"]
+    plain.config_, plain.classes_ = plain.config, ["negative", "positive"]
     assert plain._class_weights(torch.tensor([1, 1, 1, 0])) is None
 
-def test_class_weight_must_be_known(lm_dir: Path, tmp_path: Path) -> None:
-    with pytest.raises(BadInputError, match="class_weight"):
-        TransferConfig(base_model=str(lm_dir), class_weight="inverse").validate()
-    (tmp_path / "meta.json").write_text("{}")
-    with pytest.raises(BadInputError, match="class_weight"):
-        DistilledConfig(teacher=str(tmp_path), class_weight="inverse").validate()
+def test_configs_validate_when_made_and_name_the_field(tmp_path: Path) -> None:
+    """One way: values are checked in __post_init__ (the shared fields once, for both kinds), folders by fit."""
+    for config in (TransferConfig, DistilledConfig):
+        with pytest.raises(BadInputError, match="class_weight"):
+            config(class_weight="inverse")
+        for field, value in (("epochs", 0), ("batch_size", 0), ("max_length", 0), ("learning_rate", 0.0),
+                             ("calibration_fraction", 0.5), ("precision", "fp16"), ("max_train_examples", 0)):
+            with pytest.raises(BadInputError, match=field):
+                config(**{field: value})
+    with pytest.raises(BadInputError, match="kd_temperature"):
+        DistilledConfig(kd_temperature=0.0)
+    with pytest.raises(BadInputError, match="alpha"):
+        DistilledConfig(alpha=1.5)
+    # A saved model's config names a base LM that may have moved since: making the config does not look for it.
+    assert TransferConfig(base_model=str(tmp_path / "gone")).base_model.endswith("gone")
+    # The fields both kinds fine-tune with are declared once, in FineTuneConfig.
+    from dataclasses import fields
+
+    from koubei.analysis.sentiment.neural import FineTuneConfig
+
+    shared = {f.name for f in fields(FineTuneConfig)}
+    assert {f.name for f in fields(TransferConfig)} - shared == {"base_model"}
+    assert {f.name for f in fields(DistilledConfig)} - shared == {"teacher", "student_layers", "student_hidden", "kd_temperature", "alpha"}
+    assert DistilledConfig().learning_rate == 5e-4 and TransferConfig().learning_rate == 3e-4
+
+
+def test_fit_keeps_the_config_it_was_given(lm_dir: Path, tiny_reviews: tuple[list[str], list[str]]) -> None:
+    texts, labels = tiny_reviews
+    model = TransferSentimentModel()
+    model.config = None
+    with pytest.raises(BadInputError, match="base_model is required"):
+        model.fit(texts, labels)
+    assert model.config is None  # fit resolved its defaults into config_, not into the hyperparameter
+    given = TransferConfig(base_model=str(lm_dir), **{**FAST, "epochs": 1})
+    fitted = TransferSentimentModel(given).fit(texts, labels)
+    assert fitted.config is given and fitted.config_ is given
 
 
 def test_distillation_loss_exact() -> None:

@@ -148,6 +148,16 @@ def strip_html(text: str) -> tuple[str, bool]:
     return html.unescape(text), True
 
 
+def text_limit(config_value: int | None = None) -> int:
+    """The longest text a model scores: its config's `max_text_chars`, else the process setting (the same limit
+    ingest applies, `KOUBEI_MAX_TEXT_CHARS`)."""
+    if config_value is not None:
+        return config_value
+    from koubei.config import get_settings
+
+    return get_settings().max_text_chars
+
+
 def check_texts(values: list[Any], max_chars: int, languages: tuple[str, ...] | None = None) -> list[TextCheck]:
     """Check many input texts for scoring (vectorized script counts). `languages`: those the model was trained
     on (None = zh and en)."""

@@ -4,7 +4,6 @@ product / category / brand / week that the dashboard reads. The computation live
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,9 +12,10 @@ from typing import Any
 from koubei.analysis.aggregate import aggregate
 from koubei.analysis.aspects.rules import AspectExtractor, summarize_mentions
 from koubei.analysis.aspects.taxonomy import Taxonomy
-from koubei.analysis.input_check import check_text
+from koubei.analysis.input_check import check_text, text_limit
 from koubei.errors import BadInputError
 from koubei.pipelines.ingest import write_rejects
+from koubei.pipelines.resumable import check_batch_size, open_row_output
 from koubei.progress import Progress, or_null
 from koubei.results import Result
 
@@ -101,9 +101,7 @@ class AspectEvalReport(Result):
 
 def build_extractor(taxonomy: str | Path | None = None, model_dir: str | Path | None = None, supervised: str | Path | None = None) -> tuple[Any, str]:
     """(extractor, name under which its mentions are stored). Rules + lexicon unless a model is given."""
-    from koubei.config import get_settings
-
-    max_chars = get_settings().max_text_chars
+    max_chars = text_limit()
     if supervised is not None:
         from koubei.analysis.aspects.supervised import SupervisedAspectModel
 
@@ -139,37 +137,28 @@ def aspects_file(
     progress: Progress | None = None,
 ) -> AspectsFileReport:
     """One JSON object per input row (input order): review_id, aspects (mentions with spans), summary per aspect."""
-    from koubei.config import get_settings
-    from koubei.pipelines.sentiment import _done_lines, read_review_file
+    from koubei.pipelines.sentiment import read_review_file
 
-    if batch_size < 1:
-        raise BadInputError(f"--batch-size must be >= 1, got {batch_size}")
+    check_batch_size(batch_size)
     started = time.perf_counter()
     rows = read_review_file(input_path, mapping)
-    out = Path(output_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    done = _done_lines(out) if resume else 0
-    if done > len(rows):
-        raise BadInputError(f"{str(out)!r} already has {done} lines but the input has {len(rows)} rows; use --no-resume")
-    max_chars = get_settings().max_text_chars
-    counts: dict[str, dict[str, int]] = {}
+    max_chars = text_limit()
+    counts: AspectCounts = {}
     progress = or_null(progress)
-    progress.start(len(rows) - done, "reviews", "aspects")
-    with out.open("a" if done else "w", encoding="utf-8") as sink:
-        for begin in range(done, len(rows), batch_size):
-            chunk = rows[begin : begin + batch_size]
+    with open_row_output(output_path, len(rows), resume) as output:
+        progress.start(len(rows) - output.done, "reviews", "aspects")
+        for chunk in output.pending(rows, batch_size):
             found = extractor.extract_many([r.text for r in chunk])
-            lines = []
-            for row, mentions in zip(chunk, found, strict=True):
-                rec = _record(row.review_id, row.text, mentions, max_chars)
+            records = [_record(row.review_id, row.text, mentions, max_chars) for row, mentions in zip(chunk, found, strict=True)]
+            for rec in records:
                 for aspect, sentiment in rec["summary"].items():
                     counts.setdefault(aspect, {}).setdefault(sentiment, 0)
                     counts[aspect][sentiment] += 1
-                lines.append(json.dumps(rec, ensure_ascii=False) + "\n")
-            sink.write("".join(lines))
-            sink.flush()
+            output.write(records)
             progress.advance(len(chunk))
-    return AspectsFileReport(str(input_path), str(out), len(rows), done, counts, round(time.perf_counter() - started, 2))
+    return AspectsFileReport(
+        str(input_path), str(output.path), len(rows), output.done, counts, round(time.perf_counter() - started, 2)
+    )
 
 
 def aspects_store(
@@ -186,8 +175,7 @@ def aspects_store(
     `aggregates`, the sentiment aggregates from them and `sentiment_model`'s scores (default: the latest model)."""
     from koubei.store.analysis import count_reviews, iter_review_batches, replace_aspect_mentions
 
-    if batch_size < 1:
-        raise BadInputError(f"--batch-size must be >= 1, got {batch_size}")
+    check_batch_size(batch_size)
     started = time.perf_counter()
     total = count_reviews(store)
     written = 0
@@ -230,11 +218,14 @@ def _split_aspect_records(data: Any, holdout: float, seed: int) -> tuple[list[di
     if holdout == 0:
         return list(data.records), [], "none"
     if not 0 < holdout < 1:
-        raise BadInputError(f"--holdout must be between 0 and 1, got {holdout!r}")
+        raise BadInputError(f"holdout must be between 0 and 1, got {holdout!r}")
     from sklearn.model_selection import train_test_split
 
     if len(data.records) < 4:
-        raise BadInputError(f"aspect training needs at least 4 usable records to hold some out, got {len(data.records)} (use --holdout 0)")
+        raise BadInputError(
+            f"aspect training needs at least 4 usable records to hold some out, got {len(data.records)} "
+            "(holdout 0 trains on all of them)"
+        )
     train, test = train_test_split(data.records, test_size=holdout, random_state=seed)
     return list(train), list(test), f"a random {holdout:.0%} (seed {seed})"
 
@@ -274,7 +265,9 @@ def evaluate_aspect_model(
     data = read_aspect_file(data_file, text_column)
     records = [r for r in data.records if is_test(r)] if only_test else data.records
     if not records:
-        raise BadInputError(f"{Path(data_file).name} has no rows marked as test (split/orig_split/orig_file); drop --only-test")
+        raise BadInputError(
+            f"{Path(data_file).name} has no rows marked as test (split/orig_split/orig_file) for only_test"
+        )
     wanted = "category" if model.mode_ == "category" else "term"
     if any(wanted not in a for r in records for a in r["aspects"]):
         raise BadInputError(f"the model at {str(model_dir)!r} learned {wanted} aspects, but {Path(data_file).name} labels the other kind")

@@ -9,17 +9,19 @@ for a duplicate, a normal label.
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from koubei.analysis.labels import UNSCORABLE, normalize_label, row_label
+from koubei.analysis.sentiment.explain import Explanation
 from koubei.analysis.sentiment.kinds import MODEL_KINDS, load_sentiment_model, new_model
 from koubei.artifacts import default_model_dir
 from koubei.errors import BadInputError
+from koubei.pipelines.resumable import check_batch_size, open_row_output
 from koubei.progress import Progress, or_null
 from koubei.results import Result
 
@@ -126,7 +128,7 @@ def split_holdout(rows: list[InputRow], fraction: float, seed: int) -> tuple[lis
     from sklearn.model_selection import train_test_split
 
     if not 0 < fraction < 1:
-        raise BadInputError(f"holdout fraction must be between 0 and 1, got {fraction!r}")
+        raise BadInputError(f"holdout must be between 0 and 1, got {fraction!r}")
     strata = [r.category if r.category is not None else r.label for r in rows]
     counts: dict[Any, int] = {}
     for s in strata:
@@ -300,23 +302,10 @@ def _record(review_id: str | None, pred: Any) -> dict[str, Any]:
     return {"review_id": review_id, **pred.to_dict()}
 
 
-def score_batches(model: Any, rows: list[InputRow], batch_size: int) -> Iterator[list[dict[str, Any]]]:
-    for begin in range(0, len(rows), batch_size):
-        chunk = rows[begin : begin + batch_size]
-        preds = model.score_texts([r.text for r in chunk], categories=[r.category for r in chunk])
-        yield [_record(r.review_id, p) for r, p in zip(chunk, preds, strict=True)]
-
-
-def _done_lines(path: Path) -> int:
-    """How many complete result lines an earlier (interrupted) run left in `path`."""
-    if not path.exists():
-        return 0
-    data = path.read_bytes()
-    complete = data.count(b"\n")
-    if data and not data.endswith(b"\n"):
-        # Drop a half-written last line so the file is valid JSONL again before appending.
-        path.write_bytes(data[: data.rfind(b"\n") + 1])
-    return complete
+def score_rows(model: Any, rows: Sequence[InputRow]) -> list[dict[str, Any]]:
+    """One output record per row: its id and the model's prediction."""
+    preds = model.score_texts([r.text for r in rows], categories=[r.category for r in rows])
+    return [_record(r.review_id, p) for r, p in zip(rows, preds, strict=True)]
 
 
 def score_file(
@@ -332,30 +321,22 @@ def score_file(
 
     With `resume`, rows already written to `output_path` by an interrupted run are skipped and the rest appended.
     """
-    if batch_size < 1:
-        raise BadInputError(f"--batch-size must be >= 1, got {batch_size}")
+    check_batch_size(batch_size)
     started = time.perf_counter()
     model = load_sentiment_model(resolve_model_dir(model_dir))
     rows = read_review_file(input_path, mapping)
-    out = Path(output_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    done = _done_lines(out) if resume else 0
-    if done > len(rows):
-        raise BadInputError(
-            f"{str(out)!r} already has {done} lines but the input has {len(rows)} rows; use --no-resume to overwrite"
-        )
-    labels: dict[str, int] = {}
+    labels: Counter[str] = Counter()
     progress = or_null(progress)
-    progress.start(len(rows) - done, "reviews", "scoring")
-    with out.open("a" if done else "w", encoding="utf-8") as sink:
-        for records in score_batches(model, rows[done:], batch_size):
-            for rec in records:
-                labels[rec["label"]] = labels.get(rec["label"], 0) + 1
-            sink.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
-            sink.flush()  # each finished batch survives an interruption
+    with open_row_output(output_path, len(rows), resume) as output:
+        progress.start(len(rows) - output.done, "reviews", "scoring")
+        for chunk in output.pending(rows, batch_size):
+            records = score_rows(model, chunk)
+            labels.update(rec["label"] for rec in records)
+            output.write(records)
             progress.advance(len(records))
     return ScoreFileReport(
-        str(input_path), str(out), len(rows), done, len(rows) - done, labels, round(time.perf_counter() - started, 2)
+        str(input_path), str(output.path), len(rows), output.done, len(rows) - output.done, dict(labels),
+        round(time.perf_counter() - started, 2),
     )
 
 
@@ -378,8 +359,7 @@ def score_store(
     """Score the store's reviews that have no score from this model yet (all with `rescore`); write them back."""
     from koubei.store.analysis import count_reviews, iter_review_batches, write_sentiment_scores
 
-    if batch_size < 1:
-        raise BadInputError(f"--batch-size must be >= 1, got {batch_size}")
+    check_batch_size(batch_size)
     started = time.perf_counter()
     model_dir = resolve_model_dir(model_dir)
     model = load_sentiment_model(model_dir)
@@ -401,14 +381,10 @@ def score_store(
     return ScoreStoreReport(stored_name, written, labels, round(time.perf_counter() - started, 2))
 
 
-def explain_texts(
-    model_dir: str | Path | None, texts: Iterable[str], top_k: int = 8, category: str | None = None
-) -> list[Any]:
+def explain_texts(model_dir: str | Path | None, texts: Iterable[str], category: str | None = None) -> list[Explanation]:
     """Explanations (see koubei.analysis.sentiment.explain) for each text, as reviews of `category` when given."""
-    if top_k < 1:
-        raise BadInputError(f"top_k must be >= 1, got {top_k}")
     model = load_sentiment_model(resolve_model_dir(model_dir))
-    return [model.explain(t, top_k, category=category) for t in texts]
+    return [model.explain(t, category=category) for t in texts]
 
 
 __all__ = [

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
+from scipy.special import expit, softmax
 
 from koubei.analysis.aspects.clauses import split_clauses
 from koubei.analysis.aspects.rules import AspectMention
@@ -84,14 +85,13 @@ class _Logistic:
             return np.ones((X.shape[0], 1))
         d = np.asarray(X @ self.coef.T) + self.intercept
         if len(self.classes) == 2:
-            p = 1.0 / (1.0 + np.exp(-d[:, 0]))
+            p = expit(d[:, 0])
             return np.column_stack([1 - p, p])
-        d = d - d.max(axis=1, keepdims=True)
-        e = np.exp(d)
-        return e / e.sum(axis=1, keepdims=True)
+        return np.asarray(softmax(d, axis=1))
 
 
-def _clause_of(text: str, start: int, end: int) -> str:
+def clause_of(text: str, start: int, end: int) -> str:
+    """The clause of `text` that holds the span start..end (the whole text when none does)."""
     for clause in split_clauses(text):
         if clause.start <= start < clause.end or (start <= clause.start < end):
             return clause.text
@@ -112,7 +112,7 @@ class SupervisedAspectModel:
     def _term_features(self, items: list[tuple[str, int, int]]) -> Any:
         """Features of (text, start, end) aspect occurrences: clause n-grams + window n-grams (separate spaces)."""
         w = self._cfg().window
-        clauses = [_clause_of(t, a, b) for t, a, b in items]
+        clauses = [clause_of(t, a, b) for t, a, b in items]
         windows = [t[max(0, a - w) : a] + "|" + t[b : b + w] for t, a, b in items]
         return sparse.hstack([self.vec_.transform(clauses), self.win_vec_.transform(windows)]).tocsr()
 
@@ -232,7 +232,7 @@ class SupervisedAspectModel:
             for a in found:
                 name = a.get("category") or a["term"]
                 start, end = (a["from"], a["to"]) if a["from"] is not None else (0, 0)
-                clause = _clause_of(text, start, end) if a["from"] is not None else text
+                clause = clause_of(text, start, end) if a["from"] is not None else text
                 mentions.append(AspectMention(name, a["polarity"], a["score"], start, end, a.get("term") or name, clause))
             result.append(mentions)
         return result

@@ -10,69 +10,44 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from koubei.analysis.sentiment.neural import NeuralSentimentModel
+from koubei.analysis.sentiment.neural import FineTuneConfig, NeuralSentimentModel, require_folder
 from koubei.analysis.sentiment.transfer import TransferSentimentModel, calibration_split, subsample
-from koubei.errors import BadInputError, NotFoundError
-from koubei.lm.precision import check_precision
+from koubei.errors import BadInputError
 from koubei.progress import Progress
 
 LAYER_KEY = re.compile(r"^(?P<prefix>.*\.(?:layers|h)\.)(?P<number>\d+)\.(?P<tail>.*)$")
 
 
 @dataclass(frozen=True)
-class DistilledConfig:
-    """Student shape and distillation hyperparameters."""
+class DistilledConfig(FineTuneConfig):
+    """Distilling a transfer model: the shared training fields, the teacher, the student's shape and the loss."""
 
-    # Folder of the fine-tuned teacher (a `koubei sentiment train --kind transfer` output). Required.
+    # Folder of the fine-tuned teacher (a `koubei sentiment train --kind transfer` output). Required by `fit`.
     teacher: str = ""
     # Student depth; the teacher's layers are sampled evenly to initialise it.
     student_layers: int = 1
-    # Student width. None = half the teacher's (random init): in the benchmark a 128-wide student of a 256-wide
-    # teacher scored 7.8-9.4x faster within 1 point (-0.5, +1.5, 0.0), where one at the teacher's width (initialised
-    # from the teacher's last block) was only 3.1-3.3x faster. Give the teacher's width to initialise from it.
+    # Student width. None = half the teacher's (random init): a half-width student scores several times faster than
+    # one of the teacher's width (which starts from the teacher's last block) at about the same accuracy, see
+    # benchmarks/results/sentiment_notes.md. Give the teacher's width to initialise from it.
     student_hidden: int | None = None
     # Softening temperature of the distillation loss and the weight of the soft (teacher) term.
     kd_temperature: float = 2.0
     alpha: float = 0.7
-    max_length: int = 128
-    epochs: int = 2
-    batch_size: int = 32
+    # A randomly initialised student learns faster than the teacher was fine-tuned.
     learning_rate: float = 5e-4
-    weight_decay: float = 0.01
-    calibration_fraction: float = 0.1
-    max_train_examples: int | None = None
-    threads: int | None = None
-    max_text_chars: int | None = None
-    seed: int = 0
-    # Matmul precision while fine-tuning: auto (bf16 where the CPU/GPU has it natively), fp32 or bf16.
-    precision: str = "auto"
-    # Loss weight per class: "balanced" weighs each class by n / (k * count), None weighs every review alike. Off
-    # by default: on amazon_reviews_en (5% negatives) balanced weights raised the transfer model's macro-F1 from
-    # 0.53 to 0.58 but cost 9 points of accuracy (95.4% -> 86.1%); the distilled student 0.53 -> 0.60, 95.5% -> 91.6%.
-    class_weight: str | None = None
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DistilledConfig:
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
-
-    def validate(self) -> DistilledConfig:
-        if not self.teacher:
-            raise BadInputError("the distilled model needs teacher: the folder of a transfer sentiment model")
-        if not (Path(self.teacher) / "meta.json").exists():
-            raise NotFoundError(f"teacher {self.teacher!r} is not a koubei sentiment model folder (no meta.json)")
+    def __post_init__(self) -> None:
+        super().__post_init__()
         if self.student_layers < 1:
             raise BadInputError(f"student_layers must be >= 1, got {self.student_layers!r}")
         if self.student_hidden is not None and self.student_hidden < 1:
             raise BadInputError(f"student_hidden must be >= 1 (or unset for half the teacher's width), got {self.student_hidden!r}")
+        if not self.kd_temperature > 0:
+            raise BadInputError(f"kd_temperature must be > 0, got {self.kd_temperature!r}")
         if not 0 <= self.alpha <= 1:
             raise BadInputError(f"alpha must be in [0, 1], got {self.alpha!r}")
-        check_precision(self.precision, "precision")
-        if self.class_weight not in (None, "balanced"):
-            raise BadInputError(f"class_weight must be 'balanced' or None, got {self.class_weight!r}")
-        return self
 
 
 def build_student(teacher: Any, layers: int, hidden: int | None, seed: int) -> Any:
@@ -150,8 +125,8 @@ class DistilledSentimentModel(NeuralSentimentModel):
     def fit(self, texts: list[Any], labels: list[str], progress: Progress | None = None) -> DistilledSentimentModel:
         import torch
 
-        cfg = (self.config or DistilledConfig()).validate()
-        self.config = cfg
+        cfg = self._start_fit()
+        require_folder(cfg.teacher, "teacher", "meta.json", "a transfer sentiment model (from `koubei sentiment train --kind transfer`)")
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
         teacher = TransferSentimentModel.load(cfg.teacher)
@@ -165,7 +140,7 @@ class DistilledSentimentModel(NeuralSentimentModel):
         self.tokenizer_ = teacher.tokenizer_
         train_idx, cal_idx = calibration_split(docs, ys, cfg.calibration_fraction, cfg.seed)
         train_docs = [docs[i] for i in train_idx]
-        soft = torch.tensor(teacher._logits(train_docs), dtype=torch.float32)
+        soft = torch.tensor(teacher.logits(train_docs), dtype=torch.float32)
         hard = torch.tensor([index[ys[i]] for i in train_idx])
         targets = torch.cat([soft, hard.unsqueeze(1).float()], dim=1)
         weight = self._class_weights(hard)
@@ -185,4 +160,4 @@ class DistilledSentimentModel(NeuralSentimentModel):
         return self
 
     def _extra_meta(self) -> dict[str, Any]:
-        return {"teacher": self.config.teacher, "teacher_parameters": getattr(self, "teacher_parameters_", None)}
+        return {"teacher": self.config_.teacher, "teacher_parameters": getattr(self, "teacher_parameters_", None)}

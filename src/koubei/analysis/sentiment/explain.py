@@ -1,10 +1,10 @@
 """Explanations: which words/phrases pushed a prediction, and how much, as character spans.
 
-Fast model: exact. Its decision value is a sum over character n-grams of (tf-idf value x class weight); each
-n-gram's share is spread evenly over the characters it covers, then summed per word (jieba words for Chinese,
-regex words for English), so a span's weight is its exact additive contribution to the decision value.
-
-Neural models compute attributions elsewhere (`transfer.py`, gradient x input) and reuse `Span` and `render`.
+A model computes one contribution per character of the (cleaned) text toward its predicted label; here they are
+summed per word (jieba words for Chinese, regex words for English) into `Span`s and rendered. The fast model's
+contributions are exact (`fast.char_contributions`: its decision value is a sum over character n-grams, each
+n-gram's share spread evenly over the characters it covers); the neural models' are gradient x input
+(`neural.py`). This module knows no model, so every model imports it and it imports none of them.
 """
 
 from __future__ import annotations
@@ -14,9 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-from koubei.analysis.input_check import check_text
-from koubei.analysis.labels import UNSCORABLE
 
 
 @dataclass(frozen=True)
@@ -78,54 +75,14 @@ def words(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def char_contributions(model: Any, text: str, class_index: int, category: int = -1) -> np.ndarray:
-    """Per-character contribution of a fast model's n-grams to the decision value of `class_index`, with the
-    weights of category index `category` (-1: the shared weights)."""
-    from koubei.analysis.ngrams import ngram_hashes, prepare
-
-    vec = model.vectorizer_
-    linear = model.linear_
-    doc = prepare(text, vec.lowercase)
-    hashes, _, starts, lengths = ngram_hashes([doc], vec.ngram_range)
-    cols = vec.lookup(hashes)
-    X = vec.transform([text])
-    row = dict(zip(X.indices.tolist(), X.data.tolist(), strict=True))
-    coef = linear.weights_for(category)
-    binary = coef.shape[0] == 1
-    weights = coef[0] if binary else coef[class_index]
-    sign = 1.0 if (not binary or class_index == 1) else -1.0
-    contrib = np.zeros(len(text), dtype=np.float64)
-    # Each occurrence carries its share of the feature's total value (tf-idf counts the feature once per doc).
-    occurrences: dict[int, int] = {}
-    for col in cols[cols >= 0].tolist():
-        occurrences[col] = occurrences.get(col, 0) + 1
-    for col, start, n in zip(cols.tolist(), starts.tolist(), lengths.tolist(), strict=True):
-        if col < 0:
-            continue
-        value = sign * row.get(col, 0.0) * weights[col] / occurrences[col]
-        contrib[start : start + n] += value / n
-    return contrib
-
-
-def explain_fast(model: Any, text: str, max_chars: int | None = None, category: Any = None) -> Explanation:
-    """Explain a fast model's prediction for one text (bad input gives an Explanation with a reason, no spans),
-    for a review of `category` when the model learned per-category weights."""
-    from koubei.analysis.sentiment.fast import _max_chars
-
-    check = check_text(text, _max_chars(max_chars if max_chars is not None else model._cfg().max_text_chars), model.languages_)
-    if not check.ok:
-        return Explanation(str(text or ""), UNSCORABLE, None, [], reason=check.reason)
-    clean = check.text
-    pred = model.score_texts([clean], categories=[category])[0]
-    class_index = [str(c) for c in model.classes_].index(pred.label)
-    index = model.category_index([category])
-    contrib = char_contributions(model, clean, class_index, -1 if index is None else int(index[0]))
+def spans_from_contributions(text: str, contrib: np.ndarray) -> list[Span]:
+    """Per-character contributions summed per word (see `words`); words that contribute nothing are left out."""
     spans = []
-    for start, end in words(clean):
+    for start, end in words(text):
         weight = float(contrib[start:end].sum())
         if abs(weight) > 1e-9:
-            spans.append(Span(start, end, clean[start:end], weight))
-    return Explanation(clean, pred.label, pred.score, spans)
+            spans.append(Span(start, end, text[start:end], weight))
+    return spans
 
 
 def render(explanation: Explanation, k: int = 8) -> Any:

@@ -11,8 +11,8 @@ ridge regressor on the same features predicts the star rating.
 When the training reviews carry a product category, every n-gram also gets a copy per category ("frustratingly easy
 domain adaptation", Daume III 2007): the same words can mean different things in different categories ("小" is
 praise for a phone and a complaint about a hotel room). A review's decision is the shared weight plus its category's
-weight; a review of an unknown (or no) category gets the shared weights alone. On a validation split of
-online_shopping_10_cats' training part this took the model from 93.19% to 93.76% (a linear SVM alone: 92.9% to 93.6%).
+weight; a review of an unknown (or no) category gets the shared weights alone. What each of these choices gained,
+measured, is in benchmarks/results/sentiment_notes.md.
 
 Saved as `model.npz` (arrays only, no pickle) + `sentiment_config.json` (resolved config) + `meta.json` (format version,
 classes, training summary).
@@ -27,11 +27,13 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from koubei.analysis.input_check import check_texts
+from koubei.analysis.input_check import check_text, check_texts, text_limit
 from koubei.analysis.labels import NEGATIVE, NEUTRAL, POSITIVE, UNSCORABLE
-from koubei.analysis.ngrams import CharNgramTfidf
+from koubei.analysis.ngrams import CharNgramTfidf, ngram_hashes, prepare
+from koubei.analysis.sentiment.explain import Explanation, spans_from_contributions
 from koubei.analysis.sentiment.nblr import NBLogisticRegression, stack_linear
 from koubei.analysis.sentiment.prediction import Prediction
 from koubei.artifacts import (
@@ -101,14 +103,6 @@ class FastSentimentConfig:
             raise BadInputError(f"calibration_folds must be >= 2, got {self.calibration_folds!r}")
 
 
-def _max_chars(config_value: int | None) -> int:
-    if config_value is not None:
-        return config_value
-    from koubei.config import get_settings
-
-    return get_settings().max_text_chars
-
-
 def _outputs(decision: np.ndarray) -> np.ndarray:
     """Decision values as (n_samples, n_outputs): binary classifiers give one column."""
     return decision[:, None] if decision.ndim == 1 else decision
@@ -135,8 +129,8 @@ class _Linear:
         if self.category_coef is None or category is None or not (category >= 0).any():
             return np.asarray(X @ self.coef.T) + self.intercept
         # Each stored value meets the weight of its row's category (shared + that category's, summed once per
-        # model): one gather and one bincount per output. In a profile on online_shopping this took 4% of scoring
-        # time; a sparse x dense product against every category's weights at once took 8%.
+        # model): one gather and one bincount per output, about half the cost of a sparse x dense product against
+        # every category's weights at once.
         combined = self._combined_weights()  # (n_outputs, 1 + categories, features)
         n_rows, n_features = X.shape[0], X.shape[1]
         row_of = np.repeat(np.arange(n_rows), np.diff(X.indptr))
@@ -164,7 +158,7 @@ class _Linear:
     def proba(self, X: sparse.csr_matrix, category: np.ndarray | None = None) -> np.ndarray:
         d = self.decision(X, category)
         # Same formula as sklearn's _SigmoidCalibration: p = 1 / (1 + exp(a * f + b)).
-        p = 1.0 / (1.0 + np.exp(self.platt_a * d + self.platt_b))
+        p = expit(-(self.platt_a * d + self.platt_b))
         if len(self.classes) == 2:
             return np.column_stack([1.0 - p[:, 0], p[:, 0]])
         total = p.sum(axis=1, keepdims=True)
@@ -189,6 +183,31 @@ def with_category_copies(X: sparse.csr_matrix, category: np.ndarray, n_categorie
         shape=(X.shape[0], n_features * n_categories),
     )
     return sparse.hstack([X, copies], format="csr")
+
+
+def char_contributions(model: FastSentimentModel, text: str, class_index: int, category: int = -1) -> np.ndarray:
+    """Per-character contribution of a fast model's n-grams to the decision value of `class_index`, with the
+    weights of category index `category` (-1: the shared weights). Exact: the decision value (less the
+    intercept) is the sum of these, each n-gram's share spread evenly over the characters it covers."""
+    vec = model.vectorizer_
+    doc = prepare(text, vec.lowercase)
+    hashes, _, starts, lengths = ngram_hashes([doc], vec.ngram_range)
+    cols = vec.lookup(hashes)
+    X = vec.transform([text])
+    row = dict(zip(X.indices.tolist(), X.data.tolist(), strict=True))
+    coef = model.linear_.weights_for(category)
+    binary = coef.shape[0] == 1
+    weights = coef[0] if binary else coef[class_index]
+    sign = 1.0 if (not binary or class_index == 1) else -1.0
+    contrib = np.zeros(len(text), dtype=np.float64)
+    # Each occurrence carries its share of the feature's total value (tf-idf counts the feature once per doc).
+    occurrences = Counter(cols[cols >= 0].tolist())
+    for col, start, n in zip(cols.tolist(), starts.tolist(), lengths.tolist(), strict=True):
+        if col < 0:
+            continue
+        value = sign * row.get(col, 0.0) * weights[col] / occurrences[col]
+        contrib[start : start + n] += value / n
+    return contrib
 
 
 class FastSentimentModel(ClassifierMixin, BaseEstimator):
@@ -225,7 +244,7 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         bad = sorted({str(lab) for lab in labels} - {POSITIVE, NEGATIVE, NEUTRAL})
         if bad:
             raise BadInputError(f"labels {bad} are not sentiment labels; expected positive, negative, neutral")
-        checks = check_texts(list(texts), _max_chars(cfg.max_text_chars), ("zh", "en", "other"))
+        checks = check_texts(list(texts), text_limit(cfg.max_text_chars), ("zh", "en", "other"))
         keep = [i for i, c in enumerate(checks) if c.ok]
         docs = [checks[i].text for i in keep]
         y = np.array([labels[i] for i in keep])
@@ -253,8 +272,7 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
             assert category is not None
             X_fit = with_category_copies(X, category, len(self.categories_))
         # (member, its features): the NB-weighted member reads the shared features only. On the category copies
-        # its lbfgs solve took 42 s instead of 4.9 s per fit on online_shopping_10_cats (4 fits per training), and
-        # the whole model trained 2.75x longer for +0.17 pt on the validation split (93.93% vs 93.76%).
+        # its lbfgs solve is several times slower for a fraction of a point (benchmarks/results/sentiment_notes.md).
         members: list[tuple[Any, sparse.csr_matrix]] = [
             (
                 LinearSVC(C=cfg.C, random_state=cfg.seed)
@@ -370,7 +388,7 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
             raise BadInputError(f"texts and categories differ in length ({len(texts)} vs {len(categories)})")
         lookup = self._category_lookup(categories)
         cfg = self._cfg()
-        checks = check_texts(list(texts), _max_chars(cfg.max_text_chars), self.languages_)
+        checks = check_texts(list(texts), text_limit(cfg.max_text_chars), self.languages_)
         ok = [i for i, c in enumerate(checks) if c.ok]
         out: list[Prediction] = [
             _UNSET if c.ok else Prediction(UNSCORABLE, None, {}, None, c.reason, c.flags, c.lang) for c in checks
@@ -407,13 +425,19 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
                 )
         return out
 
-    def explain(self, text: Any, top_k: int | None = None, category: Any = None) -> Any:
-        """Which words pushed the prediction (an `explain.Explanation`; exact linear contributions), with the
-        weights of `category` when the model has them."""
-        from koubei.analysis.sentiment.explain import explain_fast
-
+    def explain(self, text: Any, category: Any = None) -> Explanation:
+        """Which words pushed the prediction, and how much (exact linear contributions, see `char_contributions`),
+        with the weights of `category` when the model has them. Bad input gives an Explanation with a reason and
+        no spans."""
         self._check_fitted()
-        return explain_fast(self, text, category=category)
+        check = check_text(text, text_limit(self._cfg().max_text_chars), self.languages_)
+        if not check.ok:
+            return Explanation(str(text or ""), UNSCORABLE, None, [], reason=check.reason)
+        pred = self.score_texts([check.text], categories=[category])[0]
+        class_index = [str(c) for c in self.classes_].index(pred.label)
+        index = self.category_index([category])
+        contrib = char_contributions(self, check.text, class_index, -1 if index is None else int(index[0]))
+        return Explanation(check.text, pred.label, pred.score, spans_from_contributions(check.text, contrib))
 
     # ---- persistence ------------------------------------------------------------------------------------------
 

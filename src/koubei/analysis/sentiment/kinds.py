@@ -25,7 +25,7 @@ def new_model(kind: str, seed: int = 0, options: dict[str, Any] | None = None) -
         from koubei.analysis.sentiment.distilled import DistilledConfig, DistilledSentimentModel
 
         return DistilledSentimentModel(_config(DistilledConfig, {**options, "seed": seed}))
-    raise BadInputError(f"--kind {kind!r} is unknown; choose one of {', '.join(MODEL_KINDS)}")
+    raise BadInputError(f"kind {kind!r} is unknown; choose one of {', '.join(MODEL_KINDS)}")
 
 
 def _config(cls: Any, options: dict[str, Any]) -> Any:

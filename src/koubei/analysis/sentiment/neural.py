@@ -3,23 +3,28 @@ length-sorted batches, probabilities calibrated by temperature scaling, gradient
 standard HF model directory on disk (safetensors + config.json + tokenizer.json) plus koubei's `meta.json` and
 `sentiment_config.json`.
 
-`transfer.py` (fine-tune the koubei LM) and `distill.py` (train a smaller student from it) only differ in `fit`.
+`transfer.py` (fine-tune the koubei LM) and `distilled.py` (train a smaller student from it) only differ in `fit`
+and in the fields their configs add to `FineTuneConfig`.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from koubei.analysis.input_check import check_text, check_texts
+from koubei.analysis.input_check import check_text, check_texts, text_limit
 from koubei.analysis.labels import NEGATIVE, NEUTRAL, POSITIVE, UNSCORABLE
+from koubei.analysis.sentiment.explain import Explanation, spans_from_contributions
 from koubei.analysis.sentiment.prediction import Prediction
 from koubei.artifacts import check_format_version, load_config, read_meta, save_config, write_meta
-from koubei.errors import BadInputError, NotFittedError
+from koubei.errors import BadInputError, NotFittedError, NotFoundError
+from koubei.lm.precision import check_precision
 from koubei.progress import Progress, or_null
 
 FORMAT = "koubei.sentiment.neural"
@@ -27,20 +32,57 @@ FORMAT_VERSION = 1
 CONFIG_FILE = "sentiment_config.json"
 
 
-def max_chars(config_value: int | None) -> int:
-    if config_value is not None:
-        return config_value
-    from koubei.config import get_settings
+@dataclass(frozen=True)
+class FineTuneConfig:
+    """How a transformer polarity model is trained, whichever kind (defaults fit a ~3 M-parameter LM on a laptop CPU
+    in minutes). Values are checked when the config is made; the folders it names are checked by `fit`."""
 
-    return get_settings().max_text_chars
+    # Tokens per review seen by the model (longer reviews are truncated; 128 tokens ~ 200 Chinese characters).
+    max_length: int = 128
+    epochs: int = 2
+    batch_size: int = 32
+    learning_rate: float = 3e-4
+    weight_decay: float = 0.01
+    # Share of the training data held back to fit the probability temperature.
+    calibration_fraction: float = 0.1
+    # Use at most this many training texts (None = all): bounds CPU time on large files.
+    max_train_examples: int | None = None
+    # CPU threads for torch (None = torch's default).
+    threads: int | None = None
+    # Texts longer than this are unscorable (None: the process Settings.max_text_chars).
+    max_text_chars: int | None = None
+    seed: int = 0
+    # Matmul precision while fine-tuning: auto (bf16 where the CPU/GPU has it natively), fp32 or bf16.
+    precision: str = "auto"
+    # Loss weight per class: "balanced" weighs each class by n / (k * count), None weighs every review alike. Off
+    # by default: on a set with few negatives it trades accuracy for macro-F1 (it predicts the rare class more
+    # often); measured in benchmarks/results/sentiment_notes.md.
+    class_weight: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("max_length", "epochs", "batch_size"):
+            if getattr(self, name) < 1:
+                raise BadInputError(f"{name} must be >= 1, got {getattr(self, name)!r}")
+        if not self.learning_rate > 0:
+            raise BadInputError(f"learning_rate must be > 0, got {self.learning_rate!r}")
+        if self.weight_decay < 0:
+            raise BadInputError(f"weight_decay must be >= 0, got {self.weight_decay!r}")
+        if not 0 <= self.calibration_fraction < 0.5:
+            raise BadInputError(f"calibration_fraction must be in [0, 0.5), got {self.calibration_fraction!r}")
+        for name in ("max_train_examples", "threads", "max_text_chars"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise BadInputError(f"{name} must be >= 1 (or None), got {getattr(self, name)!r}")
+        check_precision(self.precision, "precision")
+        if self.class_weight not in (None, "balanced"):
+            raise BadInputError(f"class_weight must be 'balanced' or None, got {self.class_weight!r}")
 
 
-def quiet_transformers() -> None:
-    """Silence transformers' per-load reports and progress bars (koubei shows its own progress)."""
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
+def require_folder(value: str, name: str, marker: str, what: str) -> None:
+    """`fit`'s check of a folder a config names: given, and holding `marker` (e.g. config.json)."""
+    if not value:
+        raise BadInputError(f"{name} is required: the folder of {what}")
+    if not (Path(value) / marker).exists():
+        raise NotFoundError(f"{name} {value!r} is not the folder of {what} (no {marker})")
 
 
 def prepare_tokenizer(tokenizer: Any) -> Any:
@@ -51,6 +93,8 @@ def prepare_tokenizer(tokenizer: Any) -> Any:
         else:
             tokenizer.add_special_tokens({"pad_token": "<pad>"})
     tokenizer.padding_side = "right"
+    from koubei.lm.model import quiet_transformers
+
     quiet_transformers()
     return tokenizer
 
@@ -61,9 +105,7 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
         return 1.0
     best_t, best_nll = 1.0, math.inf
     for t in np.exp(np.linspace(np.log(0.25), np.log(8.0), 64)):
-        z = logits / t
-        z = z - z.max(axis=1, keepdims=True)
-        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        logp = log_softmax(logits / t, axis=1)
         nll = -float(logp[np.arange(len(labels)), labels].mean())
         if nll < best_nll:
             best_t, best_nll = float(t), nll
@@ -78,6 +120,12 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
     def __init__(self, config: Any = None) -> None:
         self.config = config
 
+    def _start_fit(self) -> Any:
+        """The config `fit` trains with (the given one, else the kind's defaults), kept as the learned `config_`:
+        `fit` never replaces the `config` hyperparameter."""
+        self.config_ = self.config if self.config is not None else self.config_class()()
+        return self.config_
+
     # ---- helpers for subclasses -------------------------------------------------------------------------------
 
     def _usable(self, texts: list[Any], labels: list[str]) -> tuple[list[str], list[str]]:
@@ -86,7 +134,7 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         bad = sorted({str(lab) for lab in labels} - {POSITIVE, NEGATIVE, NEUTRAL})
         if bad:
             raise BadInputError(f"labels {bad} are not sentiment labels; expected positive, negative, neutral")
-        limit = max_chars(self.config.max_text_chars)
+        limit = text_limit(self.config_.max_text_chars)
         docs, ys = [], []
         for c, y in zip(check_texts(list(texts), limit, ("zh", "en", "other")), labels, strict=True):
             if c.ok:
@@ -101,13 +149,13 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         (the 5% negatives of a ratings set) is not simply never predicted."""
         import torch
 
-        if self.config.class_weight is None:
+        if self.config_.class_weight is None:
             return None
         counts = torch.bincount(targets, minlength=len(self.classes_)).float().clamp(min=1)
         return counts.sum() / (len(self.classes_) * counts)
 
     def _set_languages(self, docs: list[str]) -> None:
-        limit = max_chars(self.config.max_text_chars)
+        limit = text_limit(self.config_.max_text_chars)
         langs = [c.lang for c in check_texts(docs, limit, ("zh", "en", "other"))]
         self.languages_ = tuple(sorted({lang for lang in langs if langs.count(lang) >= 0.02 * len(langs)}))
 
@@ -115,7 +163,7 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         """`max_length`, capped at the positions the model has (learned position embeddings end there)."""
         from koubei.lm.model import model_context_length
 
-        return min(int(self.config.max_length), model_context_length(self.model_))
+        return min(int(self.config_.max_length), model_context_length(self.model_))
 
     def _encode(self, texts: list[str]) -> Any:
         return self.tokenizer_(texts, padding=True, truncation=True, max_length=self._max_tokens(), return_tensors="pt")
@@ -128,7 +176,7 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
 
         from koubei.lm.precision import autocast, resolve_precision
 
-        cfg = self.config
+        cfg = self.config_
         gen = torch.Generator().manual_seed(cfg.seed)
         n = len(docs)
         steps_per_epoch = max(1, math.ceil(n / cfg.batch_size))
@@ -173,7 +221,7 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
 
     def _calibrate(self, docs: list[str], ys: list[str]) -> None:
         index = {c: i for i, c in enumerate(self.classes_)}
-        self.temperature_ = fit_temperature(self._logits(docs), np.array([index[y] for y in ys])) if docs else 1.0
+        self.temperature_ = fit_temperature(self.logits(docs), np.array([index[y] for y in ys])) if docs else 1.0
 
     # ---- scoring ----------------------------------------------------------------------------------------------
 
@@ -181,7 +229,8 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         if not hasattr(self, "model_"):
             raise NotFittedError(f"{type(self).__name__} is not fitted yet; call fit() or load()")
 
-    def _logits(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+    def logits(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """Raw class scores (before the temperature), in length-sorted batches."""
         import torch
 
         self._check_fitted()
@@ -196,10 +245,7 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         return out
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
-        z = self._logits(list(texts)) / getattr(self, "temperature_", 1.0)
-        z = z - z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        return p / p.sum(axis=1, keepdims=True)
+        return np.asarray(softmax(self.logits(list(texts)) / self.temperature_, axis=1))
 
     def predict(self, texts: list[str]) -> np.ndarray:
         self._check_fitted()
@@ -209,7 +255,7 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         """One Prediction per text (bad input: unscorable with a reason). `categories` is accepted so every model
         kind is scored alike; the neural models read the text only."""
         self._check_fitted()
-        checks = check_texts(list(texts), max_chars(self.config.max_text_chars), self.languages_)
+        checks = check_texts(list(texts), text_limit(self.config_.max_text_chars), self.languages_)
         out = [Prediction(UNSCORABLE, None, {}, None, c.reason, c.flags, c.lang) for c in checks]
         ok = [i for i, c in enumerate(checks) if c.ok]
         if ok:
@@ -223,13 +269,11 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
                 )
         return out
 
-    def explain(self, text: Any, top_k: int | None = None, category: Any = None) -> Any:
-        """Gradient x input attributions on the input embeddings, summed per word (see explain.py)."""
-
-        from koubei.analysis.sentiment.explain import Explanation, Span, words
-
+    def explain(self, text: Any, category: Any = None) -> Explanation:
+        """Gradient x input attributions on the input embeddings, summed per word (see explain.py). `category` is
+        accepted so every model kind explains alike; the neural models read the text only."""
         self._check_fitted()
-        check = check_text(text, max_chars(self.config.max_text_chars), self.languages_)
+        check = check_text(text, text_limit(self.config_.max_text_chars), self.languages_)
         if not check.ok:
             return Explanation(str(text or ""), UNSCORABLE, None, [], reason=check.reason, method="gradient_x_input")
         clean = check.text
@@ -250,9 +294,7 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         for (a, b), value in zip(offsets, per_token, strict=True):
             if b > a:
                 contrib[a:b] += value / (b - a)
-        spans = [Span(a, b, clean[a:b], float(contrib[a:b].sum())) for a, b in words(clean)]
-        spans = [s for s in spans if abs(s.weight) > 1e-9]
-        return Explanation(clean, pred.label, pred.score, spans, method="gradient_x_input")
+        return Explanation(clean, pred.label, pred.score, spans_from_contributions(clean, contrib), method="gradient_x_input")
 
     # ---- persistence ------------------------------------------------------------------------------------------
 
@@ -262,7 +304,7 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         path.mkdir(parents=True, exist_ok=True)
         self.model_.save_pretrained(str(path), safe_serialization=True)
         self.tokenizer_.save_pretrained(str(path))
-        save_config(path / CONFIG_FILE, self.config)
+        save_config(path / CONFIG_FILE, self.config_)
         # meta.json last: a folder whose meta.json is written holds a complete model.
         write_meta(
             path, self.kind, FORMAT_VERSION,
@@ -295,6 +337,7 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         check_format_version(path, meta, FORMAT_VERSION, what=f"{cls.kind} sentiment model")
         config = load_config(path / CONFIG_FILE, cls.config_class(), what=f"{cls.kind} sentiment model config")
         model = cls(config)
+        model.config_ = config
         model.tokenizer_ = prepare_tokenizer(AutoTokenizer.from_pretrained(str(path)))
         model.model_ = AutoModelForSequenceClassification.from_pretrained(str(path))
         model.model_.eval()

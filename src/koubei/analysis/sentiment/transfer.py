@@ -9,60 +9,23 @@ temperature, so the reported probability is calibrated.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from koubei.analysis.sentiment.neural import NeuralSentimentModel, prepare_tokenizer
-from koubei.errors import BadInputError, NotFoundError
-from koubei.lm.precision import check_precision
+from koubei.analysis.sentiment.neural import (
+    FineTuneConfig,
+    NeuralSentimentModel,
+    prepare_tokenizer,
+    require_folder,
+)
 from koubei.progress import Progress
 
 
 @dataclass(frozen=True)
-class TransferConfig:
-    """Fine-tuning hyperparameters (defaults fit a ~3 M-parameter LM on a laptop CPU in minutes)."""
+class TransferConfig(FineTuneConfig):
+    """Fine-tuning the koubei LM: the shared training fields, and which LM."""
 
-    # Folder of the base LM (a koubei `lm train` output, or any local HF causal-LM directory). Required.
+    # Folder of the base LM (a koubei `lm train` output, or any local HF causal-LM directory). Required by `fit`.
     base_model: str = ""
-    # Tokens per review seen by the model (longer reviews are truncated; 128 tokens ~ 200 Chinese characters).
-    max_length: int = 128
-    epochs: int = 2
-    batch_size: int = 32
-    learning_rate: float = 3e-4
-    weight_decay: float = 0.01
-    # Share of the training data held back to fit the probability temperature.
-    calibration_fraction: float = 0.1
-    # Use at most this many training texts (None = all): bounds CPU time on large files.
-    max_train_examples: int | None = None
-    # CPU threads for torch (None = torch's default).
-    threads: int | None = None
-    max_text_chars: int | None = None
-    seed: int = 0
-    # Matmul precision while fine-tuning: auto (bf16 where the CPU/GPU has it natively), fp32 or bf16.
-    precision: str = "auto"
-    # Loss weight per class: "balanced" weighs each class by n / (k * count), None weighs every review alike. Off
-    # by default: on amazon_reviews_en (5% negatives) balanced weights raised the transfer model's macro-F1 from
-    # 0.53 to 0.58 but cost 9 points of accuracy (95.4% -> 86.1%); the distilled student 0.53 -> 0.60, 95.5% -> 91.6%.
-    class_weight: str | None = None
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TransferConfig:
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
-
-    def validate(self) -> TransferConfig:
-        if not self.base_model:
-            raise BadInputError("the transfer model needs base_model: the folder of a koubei LM (e.g. from `koubei lm train`)")
-        if not (Path(self.base_model) / "config.json").exists():
-            raise NotFoundError(f"base_model {self.base_model!r} is not a Hugging Face model folder (no config.json)")
-        for name in ("max_length", "epochs", "batch_size"):
-            if getattr(self, name) < 1:
-                raise BadInputError(f"{name} must be >= 1, got {getattr(self, name)!r}")
-        if not 0 <= self.calibration_fraction < 0.5:
-            raise BadInputError(f"calibration_fraction must be in [0, 0.5), got {self.calibration_fraction!r}")
-        check_precision(self.precision, "precision")
-        if self.class_weight not in (None, "balanced"):
-            raise BadInputError(f"class_weight must be 'balanced' or None, got {self.class_weight!r}")
-        return self
 
 
 def calibration_split(docs: list[str], ys: list[str], fraction: float, seed: int) -> tuple[list[int], list[int]]:
@@ -102,8 +65,8 @@ class TransferSentimentModel(NeuralSentimentModel):
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        cfg = (self.config or TransferConfig()).validate()
-        self.config = cfg
+        cfg = self._start_fit()
+        require_folder(cfg.base_model, "base_model", "config.json", "a koubei LM or a Hugging Face causal LM (e.g. from `koubei lm train`)")
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
         torch.manual_seed(cfg.seed)
@@ -134,4 +97,4 @@ class TransferSentimentModel(NeuralSentimentModel):
         return self
 
     def _extra_meta(self) -> dict[str, Any]:
-        return {"base_model": self.config.base_model}
+        return {"base_model": self.config_.base_model}
