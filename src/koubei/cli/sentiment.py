@@ -39,6 +39,15 @@ def _progress(as_json: bool) -> Any:
     return ConsoleProgress(enabled=not as_json)
 
 
+def _rows(data: Path | None, mapping: list[str] | None, db: str | None, source: str | None) -> list[Any]:
+    """The labelled reviews of --data, else of the store (--source)."""
+    from koubei.pipelines import sentiment as pipeline
+
+    if data is not None:
+        return pipeline.read_review_file(existing_file(data, "--data"), parse_map(mapping))
+    return pipeline.rows_from_store(open_store(db), source=source)
+
+
 def _metrics_table(console: Any, title: str, metrics: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -87,10 +96,7 @@ def train(
         "student_hidden": student_hidden if kind == "distilled" else None,
     }
     options = {name: value for name, value in flags.items() if value is not None}
-    if data is not None:
-        rows = pipeline.read_review_file(existing_file(data, "--data"), parse_map(mapping))
-    else:
-        rows = pipeline.rows_from_store(open_store(db), source=source)
+    rows = _rows(data, mapping, db, source)
     report = pipeline.train_rows(rows, out, kind=kind, holdout=holdout, seed=seed, options=options, progress=_progress(as_json))
 
     def render(console: Any) -> None:
@@ -158,10 +164,7 @@ def evaluate(
     """
     from koubei.pipelines import sentiment as pipeline
 
-    if data is not None:
-        rows = pipeline.read_review_file(existing_file(data, "--data"), parse_map(mapping))
-    else:
-        rows = pipeline.rows_from_store(open_store(db), source=source)
+    rows = _rows(data, mapping, db, source)
     report = pipeline.evaluate_model(model, rows)
     emit(report.to_dict(), as_json, lambda console: _metrics_table(console, f"evaluation of {report.model}", report.metrics))
 

@@ -22,19 +22,12 @@ import numpy as np
 from scipy import sparse
 from scipy.special import expit, softmax
 
+from koubei.analysis.array_models import load_array_model, save_array_model
 from koubei.analysis.aspects.clauses import split_clauses
 from koubei.analysis.aspects.rules import AspectMention
 from koubei.analysis.aspects.taxonomy import TermMatcher
 from koubei.analysis.input_check import check_text
 from koubei.analysis.ngrams import CharNgramTfidf
-from koubei.artifacts import (
-    atomic_path,
-    check_format_version,
-    load_config,
-    read_meta,
-    save_config,
-    write_meta,
-)
 from koubei.errors import BadInputError, NotFittedError
 
 FORMAT = "koubei.aspects.supervised"
@@ -274,8 +267,6 @@ class SupervisedAspectModel:
 
     def save(self, out_dir: str | Path, metrics: dict[str, Any] | None = None) -> Path:
         self._check_fitted()
-        path = Path(out_dir)
-        path.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, np.ndarray] = {f"vec.{k}": v for k, v in self.vec_.state().items()}
         if self.mode_ == "term":
             arrays.update({f"win.{k}": v for k, v in self.win_vec_.state().items()})
@@ -286,29 +277,20 @@ class SupervisedAspectModel:
         for i, (name, clf) in enumerate(sorted(named.items())):
             arrays[f"clf{i}.coef"], arrays[f"clf{i}.intercept"] = clf.coef, clf.intercept
             classifiers[name] = [str(i), *clf.classes]
-        with atomic_path(path / "model.npz") as tmp, tmp.open("wb") as sink:
-            np.savez(sink, **arrays)  # type: ignore[arg-type]
-        save_config(path / CONFIG_FILE, self._cfg())
-        # meta.json last: a folder whose meta.json is written holds a complete model.
-        write_meta(
-            path, "aspects", FORMAT_VERSION,
-            format=FORMAT, mode=self.mode_, terms=getattr(self, "terms_", []),
-            categories=getattr(self, "categories_", []), classifiers=classifiers, metrics=metrics or {},
+        return save_array_model(
+            out_dir, arrays, self._cfg(), CONFIG_FILE, kind="aspects", format=FORMAT, format_version=FORMAT_VERSION,
+            mode=self.mode_, terms=getattr(self, "terms_", []), categories=getattr(self, "categories_", []),
+            classifiers=classifiers, metrics=metrics or {},
         )
-        return path
 
     @classmethod
     def load(cls, model_dir: str | Path) -> SupervisedAspectModel:
-        path = Path(model_dir)
-        meta = read_meta(path, "aspect model")
-        if meta.get("format") != FORMAT:
-            raise BadInputError(f"{str(path)!r} is not a supervised aspect model (format {meta.get('format')!r})")
-        check_format_version(path, meta, FORMAT_VERSION, what="aspect model")
-        config_file = path / CONFIG_FILE if (path / CONFIG_FILE).exists() else path / OLD_CONFIG_FILE
-        cfg = load_config(config_file, AspectModelConfig, what="aspect model config")
+        saved = load_array_model(
+            model_dir, "supervised aspect model", format=FORMAT, format_version=FORMAT_VERSION,
+            config_cls=AspectModelConfig, config_files=(CONFIG_FILE, OLD_CONFIG_FILE),
+        )
+        meta, cfg, arrays = saved.meta, saved.config, saved.arrays
         model = cls(cfg)
-        with np.load(path / "model.npz", allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
         model.mode_ = meta["mode"]
         model.vec_ = CharNgramTfidf(cfg.ngram_range, cfg.min_df).set_state(
             {k[4:]: v for k, v in arrays.items() if k.startswith("vec.")}

@@ -12,8 +12,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from koubei.analysis.sentiment.neural import FineTuneConfig, NeuralSentimentModel, require_folder
-from koubei.analysis.sentiment.transfer import TransferSentimentModel, calibration_split, subsample
+from koubei.analysis.sentiment.neural import (
+    FineTuneConfig,
+    NeuralSentimentModel,
+    calibration_split,
+    require_folder,
+)
+from koubei.analysis.sentiment.transfer import TransferSentimentModel
 from koubei.errors import BadInputError
 from koubei.progress import Progress
 
@@ -125,13 +130,8 @@ class DistilledSentimentModel(NeuralSentimentModel):
     def fit(self, texts: list[Any], labels: list[str], progress: Progress | None = None) -> DistilledSentimentModel:
         import torch
 
-        cfg = self._start_fit()
-        require_folder(cfg.teacher, "teacher", "meta.json", "a transfer sentiment model (from `koubei sentiment train --kind transfer`)")
-        if cfg.threads:
-            torch.set_num_threads(cfg.threads)
+        cfg, docs, ys = self._begin_fit(texts, labels)
         teacher = TransferSentimentModel.load(cfg.teacher)
-        docs, ys = self._usable(texts, labels)
-        docs, ys = subsample(docs, ys, cfg.max_train_examples, cfg.seed)
         self.classes_ = list(teacher.classes_)
         unknown = sorted(set(ys) - set(self.classes_))
         if unknown:
@@ -153,11 +153,12 @@ class DistilledSentimentModel(NeuralSentimentModel):
         self.model_ = build_student(teacher.model_, cfg.student_layers, width, cfg.seed)
         self.model_.config.pad_token_id = self.tokenizer_.pad_token_id
         self.losses_ = self._train_loop(self.model_, train_docs, targets, loss_fn, progress)
-        self._calibrate([docs[i] for i in cal_idx], [ys[i] for i in cal_idx])
-        self._set_languages(docs)
-        self.n_train_ = len(train_docs)
+        self._end_fit(docs, ys, cal_idx, len(train_docs))
         self.teacher_parameters_ = int(sum(p.numel() for p in teacher.model_.parameters()))
         return self
+
+    def _check_sources(self, config: DistilledConfig) -> None:
+        require_folder(config.teacher, "teacher", "meta.json", "a transfer sentiment model (from `koubei sentiment train --kind transfer`)")
 
     def _extra_meta(self) -> dict[str, Any]:
         return {"teacher": self.config_.teacher, "teacher_parameters": getattr(self, "teacher_parameters_", None)}

@@ -30,20 +30,13 @@ from scipy import sparse
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from koubei.analysis.array_models import load_array_model, save_array_model
 from koubei.analysis.input_check import check_text, check_texts, text_limit
 from koubei.analysis.labels import NEGATIVE, NEUTRAL, POSITIVE, UNSCORABLE
 from koubei.analysis.ngrams import CharNgramTfidf, ngram_hashes, prepare
 from koubei.analysis.sentiment.explain import Explanation, spans_from_contributions
 from koubei.analysis.sentiment.nblr import NBLogisticRegression, stack_linear
 from koubei.analysis.sentiment.prediction import Prediction
-from koubei.artifacts import (
-    atomic_path,
-    check_format_version,
-    load_config,
-    read_meta,
-    save_config,
-    write_meta,
-)
 from koubei.errors import BadInputError, NotFittedError
 from koubei.progress import Progress, or_null
 
@@ -444,8 +437,6 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
     def save(self, out_dir: str | Path, metrics: dict[str, Any] | None = None) -> Path:
         """Write model.npz + sentiment_config.json + meta.json into `out_dir` (created); returns the folder."""
         self._check_fitted()
-        path = Path(out_dir)
-        path.mkdir(parents=True, exist_ok=True)
         arrays = {
             **self.vectorizer_.state(),
             "coef": self.linear_.coef,
@@ -462,13 +453,8 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         if self.rating_coef_ is not None:
             arrays["rating_coef"] = self.rating_coef_
             arrays["rating_intercept"] = np.array([self.rating_intercept_])
-        with atomic_path(path / "model.npz") as tmp, tmp.open("wb") as sink:
-            np.savez(sink, **arrays)  # type: ignore[arg-type]
-        save_config(path / CONFIG_FILE, self._cfg())
-        # meta.json last: a folder whose meta.json is written holds a complete model.
-        write_meta(
-            path, "fast", FORMAT_VERSION,
-            format=FORMAT,
+        return save_array_model(
+            out_dir, arrays, self._cfg(), CONFIG_FILE, kind="fast", format=FORMAT, format_version=FORMAT_VERSION,
             classes=[str(c) for c in self.classes_],
             languages=list(self.languages_),
             categories=list(self.categories_),
@@ -477,19 +463,15 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
             n_features=self.vectorizer_.n_features_out_,
             metrics=metrics or {},
         )
-        return path
 
     @classmethod
     def load(cls, model_dir: str | Path) -> FastSentimentModel:
-        path = Path(model_dir)
-        meta = read_meta(path, "sentiment model")
-        if meta.get("format") != FORMAT:
-            raise BadInputError(f"{str(path)!r} holds a {meta.get('format')!r} model, not a fast sentiment model")
-        check_format_version(path, meta, FORMAT_VERSION, what="fast sentiment model")
-        config = load_config(path / CONFIG_FILE, FastSentimentConfig, what="fast sentiment model config")
+        saved = load_array_model(
+            model_dir, "fast sentiment model", format=FORMAT, format_version=FORMAT_VERSION,
+            config_cls=FastSentimentConfig, config_files=(CONFIG_FILE,),
+        )
+        meta, config, arrays = saved.meta, saved.config, saved.arrays
         model = cls(config)
-        with np.load(path / "model.npz", allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
         model.vectorizer_ = CharNgramTfidf(config.ngram_range, config.min_df, config.max_features, config.sublinear_tf)
         model.vectorizer_.set_state(arrays)
         model.classes_ = np.array(meta["classes"])

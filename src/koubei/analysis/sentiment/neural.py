@@ -112,6 +112,30 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     return best_t
 
 
+def calibration_split(docs: list[str], ys: list[str], fraction: float, seed: int) -> tuple[list[int], list[int]]:
+    """Indices for (training, temperature calibration); stratified, deterministic."""
+    from sklearn.model_selection import train_test_split
+
+    idx = list(range(len(docs)))
+    n_cal = round(fraction * len(docs))
+    classes = set(ys)
+    if n_cal < len(classes) or len(docs) - n_cal < len(classes):
+        return idx, []
+    counts = {c: ys.count(c) for c in classes}
+    strat = ys if min(counts.values()) >= 2 else None
+    train, cal = train_test_split(idx, test_size=n_cal, random_state=seed, stratify=strat)
+    return list(train), list(cal)
+
+
+def subsample(docs: list[str], ys: list[str], limit: int | None, seed: int) -> tuple[list[str], list[str]]:
+    if limit is None or len(docs) <= limit:
+        return docs, ys
+    import random
+
+    keep = sorted(random.Random(seed).sample(range(len(docs)), limit))
+    return [docs[i] for i in keep], [ys[i] for i in keep]
+
+
 class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
     """Base of the transformer polarity models. Subclasses set `kind` and implement `fit`."""
 
@@ -120,11 +144,29 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
     def __init__(self, config: Any = None) -> None:
         self.config = config
 
-    def _start_fit(self) -> Any:
-        """The config `fit` trains with (the given one, else the kind's defaults), kept as the learned `config_`:
-        `fit` never replaces the `config` hyperparameter."""
-        self.config_ = self.config if self.config is not None else self.config_class()()
-        return self.config_
+    def _begin_fit(self, texts: list[Any], labels: list[str]) -> tuple[Any, list[str], list[str]]:
+        """What every `fit` starts with: the config it trains with (the given one, else the kind's defaults), kept
+        as the learned `config_` (`fit` never replaces the `config` hyperparameter); the folders it names checked;
+        torch's threads and seed set; the usable training texts and labels (at most `max_train_examples`)."""
+        import torch
+
+        cfg = self.config_ = self.config if self.config is not None else self.config_class()()
+        self._check_sources(cfg)
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        torch.manual_seed(cfg.seed)
+        docs, ys = self._usable(texts, labels)
+        docs, ys = subsample(docs, ys, cfg.max_train_examples, cfg.seed)
+        return cfg, docs, ys
+
+    def _check_sources(self, config: Any) -> None:
+        """Subclasses check the folders their config names (the base LM, the teacher)."""
+
+    def _end_fit(self, docs: list[str], ys: list[str], cal_idx: list[int], n_train: int) -> None:
+        """What every `fit` ends with: the temperature fitted on the calibration part, the languages answered."""
+        self._calibrate([docs[i] for i in cal_idx], [ys[i] for i in cal_idx])
+        self._set_languages(docs)
+        self.n_train_ = n_train
 
     # ---- helpers for subclasses -------------------------------------------------------------------------------
 

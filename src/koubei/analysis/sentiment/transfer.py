@@ -14,6 +14,7 @@ from typing import Any
 from koubei.analysis.sentiment.neural import (
     FineTuneConfig,
     NeuralSentimentModel,
+    calibration_split,
     prepare_tokenizer,
     require_folder,
 )
@@ -26,30 +27,6 @@ class TransferConfig(FineTuneConfig):
 
     # Folder of the base LM (a koubei `lm train` output, or any local HF causal-LM directory). Required by `fit`.
     base_model: str = ""
-
-
-def calibration_split(docs: list[str], ys: list[str], fraction: float, seed: int) -> tuple[list[int], list[int]]:
-    """Indices for (training, temperature calibration); stratified, deterministic."""
-    from sklearn.model_selection import train_test_split
-
-    idx = list(range(len(docs)))
-    n_cal = round(fraction * len(docs))
-    classes = set(ys)
-    if n_cal < len(classes) or len(docs) - n_cal < len(classes):
-        return idx, []
-    counts = {c: ys.count(c) for c in classes}
-    strat = ys if min(counts.values()) >= 2 else None
-    train, cal = train_test_split(idx, test_size=n_cal, random_state=seed, stratify=strat)
-    return list(train), list(cal)
-
-
-def subsample(docs: list[str], ys: list[str], limit: int | None, seed: int) -> tuple[list[str], list[str]]:
-    if limit is None or len(docs) <= limit:
-        return docs, ys
-    import random
-
-    keep = sorted(random.Random(seed).sample(range(len(docs)), limit))
-    return [docs[i] for i in keep], [ys[i] for i in keep]
 
 
 class TransferSentimentModel(NeuralSentimentModel):
@@ -65,13 +42,7 @@ class TransferSentimentModel(NeuralSentimentModel):
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        cfg = self._start_fit()
-        require_folder(cfg.base_model, "base_model", "config.json", "a koubei LM or a Hugging Face causal LM (e.g. from `koubei lm train`)")
-        if cfg.threads:
-            torch.set_num_threads(cfg.threads)
-        torch.manual_seed(cfg.seed)
-        docs, ys = self._usable(texts, labels)
-        docs, ys = subsample(docs, ys, cfg.max_train_examples, cfg.seed)
+        cfg, docs, ys = self._begin_fit(texts, labels)
         self.classes_ = sorted(set(ys))
         index = {c: i for i, c in enumerate(self.classes_)}
         self.tokenizer_ = prepare_tokenizer(AutoTokenizer.from_pretrained(cfg.base_model))
@@ -91,10 +62,11 @@ class TransferSentimentModel(NeuralSentimentModel):
             return torch.nn.functional.cross_entropy(logits, gold, weight=weight)
 
         self.losses_ = self._train_loop(self.model_, train_docs, targets, loss_fn, progress)
-        self._calibrate([docs[i] for i in cal_idx], [ys[i] for i in cal_idx])
-        self._set_languages(docs)
-        self.n_train_ = len(train_docs)
+        self._end_fit(docs, ys, cal_idx, len(train_docs))
         return self
+
+    def _check_sources(self, config: TransferConfig) -> None:
+        require_folder(config.base_model, "base_model", "config.json", "a koubei LM or a Hugging Face causal LM (e.g. from `koubei lm train`)")
 
     def _extra_meta(self) -> dict[str, Any]:
         return {"base_model": self.config_.base_model}
