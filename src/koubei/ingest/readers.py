@@ -7,6 +7,7 @@ encoding throughout, broken CSV quoting) raise `BadInputError`: nothing from suc
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -55,13 +56,38 @@ def detect_format(path: Path, override: str | None = None) -> str:
     return FORMATS[suffix]
 
 
+# Byte-order marks of the encodings a spreadsheet or Windows tool may save "Unicode text" in (UTF-32 first: its
+# little-endian mark starts with UTF-16's).
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
 def _decode(data: bytes, encoding: str, path: Path) -> str:
-    if encoding.lower().replace("-", "") in ("utf8", "utf8sig"):
+    if encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig"):
+        bom = next((name for mark, name in _BOMS if data.startswith(mark)), None)
+        if bom:  # "Unicode text" from Excel / Notepad / PowerShell: read it as what its mark says
+            try:
+                return data.decode(bom)
+            except UnicodeDecodeError as error:
+                raise BadInputError(f"{path.name}: starts with a {bom.upper()} byte-order mark but is not valid "
+                                    f"{bom.upper()} ({error.reason} at byte {error.start})") from None
+        _refuse_wide_without_bom(data, path)
         return data.decode("utf-8-sig", errors="surrogateescape")
     try:
         return data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as error:
         raise BadInputError(f"{path.name}: cannot decode the file as {encoding!r}: {error}") from None
+
+
+def _refuse_wide_without_bom(data: bytes, path: Path) -> None:
+    """UTF-16/32 text without a byte-order mark has a NUL byte beside nearly every ASCII character; UTF-8 has none."""
+    sample = data[:4096]
+    if len(sample) < 4 or sample.count(0) < len(sample) // 4:
+        return
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    guess = "utf-16-be" if even > odd else "utf-16-le"
+    raise BadInputError(f"{path.name} is not UTF-8 text: it looks like UTF-16 or UTF-32 without a byte-order mark; "
+                        f"pass --encoding {guess} (or the encoding it was saved in)")
 
 
 def _check_encoding(rows: list[RawRow], data: bytes, path: Path, encoding: str) -> None:
@@ -119,6 +145,17 @@ def _shallow(values: dict[str, Any]) -> dict[str, Any]:
             for k, v in values.items()}
 
 
+def _refuse_duplicate_columns(header: list[str], path: Path) -> None:
+    """Two columns of one name: which one a field comes from would be a silent guess (the last one won)."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if name in seen:
+            shown = repr(_escape_bytes(name)) if name else "(an empty name)"
+            raise BadInputError(f"{path.name}: the header names column {shown} twice (columns {seen[name]} and "
+                                f"{position}); rename one of them")
+        seen[name] = position
+
+
 def _read_delimited(text: str, path: Path, delimiter: str) -> RawTable:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
@@ -126,6 +163,7 @@ def _read_delimited(text: str, path: Path, delimiter: str) -> RawTable:
         if first is None:
             return RawTable([])
         header = [h.strip() for h in first]
+        _refuse_duplicate_columns(header, path)
         table = RawTable(header)
         for number, record in enumerate(reader, start=1):
             if not record or (len(record) == 1 and not record[0].strip()):
@@ -151,7 +189,10 @@ def _read_jsonl(text: str) -> RawTable:
     table = RawTable([])
     seen: dict[str, None] = {}
     number = 0
-    for line in text.splitlines():
+    # Lines end at \n (and \r\n) only: str.splitlines() would also cut at U+2028, U+2029, NEL and form feeds,
+    # which JSON allows raw inside a string, splitting one valid row into two broken ones.
+    for line in text.split("\n"):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         number += 1
@@ -277,10 +318,16 @@ def read_table(path: Path, fmt: str | None = None, encoding: str = "utf-8") -> R
         raise BadInputError(f"file {str(path)!r} does not exist")
     if path.is_dir():
         raise BadInputError(f"{str(path)!r} is a folder; expected a file")
+    if not path.is_file():  # reading a FIFO would wait forever for a writer; a device never ends
+        raise BadInputError(f"{str(path)!r} is not a regular file (a named pipe, socket or device); save the data to "
+                            "a file and ingest that")
     kind = detect_format(path, fmt)
     if kind == "parquet":
         return _read_parquet(path)
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise BadInputError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
     text = _decode(data, encoding, path)
     if kind == "csv" or kind == "tsv":
         table = _read_delimited(text, path, "\t" if kind == "tsv" else ",")

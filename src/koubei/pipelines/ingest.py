@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import math
+import os
 import re
 import time
 from dataclasses import asdict, dataclass
@@ -42,10 +45,44 @@ class IngestSummary:
         return {**asdict(self), "rows_per_second": round(self.rows_per_second, 1)}
 
 
-def default_quarantine_path(kind: str, source: Path) -> Path:
+def default_quarantine_path(kind: str, source: Path, folder: Path | None = None) -> Path:
+    """`<folder>/<kind>-<file name>-<time>.jsonl` (folder: KOUBEI_HOME/quarantine)."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     safe = re.sub(r"[^\w.-]+", "_", source.name)
-    return get_settings().quarantine_dir / f"{kind}-{safe}-{stamp}.jsonl"
+    return (folder or get_settings().quarantine_dir) / f"{kind}-{safe}-{stamp}.jsonl"
+
+
+def _claim_new(path: Path) -> Path:
+    """`path`, or `path` with -2, -3 ... before the suffix, whichever does not exist yet; created empty, so two
+    ingests of one file in the same second never write into one quarantine file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for n in itertools.count(1):
+        candidate = path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
+        try:
+            os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+        except FileExistsError:
+            continue
+        return candidate
+    raise AssertionError("unreachable")
+
+
+def quarantine_target(quarantine: Path | None, kind: str, source: Path) -> tuple[Path, bool]:
+    """Where the rejected rows of `source` go, and whether that file is new (ours to remove if nothing is stored).
+
+    None: a new file in KOUBEI_HOME/quarantine; an existing folder: a new file inside it; else that file.
+    """
+    if quarantine is not None and not quarantine.is_dir():
+        if quarantine.exists() and source.exists() and quarantine.resolve() == source.resolve():
+            raise BadInputError(f"the quarantine file {str(quarantine)!r} is the file being ingested; choose another")
+        return quarantine, not quarantine.exists()
+    try:
+        return _claim_new(default_quarantine_path(kind, source, quarantine)), True
+    except OSError as error:
+        folder = quarantine or get_settings().quarantine_dir
+        raise BadInputError(
+            f"cannot create a quarantine file in {_printable(str(folder))!r}: {error.strerror or error}; nothing was "
+            "stored (choose another quarantine path)"
+        ) from None
 
 
 # Raw values nested deeper than this are written as a note (readers already refuse rows nested this deep).
@@ -106,43 +143,50 @@ def _printable(name: str) -> str:
 
 
 def store_loaded(store: Store, loaded: LoadResult, quarantine: Path | None, started: float, progress: bool = False) -> IngestSummary:
-    """Write an already loaded file: upserts and the run record commit together, or not at all."""
+    """Write an already loaded file: upserts, the quarantine file and the run record succeed together, or the
+    store is left as it was (and a quarantine file this call created is removed again)."""
     bar = None
     if progress and len(loaded.rows) > 5000:
         from tqdm import tqdm
 
         bar = tqdm(total=len(loaded.rows), desc=f"storing {loaded.kind}", unit="row", leave=False)
-    quarantine_file = None
-    source = _printable(str(loaded.path))
+    quarantine_file, created = None, False
+    if loaded.rejected:
+        quarantine_file, created = quarantine_target(quarantine, loaded.kind, loaded.path)
     start_time = datetime.now()
-    with store.session() as session:
-        counts = upsert_entities(session, loaded.kind, loaded.rows, on_batch=bar.update if bar else None)
-        # Written inside the transaction: when it cannot be written, nothing is stored either.
-        if loaded.rejected:
-            quarantine_file = quarantine or default_quarantine_path(loaded.kind, loaded.path)
-            write_quarantine(quarantine_file, loaded.rejected, loaded.kind, loaded.path)
-        seconds = time.perf_counter() - started
-        summary = IngestSummary(
-            kind=loaded.kind,
-            file=source,
-            read=loaded.read,
-            stored=counts.stored,
-            updated=counts.updated,
-            unchanged=counts.unchanged,
-            rejected=len(loaded.rejected),
-            pii_masked=loaded.pii_masked,
-            quarantine_file=_printable(str(quarantine_file)) if quarantine_file else None,
-            seconds=round(seconds, 3),
-        )
-        session.add(
-            IngestRun(
-                kind=summary.kind, source_file=summary.file, read=summary.read, stored=summary.stored,
-                updated=summary.updated, unchanged=summary.unchanged, rejected=summary.rejected,
-                quarantine_file=summary.quarantine_file, started_at=start_time, finished_at=datetime.now(),
+    try:
+        with store.session() as session:
+            counts = upsert_entities(session, loaded.kind, loaded.rows, on_batch=bar.update if bar else None)
+            if quarantine_file is not None:  # inside the transaction: when it cannot be written, nothing is stored
+                write_quarantine(quarantine_file, loaded.rejected, loaded.kind, loaded.path)
+            seconds = time.perf_counter() - started
+            summary = IngestSummary(
+                kind=loaded.kind,
+                file=_printable(str(loaded.path)),
+                read=loaded.read,
+                stored=counts.stored,
+                updated=counts.updated,
+                unchanged=counts.unchanged,
+                rejected=len(loaded.rejected),
+                pii_masked=loaded.pii_masked,
+                quarantine_file=_printable(str(quarantine_file)) if quarantine_file else None,
+                seconds=round(seconds, 3),
             )
-        )
-    if bar:
-        bar.close()
+            session.add(
+                IngestRun(
+                    kind=summary.kind, source_file=summary.file, read=summary.read, stored=summary.stored,
+                    updated=summary.updated, unchanged=summary.unchanged, rejected=summary.rejected,
+                    quarantine_file=summary.quarantine_file, started_at=start_time, finished_at=datetime.now(),
+                )
+            )
+    except BaseException:
+        if created and quarantine_file is not None:
+            with contextlib.suppress(OSError):
+                quarantine_file.unlink(missing_ok=True)
+        raise
+    finally:
+        if bar:
+            bar.close()
     return summary
 
 
