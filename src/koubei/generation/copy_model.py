@@ -1,0 +1,453 @@
+"""The attribute -> copy model: retrieve clause fragments keyed by attribute values, substitute, plan, recombine.
+
+Why not a language model from scratch: 856 training pairs are far too few for a decoder to learn both Chinese
+fluency and faithfulness (a from-scratch LM on them writes fluent-looking text that names the wrong colour). What
+the pairs do teach well is *how each value is talked about* (白色 -> "白色的衣身十分百搭") and *in what order a
+copy mentions its attributes*. So the model is retrieve-then-edit at clause level:
+
+1. training cuts every copy into clauses (at ，。！？；) and records, per clause, the attribute values it mentions
+   (values of its own pair and any value of the learned value lexicon), its relative position in the copy and a
+   typicality score (mean document frequency of its character 2-4-grams: common phrasing scores high);
+   clauses with <UNK>, over `max_fragment_chars` (so one clause alone can never be a 20-character verbatim copy)
+   or an ad-law hit are dropped; BRAND placeholders are removed;
+2. generation plans which input values to mention in what order (keys sorted by the mean relative position at
+   which training copies mention them), picks for each value a clause that mentions it, substituting a value of
+   the same key when the clause was written for another one (黑色 for 白色), and never a clause that mentions a
+   value the input does not have; an opening clause names the product type, value-free clauses (typical closing
+   phrases) fill up to the target length; every fragment of one candidate comes from a different training copy,
+   so no two neighbouring clauses reproduce a longer span of one source;
+3. `pool` candidates are drawn (seeded, top-k per slot) and returned ordered by fluency: a character 4-gram
+   language model of the training copy (interpolated, add-one at the bottom) per character, plus typicality.
+   Faithfulness reranking (grounding flags, guard, copied spans) is done by `generation.generate` on top.
+
+The artifact folder holds meta.json (kind "copy-model", format version, data record), config.json, model.json
+(fragments, lexicon, key order, n-gram counts) and the training copy's `CopyIndex` (for the `copied` check).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from koubei.artifacts import (
+    atomic_write_text,
+    check_format_version,
+    load_config,
+    read_json,
+    read_meta,
+    save_config,
+    write_meta,
+)
+from koubei.errors import BadInputError
+from koubei.generation.copy_data import Attributes, CopyPair, format_attributes
+from koubei.progress import Progress, or_null
+
+FORMAT_VERSION = 1
+KIND = "copy-model"
+_CLAUSE = re.compile(r"[^，。！？；,!?;]+[，。！？；,!?;]*")
+_DROP_FRAGMENT = re.compile(r"<UNK>|[<>]")
+_NORM_DROP = re.compile(r"[\W_]+")
+_ENDS = "。！？!?"
+
+
+@dataclass(frozen=True)
+class CopyModelConfig:
+    max_fragment_chars: int = 18  # a clause longer than this (normalised) is never reused verbatim
+    min_fragment_chars: int = 4
+    target_chars: int = 0  # 0: the median length of the training copy
+    top_k: int = 4  # fragments sampled among per slot when drawing candidates
+    pool: int = 12  # candidates drawn before ordering
+    lm_order: int = 4
+    lm_weight: float = 1.0
+    typicality_weight: float = 1.0
+    max_fill: int = 4  # value-free clauses added at most
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 5 <= self.max_fragment_chars <= 19:
+            raise BadInputError(f"max_fragment_chars={self.max_fragment_chars} must be 5..19 (20 chars count as copied)")
+        if self.top_k < 1 or self.pool < 1:
+            raise BadInputError("top_k and pool must be at least 1")
+        if self.target_chars < 0:
+            raise BadInputError(f"target_chars={self.target_chars} must be >= 0")
+
+
+@dataclass
+class Fragment:
+    text: str  # the clause including its trailing punctuation
+    source: int  # index of the training copy
+    position: float  # relative position of the clause in its copy (0 = first)
+    mentions: list[tuple[int, int, str]]  # (start, end, value) of lexicon values in text
+    typicality: float = 0.0
+
+
+def normalise(text: str) -> str:
+    return _NORM_DROP.sub("", text)
+
+
+def clauses(text: str) -> list[str]:
+    return [m.group(0) for m in _CLAUSE.finditer(text) if m.group(0).strip()]
+
+
+class CharNgramLM:
+    """Interpolated character n-gram LM (fixed weights, add-one unigrams): cheap fluency for reranking."""
+
+    def __init__(self, order: int = 4) -> None:
+        self.order = order
+        self.counts: list[dict[str, int]] = [dict() for _ in range(order + 1)]
+        self.vocab = 1
+
+    def fit(self, texts: Sequence[str]) -> CharNgramLM:
+        counts: list[Counter[str]] = [Counter() for _ in range(self.order + 1)]
+        for text in texts:
+            padded = "\x02" * (self.order - 1) + text + "\x03"
+            for n in range(1, self.order + 1):
+                for i in range(len(padded) - n + 1):
+                    counts[n][padded[i : i + n]] += 1
+        counts[0][""] = sum(counts[1].values())
+        self.counts = [dict(c) for c in counts]
+        self.vocab = len(self.counts[1]) + 1
+        return self
+
+    def logprob(self, text: str, context: str = "") -> float:
+        """Total natural-log probability of `text` after `context`."""
+        padded = ("\x02" * (self.order - 1) + context)[-(self.order - 1) :] + text
+        total = 0.0
+        c = self.counts
+        weights = [0.05, 0.15, 0.3, 0.5][-self.order :] if self.order <= 4 else [1.0 / self.order] * self.order
+        for i in range(self.order - 1, len(padded)):
+            ch = padded[i]
+            p = weights[0] * (c[1].get(ch, 0) + 1) / (c[0].get("", 0) + self.vocab)
+            for n in range(2, self.order + 1):
+                hist = padded[i - n + 1 : i]
+                denom = c[n - 1].get(hist, 0)
+                if denom:
+                    p += weights[n - 1] * c[n].get(hist + ch, 0) / denom
+            total += math.log(p)
+        return total
+
+
+class CopyModel:
+    """Fit on `CopyPair`s, then `generate(attributes, n)` -> candidate texts (see the module docstring)."""
+
+    def __init__(self, config: CopyModelConfig | None = None) -> None:
+        self.config = config or CopyModelConfig()
+        self.fragments: list[Fragment] = []
+        self.key_position: dict[str, float] = {}
+        self.lexicon: dict[str, list[str]] = {}  # value -> keys it is a value of
+        self.target_chars = 0
+        self.lm = CharNgramLM(self.config.lm_order)
+        self.data_record: dict[str, Any] = {}
+        self.train_texts: list[str] = []
+        self._by_value: dict[str, list[int]] = {}
+        self._by_key: dict[str, list[int]] = {}
+        self._generic: list[int] = []
+        self._openers: list[int] = []
+        self._value_re: re.Pattern[str] | None = None
+
+    # ---------------------------------------------------------------- training
+    def fit(self, pairs: Sequence[CopyPair], progress: Progress | None = None, data_record: dict[str, Any] | None = None) -> CopyModel:
+        progress = or_null(progress)
+        if not pairs:
+            raise BadInputError("no training pairs: give a file of attribute -> copy pairs")
+        started = time.monotonic()
+        cfg = self.config
+        texts = [p.text.replace("BRAND", "") for p in pairs]
+        self.train_texts = [p.text for p in pairs]
+        lexicon: dict[str, set[str]] = defaultdict(set)
+        for p in pairs:
+            for k, v in p.attributes:
+                if len(v) >= 2:
+                    lexicon[v].add(k)
+        from koubei.generation.values import ValueVocabulary
+
+        for term, keys in ValueVocabulary.load().term_keys.items():
+            if len(term) >= 2 and not term.isascii():
+                lexicon[term] |= set(keys)
+        self.lexicon = {v: sorted(ks) for v, ks in sorted(lexicon.items())}
+        self._compile()
+        lengths = sorted(len(t) for t in texts)
+        self.target_chars = cfg.target_chars or lengths[len(lengths) // 2]
+        df: Counter[str] = Counter()
+        for t in texts:
+            norm = normalise(t)
+            df.update({norm[i : i + n] for n in (2, 3, 4) for i in range(len(norm) - n + 1)})
+        from koubei.generation.adlaw import AdLawRules
+
+        adlaw = AdLawRules.load()
+        progress.start(len(pairs), "copies", "copy model: fragments")
+        positions: dict[str, list[float]] = defaultdict(list)
+        fragments: list[Fragment] = []
+        for index, (pair, text) in enumerate(zip(pairs, texts, strict=True)):
+            pieces = clauses(text)
+            for j, piece in enumerate(pieces):
+                rel = j / max(1, len(pieces) - 1)
+                mentions = self._mentions(piece)
+                for _, _, value in mentions:
+                    for key in {k for k, v in pair.attributes if v == value}:
+                        positions[key].append(rel)
+                norm = normalise(piece)
+                if _DROP_FRAGMENT.search(piece) or not cfg.min_fragment_chars <= len(norm) <= cfg.max_fragment_chars:
+                    continue
+                if adlaw.find(piece):
+                    continue
+                grams = [norm[i : i + n] for n in (2, 3, 4) for i in range(len(norm) - n + 1)]
+                typ = sum(math.log1p(df[g]) for g in grams) / max(1, len(grams))
+                fragments.append(Fragment(piece, index, rel, mentions, typ))
+            progress.advance(1)
+        progress.close()
+        self.fragments = fragments
+        self.key_position = {k: sum(v) / len(v) for k, v in sorted(positions.items())}
+        self.lm = CharNgramLM(cfg.lm_order).fit(texts)
+        self._index()
+        self.data_record = {**(data_record or {}), "pairs": len(pairs), "fragments": len(fragments),
+                            "fit_seconds": round(time.monotonic() - started, 2)}
+        return self
+
+    def _compile(self) -> None:
+        values = sorted(self.lexicon, key=len, reverse=True)
+        self._value_re = re.compile("|".join(re.escape(v) for v in values)) if values else None
+
+    def _mentions(self, text: str, extra: Sequence[str] = ()) -> list[tuple[int, int, str]]:
+        found: list[tuple[int, int, str]] = []
+        pattern = self._value_re
+        if extra:
+            allv = sorted(set(self.lexicon) | set(extra), key=len, reverse=True)
+            pattern = re.compile("|".join(re.escape(v) for v in allv))
+        if pattern is None:
+            return found
+        return [(m.start(), m.end(), m.group(0)) for m in pattern.finditer(text)]
+
+    def _index(self) -> None:
+        by_value: dict[str, list[int]] = defaultdict(list)
+        by_key: dict[str, list[int]] = defaultdict(list)
+        for i, frag in enumerate(self.fragments):
+            for _, _, value in frag.mentions:
+                by_value[value].append(i)
+                for key in self.lexicon.get(value, []):
+                    by_key[key].append(i)
+        for lst in (*by_value.values(), *by_key.values()):
+            lst.sort(key=lambda i: -self.fragments[i].typicality)
+        self._by_value = dict(by_value)
+        self._by_key = {k: list(dict.fromkeys(v)) for k, v in by_key.items()}
+        generic = [i for i, f in enumerate(self.fragments) if not f.mentions and not re.search(r"[0-9０-９]", f.text)]
+        self._generic = sorted(generic, key=lambda i: -self.fragments[i].typicality)
+        self._openers = [i for i, f in enumerate(self.fragments) if f.position == 0.0]
+
+    # ---------------------------------------------------------------- generation
+    def _realise(self, frag: Fragment, attrs: Attributes, values: set[str]) -> tuple[str, set[str]] | None:
+        """The fragment with other values of the input's keys substituted in, or None if it claims a value the
+        input does not have. Returns (text, input values it mentions)."""
+        by_key: dict[str, list[str]] = defaultdict(list)
+        for k, v in attrs:
+            by_key[k].append(v)
+        text = frag.text
+        covered: set[str] = set()
+        out: list[str] = []
+        last = 0
+        used: set[str] = set()
+        for start, end, value in frag.mentions:
+            if value in values:
+                covered.add(value)
+                continue
+            choice = None
+            for key in self.lexicon.get(value, []):
+                for candidate in by_key.get(key, []):
+                    if candidate not in used and candidate not in covered:
+                        choice = candidate
+                        break
+                if choice:
+                    break
+            if choice is None:
+                return None
+            used.add(choice)
+            covered.add(choice)
+            out.append(text[last:start] + choice)
+            last = end
+        out.append(text[last:])
+        realised = "".join(out)
+        covered |= {v for v in values if v in realised}
+        return realised, covered
+
+    def _plan(self, attrs: Attributes) -> list[str]:
+        order = {v: self.key_position.get(k, 0.5) for k, v in reversed(attrs)}
+        return sorted(dict.fromkeys(v for _, v in attrs), key=lambda v: order[v])
+
+    def _options(self, attrs: Attributes, grounder: Any) -> dict[str, list[tuple[float, str, frozenset[str], int]]]:
+        """Per input value: the fragments that can say it, realised for this input and checked by the grounding
+        check (no contradiction, no unsupported feature), best first."""
+        values = {v for _, v in attrs}
+        key_of = {v: k for k, v in attrs}
+        attr_dict: dict[str, list[str]] = {}
+        for k, v in attrs:
+            attr_dict.setdefault(k, []).append(v)
+        checked: dict[str, bool] = {}
+        out: dict[str, list[tuple[float, str, frozenset[str], int]]] = {}
+        for value in dict.fromkeys(v for _, v in attrs):
+            pool = self._by_value.get(value, [])[:150] + self._by_key.get(key_of[value], [])[:150]
+            options: list[tuple[float, str, frozenset[str], int]] = []
+            for i in dict.fromkeys(pool):
+                frag = self.fragments[i]
+                real = self._realise(frag, attrs, values)
+                if real is None or value not in real[1]:
+                    continue
+                text = real[0]
+                if text not in checked:
+                    checked[text] = grounder is None or not grounder.ground(text, attr_dict).flags
+                if not checked[text]:
+                    continue
+                options.append((len(real[1]) + frag.typicality * 0.3, text, frozenset(real[1]), frag.source))
+                if len(options) >= 24:
+                    break
+            options.sort(key=lambda o: -o[0])
+            out[value] = options
+        return out
+
+    def _draw(self, attrs: Attributes, options: dict[str, list[tuple[float, str, frozenset[str], int]]],
+              rng: random.Random, target: int, lead: Sequence[str] = ()) -> tuple[str, list[str]]:
+        values = {v for _, v in attrs}
+        plan = list(dict.fromkeys([*[v for v in lead if v in values], *self._plan(attrs)]))
+        covered: set[str] = set()
+        used_sources: set[int] = set()
+        chosen: list[str] = []
+        k = self.config.top_k
+        for value in plan:
+            if value in covered:
+                continue
+            free = [o for o in options.get(value, []) if o[3] not in used_sources and o[1] not in chosen]
+            if not free:
+                chosen.append(f"{value}的设计，" if not value.isascii() else f"{value} design, ")
+                covered.add(value)
+                continue
+            free.sort(key=lambda o: -(len(o[2] - covered) + o[0] - len(o[2])))
+            pick = rng.choice(free[:k])
+            chosen.append(pick[1])
+            covered |= pick[2]
+            used_sources.add(pick[3])
+        fills = 0
+        generic = self._generic[: max(k * 8, 20)]
+        while sum(len(c) for c in chosen) < target and fills < self.config.max_fill and generic:
+            i = rng.choice(generic[: k * 4])
+            frag = self.fragments[i]
+            generic = [g for g in generic if g != i]
+            if frag.source in used_sources or frag.text in chosen:
+                continue
+            chosen.append(frag.text)
+            used_sources.add(frag.source)
+            fills += 1
+        covered |= {v for v in values if v in "".join(chosen)}
+        return _join(chosen), sorted(covered)
+
+    def generate(self, attributes: Attributes, n: int = 5, seed: int | None = None, target_chars: int | None = None,
+                 lead: Sequence[str] = (), grounder: Any = None, check: bool = True) -> list[Candidate]:
+        """`n` distinct candidates, best first by fluency (LM log-prob per character + typicality)."""
+        if not self.fragments:
+            raise BadInputError("the copy model is not trained (no fragments); train or load one")
+        if n < 1:
+            raise BadInputError(f"n={n} must be at least 1")
+        rng = random.Random(self.config.seed if seed is None else seed)
+        target = target_chars or self.target_chars
+        if grounder is None and check:
+            from koubei.generation.grounding import Grounder
+
+            grounder = Grounder()
+        options = self._options(attributes, grounder if check else None)
+        seen: set[str] = set()
+        out: list[Candidate] = []
+        for _ in range(max(self.config.pool, n) * 2):
+            text, covered = self._draw(attributes, options, rng, target, lead)
+            if text in seen:
+                continue
+            seen.add(text)
+            fluency = self.lm.logprob(text) / max(1, len(text))
+            out.append(Candidate(text, covered, fluency))
+            if len(out) >= max(self.config.pool, n):
+                break
+        out.sort(key=lambda c: -c.fluency)
+        return out[: max(n, 1)] if n else out
+
+    # ---------------------------------------------------------------- storage
+    def save(self, folder: str | Path) -> Path:
+        path = Path(folder)
+        path.mkdir(parents=True, exist_ok=True)
+        save_config(path / "config.json", self.config)
+        body = {
+            "fragments": [[f.text, f.source, f.position, f.mentions, f.typicality] for f in self.fragments],
+            "key_position": self.key_position,
+            "lexicon": self.lexicon,
+            "target_chars": self.target_chars,
+            "lm": {"order": self.lm.order, "counts": self.lm.counts},
+        }
+        import json
+
+        atomic_write_text(path / "model.json", json.dumps(body, ensure_ascii=False))
+        from koubei.generation.copying import CopyIndex
+
+        CopyIndex.build(self.train_texts).save(path / "copy_index")
+        write_meta(path, KIND, FORMAT_VERSION, data=self.data_record, config=asdict(self.config))
+        return path
+
+    @classmethod
+    def load(cls, folder: str | Path) -> CopyModel:
+        meta = read_meta(folder, "copy model", kinds=(KIND,))
+        check_format_version(folder, meta, FORMAT_VERSION, what="copy model")
+        path = Path(folder)
+        model = cls(load_config(path / "config.json", CopyModelConfig, what="copy model config"))
+        body = read_json(path / "model.json", what="copy model")
+        try:
+            model.fragments = [Fragment(t, int(s), float(p), [tuple(m) for m in ms], float(ty))  # type: ignore[misc]
+                               for t, s, p, ms, ty in body["fragments"]]
+            model.key_position = dict(body["key_position"])
+            model.lexicon = dict(body["lexicon"])
+            model.target_chars = int(body["target_chars"])
+            model.lm = CharNgramLM(int(body["lm"]["order"]))
+            model.lm.counts = [dict(c) for c in body["lm"]["counts"]]
+            model.lm.vocab = len(model.lm.counts[1]) + 1
+        except (KeyError, TypeError, ValueError) as error:
+            raise BadInputError(f"copy model {str(path)!r} is damaged ({type(error).__name__}: {error}); retrain it") from None
+        model.data_record = dict(meta.get("data", {}))
+        model._compile()
+        model._index()
+        return model
+
+    def copy_index(self, folder: str | Path | None = None) -> Any:
+        """The training copy's `CopyIndex` (from the artifact folder when loaded, else built now)."""
+        from koubei.generation.copying import CopyIndex
+
+        if folder is not None and (Path(folder) / "copy_index").exists():
+            return CopyIndex.load(Path(folder) / "copy_index")
+        return CopyIndex.build(self.train_texts)
+
+
+@dataclass
+class Candidate:
+    text: str
+    covered: list[str]
+    fluency: float
+    flags: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _join(pieces: list[str]) -> str:
+    """Clauses joined into sentences: each keeps its own punctuation, a sentence closes every ~3 clauses."""
+    out = []
+    for i, piece in enumerate(pieces):
+        body = piece.rstrip("，。！？；,!?;")
+        last = i == len(pieces) - 1
+        tail = piece[len(body):]
+        if last:
+            tail = "。" if not tail or tail[-1] not in _ENDS else tail[-1]
+        elif not tail:
+            tail = "，"
+        out.append(body + tail)
+    return "".join(out)
+
+
+def model_attributes_key(attributes: Attributes) -> str:
+    return format_attributes(attributes)
