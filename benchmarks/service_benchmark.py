@@ -1,6 +1,7 @@
 """Benchmark of koubei's customer-service retrieval and hand-off on Amazon appliances Q&A.
 
-Data: /work/shared/data/amazon_qa_appliances (see its SOURCE.md): 7,208 (product, question, answer) rows.
+Data: ../shared/data/amazon_qa_appliances relative to the repository, or --data DIR (see its SOURCE.md): 7,208
+(product, question, answer) rows. Results record the data path relative to the repository, never an absolute one.
 Setup: the index holds every *answer* (as a past-Q&A document without its question, under its product); the
 questions are held out and used as queries. A retrieved document is correct when its answer text equals the
 query's own answer (after lower-casing and dropping punctuation: the same pair appears under variant products).
@@ -13,7 +14,7 @@ for global retrieval (whole corpus) and product-scoped retrieval; latency p50/p9
 questions and the hand-written unanswerable/complaint questions in benchmarks/data/appliances_unanswerable.jsonl.
 
 Run (heavy: encodes ~14k texts with MiniLM on CPU; vectors are cached under runs/service_benchmark/):
-    flock /tmp/koubei-heavy.lock python benchmarks/service_benchmark.py [--quick]
+    flock /tmp/koubei-heavy.lock python benchmarks/service_benchmark.py [--quick] [--data DIR]
 """
 
 from __future__ import annotations
@@ -33,13 +34,16 @@ import numpy as np
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 
+from koubei.progress import ConsoleProgress
 from koubei.support.answer import AnswerConfig, compose_extractive
 from koubei.support.assistant import Assistant
 from koubei.support.documents import qa_docs
 from koubei.support.index import IndexConfig, ServiceIndex
 
-DATA = Path("/work/shared/data/amazon_qa_appliances/amazon_qa_appliances.jsonl")
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+DATA_DIR = REPO.parent / "shared" / "data"  # ../shared/data relative to the repository
+QA_FILE = Path("amazon_qa_appliances") / "amazon_qa_appliances.jsonl"
 UNANSWERABLE = HERE / "data" / "appliances_unanswerable.jsonl"
 SEED = 20261128
 
@@ -48,8 +52,8 @@ def norm(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.lower())
 
 
-def load(quick: bool) -> list[dict[str, Any]]:
-    rows = [json.loads(line) for line in DATA.open(encoding="utf-8")]
+def load(path: Path, quick: bool) -> list[dict[str, Any]]:
+    rows = [json.loads(line) for line in path.open(encoding="utf-8")]
     rows = [r for r in rows if r.get("question") and r.get("answer")]
     if quick:  # whole products, so product-scoped retrieval still sees each product's full Q&A set
         products = sorted({r["product_id"] for r in rows})
@@ -96,7 +100,7 @@ def encode_queries(index: ServiceIndex, queries: list[dict[str, Any]], cache_dir
         spec = index.dense_for(texts[0])
         assert spec is not None
         embedder = index._embedders[spec]
-        vecs = embedder.encode(texts, show_progress=True)  # type: ignore[call-arg]
+        vecs = embedder.encode(texts)
         np.save(path, vecs)
     return {q["qa_id"]: v for q, v in zip(queries, vecs, strict=True)}
 
@@ -110,14 +114,16 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="150 products only (smoke run)")
     parser.add_argument("--out", type=Path, default=Path("runs/service_benchmark"))
     parser.add_argument("--latency-n", type=int, default=300)
+    parser.add_argument("--data", type=Path, default=DATA_DIR, help="the shared data folder (default: ../shared/data)")
     args = parser.parse_args()
+    data_file = args.data / QA_FILE
     out = args.out / ("quick" if args.quick else "full")
     out.mkdir(parents=True, exist_ok=True)
     import torch
 
-    report: dict[str, Any] = {"data": str(DATA), "seed": SEED, "torch_threads": torch.get_num_threads(),
+    report: dict[str, Any] = {"data": os.path.relpath(data_file.resolve(), REPO), "seed": SEED, "torch_threads": torch.get_num_threads(),
                               "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()}
-    rows = load(args.quick)
+    rows = load(data_file, args.quick)
     dev, test = split_queries(rows)
     report["rows_indexed"] = len(rows)
     report["queries"] = {"dev": len(dev), "test": len(test)}
@@ -132,7 +138,7 @@ def main() -> None:
     docs = [d for r in rows for d in qa_docs({"qa_id": r["qa_id"], "product_id": r["product_id"], "answer": r["answer"]},
                                               include_question=False)]
     counts = index.sync(docs)
-    index.build(show_progress=True)
+    index.build(progress=ConsoleProgress())
     index.save(index_dir)
     report["index"] = {"docs": len(index), "build_s": round(time.perf_counter() - t0, 1), **counts}
     print(f"index: {report['index']}", file=sys.stderr)

@@ -3,6 +3,7 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from koubei.cli.main import app
@@ -213,20 +214,38 @@ def test_index_alerts_and_store_commands(tmp_path: Path) -> None:
     assert human.exit_code == 0 and "p1" in human.output
 
 
-def test_demo_step_quick(tmp_path: Path) -> None:
+def test_demo_step_quick(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from rich.console import Console
 
+    from koubei.cli.demo_views import wom as view
+    from koubei.pipelines import wom as pipeline
     from koubei.pipelines.demo import DemoContext
     from koubei.pipelines.demo_steps import wom
 
+    calls: list[str] = []
+    real = pipeline.select_seeds
+
+    def spy(*args: object, **kwargs: object) -> object:
+        calls.append(str(kwargs["method"]))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "select_seeds", spy)
     store = Store.open(f"sqlite:///{tmp_path / 'd.db'}")
-    ctx = DemoContext(store=store, workdir=tmp_path, console=Console(file=io.StringIO()), quick=True)
+    ctx = DemoContext(store=store, workdir=tmp_path, quick=True)
     result = wom.run(ctx)
-    json.dumps(result)
-    assert result["generated_graph"] is True and len(result["imm"]["seeds"]) == 10
-    assert result["imm"]["expected_spread"] > 0 and result["degree"]["expected_spread"] > 0
+    assert calls == ["imm", "degree", "pagerank"]  # the demo calls the pipeline, it does not repeat it
+    data = result.to_dict()
+    json.dumps(data)
+    assert data["generated_graph"] is True and "GENERATED" in data["graph_source"] and len(data["imm"]["seeds"]) == 10
+    # On the generated community graph seeding matters: IMM beats both heuristics beyond their 95% intervals.
+    assert data["imm"]["ci95"][0] > data["degree"]["ci95"][1] and data["imm"]["ci95"][0] > data["pagerank"]["ci95"][1]
+    assert data["imm_lift_over_degree"] > 0.2 and data["imm_lift_over_pagerank"] > 0.03
+    out = io.StringIO()
+    view.render(result, Console(file=out, width=150))
+    shown = out.getvalue()
+    assert "GENERATED" in shown and "top PageRank" in shown and f"{data['imm_lift_over_degree']:+.1%}" in shown
     graph = _star_file(tmp_path)
-    ctx2 = DemoContext(
-        store=store, workdir=tmp_path, console=ctx.console, quick=True, options={"graph": graph}
-    )
-    assert wom.run(ctx2)["generated_graph"] is False
+    ctx2 = DemoContext(store=store, workdir=tmp_path, quick=True, options={"graph": graph})
+    real_graph = wom.run(ctx2)
+    assert real_graph.generated_graph is False and real_graph.graph["nodes"] == 14
+    store.close()

@@ -75,7 +75,10 @@ def test_conversation_helpers(lsa_index: Any) -> None:
     assert variant_of("the blue one", "K1", lsa_index) == "K2"
     assert variant_of("the red one", "K1", lsa_index) is None  # K1 is the red one
     state = ConversationState(product_id="K1", last_question="warranty?")
-    assert resolve_turn("is it heavy?", state, lsa_index) == ("is it heavy?", "K1", False)
+    turn = resolve_turn("is it heavy?", state, lsa_index)
+    assert (turn.query.text, turn.product_id, turn.follow_up) == ("is it heavy?", "K1", False)
+    follow = resolve_turn("and the capacity?", state, lsa_index)
+    assert (follow.query.text, follow.query.tokens, follow.follow_up) == ("warranty? and the capacity?", ("warranti", "capac"), True)
     assert ConversationState.from_dict(state.to_dict()) == state
 
 

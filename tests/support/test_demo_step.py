@@ -10,12 +10,11 @@ import pytest
 
 @pytest.mark.slow
 def test_demo_service_step_quick(tmp_path: Path) -> None:
-    from koubei.cli.common import get_console
     from koubei.pipelines.demo import run_demo
     from koubei.store import Store
 
     with Store.open() as store:
-        summary = run_demo(store, tmp_path / "demo", quick=True, only=["corpus", "support"], console=get_console())
+        summary = run_demo(store, tmp_path / "demo", quick=True, only=["corpus", "support"])
     assert summary.failed == []
     step = summary.to_dict()["steps"]["support"]
     json.dumps(step)  # JSON-able
@@ -23,3 +22,17 @@ def test_demo_service_step_quick(tmp_path: Path) -> None:
     answered = [a for a in step["answers"] if not a["refused"]]
     assert answered and all(a["citations"] and a["citations"][0]["kind"] == "review" for a in answered)
     assert step["escalation"]["reason"] == "complaint" and step["escalation"]["suggested_reply"]
+    import io
+
+    from rich.console import Console
+
+    from koubei.cli.demo_views.support import render
+    from koubei.pipelines.demo_steps.support import SupportStep
+
+    result = summary.steps["support"]
+    assert isinstance(result, SupportStep)
+    out = io.StringIO()
+    render(result, Console(file=out, width=200))
+    shown = out.getvalue()
+    assert f"Index: {step['index']['docs']:,} evidence pieces" in shown and "escalated (complaint, priority high)" in shown
+    assert all(f"Q: {a['question']}" in shown for a in step["answers"])

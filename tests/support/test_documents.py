@@ -35,3 +35,16 @@ def test_faq_and_qa_docs() -> None:
         faq_docs({"question": "Q?", "answer": ""})
     with pytest.raises(BadInputError, match="attributes"):
         product_docs({"product_id": "P", "attributes": "{not json"})
+
+
+def test_attributes_parse_like_ingest() -> None:
+    """Support reads a catalog's attributes with ingest's parser: a repeated key keeps every value, a broken pair
+    is an error naming the product (the old copy kept the last value and skipped broken pairs)."""
+    from koubei.ingest.fields import parse_attributes
+
+    raw = "材质#棉*材质#麻*颜色#白色"
+    docs = {d.doc_id: d for d in product_docs({"product_id": "T1", "attributes": raw})}
+    assert parse_attributes(raw) == {"材质": ["棉", "麻"], "颜色": "白色"}
+    assert docs["attr:T1:材质"].text == "材质: 棉, 麻" and docs["attr:T1:颜色"].text == "颜色: 白色"
+    with pytest.raises(BadInputError, match=r"'T2'.*neither a JSON object nor key#value"):
+        product_docs({"product_id": "T2", "attributes": "颜色#白色*broken"})

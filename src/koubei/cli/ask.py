@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from koubei.cli.common import DatabaseOption, JsonOption, emit
+from koubei.cli.common import DatabaseOption, JsonOption, emit, open_store
 
 
 def ask(
@@ -35,33 +35,31 @@ def ask(
 
     Example: koubei ask "电池能用多久？" --product P100 --json
     """
-    from koubei.pipelines.support import ask as ask_pipeline
-    from koubei.pipelines.support import build_index, default_index_dir, open_assistant
-    from koubei.store import Store
-    from koubei.support.answer import AnswerConfig
+    from koubei.pipelines.support import answer
+    from koubei.progress import ConsoleProgress
 
-    config = AnswerConfig(generator_dir=str(generator) if generator else None)
-    path = index_dir or default_index_dir()
-    with Store.open(db) as store:
-        if not (path / "index.json").exists():
-            build_index(store, directory=path)
-        assistant = open_assistant(path, answer_config=config)
-        result = ask_pipeline(store, question, product_id=product, conversation_id=conversation, assistant=assistant)
+    progress = ConsoleProgress(enabled=not as_json)  # drawn only when the index is built on first use
+    try:
+        with open_store(db) as store:
+            result = answer(store, question, product_id=product, conversation_id=conversation, directory=index_dir,
+                            generator=generator, progress=progress)
+    finally:
+        progress.close()
 
     def render(console: Any) -> None:
-        console.print(result["answer"])
-        for c in result["citations"]:
+        console.print(result.answer)
+        for c in result.citations:
             where = f" (product {c['product_id']})" if c.get("product_id") else ""
             console.print(f"  [dim][{c['n']}] {c['kind']} {c['id']}{where}[/]")
-        intent = result["intent"]
+        intent = result.intent
         console.print(f"[dim]intent: {intent['intent']} ({intent['confidence']:.2f}) · product: "
-                      f"{result['product_id'] or '-'} · conversation: {result['conversation_id']}[/]")
-        esc = result["escalation"]
+                      f"{result.product_id or '-'} · conversation: {result.conversation_id}[/]")
+        esc = result.escalation
         if esc:
             console.print(f"[yellow]escalated to a human: {esc['reason']} — {esc['detail']}[/]")
             console.print(f"[yellow]suggested reply for the agent: {esc['suggested_reply']}[/]")
 
-    emit(result, as_json, render)
+    emit(result.to_dict(), as_json, render)
 
 
 def register(app: typer.Typer) -> None:

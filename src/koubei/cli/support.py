@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from koubei.cli.common import DatabaseOption, JsonOption, emit, existing_file
+from koubei.cli.common import DatabaseOption, JsonOption, emit, existing_file, open_store
 
 service_app = typer.Typer(
     help="Customer-service assistant: evidence index (catalog, FAQ, reviews) and its evaluation.",
@@ -38,23 +38,26 @@ def index_command(
     Example: koubei service index --review-limit 20000
     """
     from koubei.pipelines.support import build_index
-    from koubei.store import Store
+    from koubei.progress import ConsoleProgress
     from koubei.support.index import IndexConfig
 
     config = IndexConfig(dense=dense, fusion=fusion)
-    with Store.open(db) as store:
-        _, result = build_index(store, directory=index_dir, config=config, rebuild=rebuild,
-                                review_limit=review_limit, progress=not as_json)
-    data = result.to_dict()
+    progress = ConsoleProgress(enabled=not as_json)
+    try:
+        with open_store(db) as store:
+            _, result = build_index(store, directory=index_dir, config=config, rebuild=rebuild,
+                                    review_limit=review_limit, progress=progress)
+    finally:
+        progress.close()
 
     def render(console: Any) -> None:
         console.print(
-            f"service index at {data['path']}: {data['docs']:,} documents ({data['added']:,} added, "
-            f"{data['updated']:,} updated, {data['unchanged']:,} unchanged, {data['removed']:,} removed); "
-            f"dense: {data['dense']}; {data['seconds']} s"
+            f"service index at {result.path}: {result.docs:,} documents ({result.added:,} added, "
+            f"{result.updated:,} updated, {result.unchanged:,} unchanged, {result.removed:,} removed); "
+            f"dense: {result.dense}; {result.seconds} s"
         )
 
-    emit(data, as_json, render)
+    emit(result.to_dict(), as_json, render)
 
 
 @service_app.command("eval")
@@ -79,18 +82,18 @@ def eval_command(
     def render(console: Any) -> None:
         from rich.table import Table
 
-        table = Table(title=f"service eval: {qa.name} ({report['rows']} rows, dense={report['dense']})")
+        table = Table(title=f"service eval: {qa.name} ({report.rows} rows, dense={report.dense})")
         for column in ("mode", "hit@1 %", "hit@5 %", "MRR", "n"):
             table.add_column(column, justify="right")
-        for mode, m in report["retrieval"].items():
+        for mode, m in report.retrieval.items():
             table.add_row(mode, f"{m['hit@1']:.1f}", f"{m['hit@5']:.1f}", f"{m['mrr']:.3f}", str(m["n"]))
         console.print(table)
-        esc = report["escalation"]
+        esc = report.escalation
         if esc:
             console.print(f"escalation: precision {esc['precision']}, recall {esc['recall']} "
                           f"(tp {esc['tp']}, fp {esc['fp']}, fn {esc['fn']}, tn {esc['tn']})")
 
-    emit(report, as_json, render)
+    emit(report.to_dict(), as_json, render)
 
 
 def register(app: typer.Typer) -> None:

@@ -5,6 +5,8 @@ Thin shell over `koubei.pipelines.wom`: options are parsed here, the work happen
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -65,10 +67,16 @@ LearnedOption = Annotated[
 SeedOption = Annotated[int, typer.Option("--seed", help="Random seed (same seed, same result).")]
 
 
-def _progress(as_json: bool) -> Any:
+@contextmanager
+def _progress(as_json: bool) -> Iterator[Any]:
+    """Progress drawn on stderr while the work runs (off under --json), its last line written when it is over."""
     from koubei.progress import ConsoleProgress
 
-    return ConsoleProgress(enabled=not as_json)
+    progress = ConsoleProgress(enabled=not as_json)
+    try:
+        yield progress
+    finally:
+        progress.close()
 
 
 def _skipped_note(console: Any, loaded: Any) -> None:
@@ -213,18 +221,19 @@ def simulate(
     if graph is not None:
         existing_file(graph, "graph file")
     loaded = load_graph(graph, db=db, directed=directed, follows=follows, mapping=parse_map(map_))
-    result = run(
-        loaded.graph,
-        probabilities(loaded.graph, probs, p, learned),
-        read_id_list(seeds),
-        model=model,
-        runs=runs,
-        seed=seed,
-        negative_seeds=read_id_list(negative_seeds),
-        negative_boost=negative_boost,
-        tie=tie,
-        progress=_progress(as_json),
-    )
+    with _progress(as_json) as progress:
+        result = run(
+            loaded.graph,
+            probabilities(loaded.graph, probs, p, learned),
+            read_id_list(seeds),
+            model=model,
+            runs=runs,
+            seed=seed,
+            negative_seeds=read_id_list(negative_seeds),
+            negative_boost=negative_boost,
+            tie=tie,
+            progress=progress,
+        )
 
     def render(console: Any) -> None:
         _skipped_note(console, loaded)
@@ -288,20 +297,21 @@ def seeds(
     loaded = load_graph(graph, db=db, directed=directed, follows=follows, mapping=parse_map(map_))
     g = loaded.graph
     node_weights = None if weights is None else read_node_weights(g, existing_file(weights, "weights file"))
-    result = select_seeds(
-        g,
-        probabilities(g, probs, p, learned),
-        k=k,
-        method=method,
-        model=model,
-        epsilon=epsilon,
-        seed=seed,
-        exclude=read_id_list(exclude),
-        node_weights=node_weights,
-        mc_runs=mc_runs,
-        scheme=probs,
-        progress=_progress(as_json),
-    )
+    with _progress(as_json) as progress:
+        result = select_seeds(
+            g,
+            probabilities(g, probs, p, learned),
+            k=k,
+            method=method,
+            model=model,
+            epsilon=epsilon,
+            seed=seed,
+            exclude=read_id_list(exclude),
+            node_weights=node_weights,
+            mc_runs=mc_runs,
+            scheme=probs,
+            progress=progress,
+        )
 
     def render(console: Any) -> None:
         _skipped_note(console, loaded)

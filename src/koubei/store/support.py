@@ -18,6 +18,8 @@ from koubei.store.models import Artifact, Conversation, ConversationTurn, FaqEnt
 from koubei.text import mask_pii
 
 _BATCH = 5000
+# The longest conversation id the conversations table keeps (PostgreSQL refuses a longer one; SQLite would not).
+CONVERSATION_ID_MAX: int = Conversation.__table__.c.conversation_id.type.length  # type: ignore[attr-defined]
 
 
 def load_products(store: Store) -> list[dict[str, Any]]:

@@ -4,12 +4,16 @@ Chinese runs are segmented with jieba (search mode off: precise mode keeps BM25 
 the standard English analyzer (lowercase, word regex, bm25s's extended English stopword list, which also drops
 question words such as "what"/"how" that every question shares, Snowball stemming via PyStemmer). Digits are kept (model numbers, sizes, "2 year warranty" matter in product questions).
 Written here rather than with `bm25s.tokenize` because that one splits on `\\w\\w+` and cannot segment Chinese.
+
+One customer-service turn analyses its question once (`analyze_text` -> `Analysis`: tokens, content words and
+language) and hands that to follow-up detection, retrieval, evidence selection and the answer's language.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Any
 
 # CJK ideographs (incl. extension A) vs everything else; runs of either are analyzed separately.
@@ -69,8 +73,48 @@ def analyze(text: str) -> list[str]:
     return tokens
 
 
+def _script_counts(text: str) -> tuple[int, int]:
+    """(CJK ideographs, Latin letters) in `text`."""
+    return sum(len(m) for m in _CJK_RUN.findall(text)), sum(1 for ch in text if ch.isascii() and ch.isalpha())
+
+
+def _chinese(cjk: int, latin: int) -> bool:
+    return cjk > 0 and cjk >= latin / 3
+
+
 def is_mostly_chinese(text: str) -> bool:
     """True when CJK ideographs outnumber Latin letters (used to pick the dense embedder and answer language)."""
-    cjk = sum(len(m) for m in _CJK_RUN.findall(text))
-    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
-    return cjk > 0 and cjk >= latin / 3
+    return _chinese(*_script_counts(text))
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A text analysed once: its BM25 tokens and script counts, from which its words and language follow."""
+
+    text: str
+    tokens: tuple[str, ...]
+    cjk: int = 0  # CJK ideographs
+    latin: int = 0  # Latin letters
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        return frozenset(self.tokens)
+
+    @property
+    def chinese(self) -> bool:
+        return _chinese(self.cjk, self.latin)
+
+    @property
+    def lang(self) -> str:
+        """The answer language: zh when the text is mostly Chinese, else en."""
+        return "zh" if self.chinese else "en"
+
+    def then(self, other: Analysis) -> Analysis:
+        """The analysis of `self.text + " " + other.text`, from the two (runs never join across the space)."""
+        return Analysis(f"{self.text} {other.text}", self.tokens + other.tokens, self.cjk + other.cjk,
+                        self.latin + other.latin)
+
+
+def analyze_text(text: str) -> Analysis:
+    """Analyse `text` once for everything a turn needs from it."""
+    return Analysis(text, tuple(analyze(text)), *_script_counts(text))

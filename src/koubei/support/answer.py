@@ -10,11 +10,12 @@ whose words come from the cited evidence.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from koubei.support.analyzer import analyze, is_mostly_chinese
+from koubei.support.analyzer import Analysis, analyze, analyze_text
 from koubei.support.index import Hit
 
 # Cosine similarity at or above which a hit counts as on-topic, per embedder. MiniLM's value comes from dev
@@ -58,17 +59,19 @@ class Answer:
         }
 
 
-def answer_lang(question: str) -> str:
-    return "zh" if is_mostly_chinese(question) else "en"
+@lru_cache(maxsize=4096)
+def _key_words(key: str) -> frozenset[str]:
+    """An attribute name's words (few distinct names per catalog: analysed once each)."""
+    return frozenset(analyze(key))
 
 
 def supports(
-    hit: Hit, config: AnswerConfig, dense_spec: str | None = None, query_words: set[str] | None = None
+    hit: Hit, config: AnswerConfig, dense_spec: str | None = None, query_words: Set[str] | None = None
 ) -> bool:
     """Does this retrieved piece bear on the question? An attribute whose name the question uses ("warranty",
     "续航"), enough dense similarity, or enough of the question's content words in the piece."""
     if hit.doc.kind == "attribute" and query_words:
-        key_words = set(analyze(str(hit.doc.meta.get("key", ""))))
+        key_words = _key_words(str(hit.doc.meta.get("key", "")))
         if key_words and key_words <= query_words:
             return True
     threshold = config.min_dense
@@ -81,10 +84,13 @@ def supports(
 
 
 def select_evidence(
-    hits: Sequence[Hit], config: AnswerConfig, dense_spec: str | None, query: str = ""
+    hits: Sequence[Hit], config: AnswerConfig, dense_spec: str | None, query: str | Analysis = ""
 ) -> list[Hit]:
     """The supporting hits worth quoting: supported, and about as relevant as the best one."""
-    query_words = set(analyze(query)) if query else None
+    if isinstance(query, Analysis):
+        query_words: Set[str] | None = query.words
+    else:
+        query_words = set(analyze(query)) if query else None
     chosen: list[Hit] = []
     for hit in hits:
         if not supports(hit, config, dense_spec, query_words):
@@ -124,18 +130,20 @@ def refusal_text(lang: str, contact: str | None = None) -> str:
 
 
 def compose_extractive(
-    question: str,
+    question: str | Analysis,
     hits: Sequence[Hit],
     config: AnswerConfig,
     dense_spec: str | None,
     contact: str | None = None,
-    query: str | None = None,
+    query: str | Analysis | None = None,
 ) -> Answer:
     """Quote the supporting evidence with numbered citations, or refuse when there is none.
 
-    `query` is what retrieval searched (differs from `question` for follow-ups); `question` sets the language."""
-    lang = answer_lang(question)
-    chosen = select_evidence(hits, config, dense_spec, query or question)
+    `query` is what retrieval searched (differs from `question` for follow-ups); `question` sets the language.
+    Either may be an `Analysis` (a turn analyses its question once and hands it on)."""
+    q = question if isinstance(question, Analysis) else analyze_text(question)
+    lang = q.lang
+    chosen = select_evidence(hits, config, dense_spec, query or q)
     if not chosen:
         return Answer(refusal_text(lang, contact), [], list(hits[:3]), refused=True, mode="refusal", lang=lang)
     lead = "根据我们找到的资料：" if lang == "zh" else "Here is what I found:"
@@ -144,17 +152,19 @@ def compose_extractive(
     return Answer("\n".join(lines), citations, chosen, refused=False, mode="extractive", lang=lang)
 
 
-def sentence_support(sentence: str, evidence_texts: Sequence[str]) -> tuple[float, int]:
+def sentence_support(sentence: str, evidence_texts: Sequence[str | Set[str]]) -> tuple[float, int]:
     """(share of the sentence's content words found in the best single evidence text, index of that text).
 
-    A sentence with no content words (e.g. "Sure!") counts as supported: it states no fact.
+    `evidence_texts` may be given already analysed (word sets). A sentence with no content words (e.g. "Sure!")
+    counts as supported: it states no fact.
     """
     words = set(analyze(sentence))
     if not words:
         return 1.0, -1
     best, best_i = 0.0, -1
     for i, text in enumerate(evidence_texts):
-        share = len(words & set(analyze(text))) / len(words)
+        evidence_words = set(analyze(text)) if isinstance(text, str) else text
+        share = len(words & evidence_words) / len(words)
         if share > best:
             best, best_i = share, i
     return best, best_i
@@ -166,8 +176,9 @@ def supported_sentences(
     """Split generated sentences into (kept sentence, evidence index) and dropped ones."""
     kept: list[tuple[str, int]] = []
     dropped: list[str] = []
+    evidence_words = [frozenset(analyze(text)) for text in evidence_texts]  # once, not once per sentence
     for sentence in sentences:
-        share, idx = sentence_support(sentence, evidence_texts)
+        share, idx = sentence_support(sentence, evidence_words)
         if share >= min_support:
             kept.append((sentence, idx))
         else:

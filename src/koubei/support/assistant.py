@@ -2,6 +2,8 @@
 
 DB-free: it is handed an index, a router and the conversation state, and returns a `Reply` plus the next state.
 The pipeline (`koubei.pipelines.support`) loads those from the store and saves the turn back (PII-masked).
+The question is analysed once per turn (`analyzer.analyze_text`) and that analysis is what follow-up detection,
+retrieval, evidence selection and the answer's language all use.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from koubei.errors import BadInputError
-from koubei.support.answer import Answer, AnswerConfig, answer_lang, compose_extractive
+from koubei.support.analyzer import Analysis, analyze_text
+from koubei.support.answer import Answer, AnswerConfig, compose_extractive
 from koubei.support.conversation import ConversationState, resolve_turn
 from koubei.support.escalation import Escalation, decide
 from koubei.support.index import ServiceIndex
@@ -71,7 +74,7 @@ class Assistant:
         self.top_k = top_k
         self.contact = contact  # who can help, named in refusals (e.g. "our service desk, 400-000-0000")
 
-    def compose(self, question: str, query: str, product_id: str | None) -> Answer:
+    def compose(self, question: str | Analysis, query: str | Analysis, product_id: str | None) -> Answer:
         hits = self.index.search(query, product_id=product_id, k=self.top_k)
         if self.answer_config.generator_dir:
             from koubei.support.generate import compose_generative
@@ -89,23 +92,24 @@ class Assistant:
         state = state or ConversationState()
         if product_id is not None and product_id not in self.index.product_ids():
             raise BadInputError(f"product {product_id!r} has no evidence in the service index (unknown product id?)")
-        query, focus, follow = resolve_turn(question, state, self.index, product_id)
+        q = analyze_text(question)
+        query, focus, follow = resolve_turn(q, state, self.index, product_id)
         route = self.router.route(question)
         if follow and state.last_intent and not route.confident:
             # "what about the blue one?" alone is ambiguous; it continues the previous turn's intent.
             route = replace(route, intent=state.last_intent, confident=True)
         answer: Answer | None = None
         if route.intent == "chit_chat":
-            text = _CHIT_CHAT[answer_lang(question)]
+            text = _CHIT_CHAT[q.lang]
         else:
             # Complaints are escalated whatever the evidence says, but the evidence still goes to the agent.
-            answer = self.compose(question, query, focus)
+            answer = self.compose(q, query, focus)
             text = answer.text
         escalation = decide(route, answer, focus)
         if escalation is not None and route.intent == "complaint":
             text = (
                 "非常抱歉给您带来困扰，我已把您的问题转给人工客服优先处理，请稍候。"
-                if answer_lang(question) == "zh"
+                if q.lang == "zh"
                 else "I'm sorry about this. I have passed your message to a member of our team, who will take it "
                 "from here as a priority."
             )
@@ -119,7 +123,7 @@ class Assistant:
         reply = Reply(
             conversation_id=state.conversation_id,
             question=question,
-            query=query,
+            query=query.text,
             product_id=focus,
             follow_up=follow,
             route=route,

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from koubei.support.analyzer import analyze
+from koubei.support.analyzer import Analysis, analyze, analyze_text
 from koubei.support.index import ServiceIndex
 
 _FOLLOW_UP = re.compile(
@@ -39,9 +39,14 @@ class ConversationState:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
-def is_follow_up(question: str) -> bool:
-    """Elliptical turns that only make sense with the previous question ("what about the blue one?", "那红色的呢？")."""
-    return bool(_FOLLOW_UP.search(question)) and len(analyze(question)) <= _MAX_FOLLOW_UP_WORDS
+def _analysed(question: str | Analysis) -> Analysis:
+    return question if isinstance(question, Analysis) else analyze_text(question)
+
+
+def is_follow_up(question: str | Analysis) -> bool:
+    """Elliptical turns that only make sense with the previous question ("what about the blue one?", "那白色的呢？")."""
+    q = _analysed(question)
+    return bool(_FOLLOW_UP.search(q.text)) and len(q.tokens) <= _MAX_FOLLOW_UP_WORDS
 
 
 def mentioned_product(question: str, index: ServiceIndex) -> str | None:
@@ -59,13 +64,13 @@ def mentioned_product(question: str, index: ServiceIndex) -> str | None:
     return best[1] if best else None
 
 
-def variant_of(question: str, focus: str, index: ServiceIndex) -> str | None:
+def variant_of(question: str | Analysis, focus: str, index: ServiceIndex) -> str | None:
     """A sibling of `focus` (similar title) whose attributes mention a word of the question that `focus` lacks."""
     titles = index.titles()
     focus_words = set(analyze(titles.get(focus, "")))
     if not focus_words:
         return None
-    q_words = set(analyze(question))
+    q_words = _analysed(question).words
 
     def attr_words(pid: str) -> set[str]:
         return {w for d in index.docs_for(pid, "attribute") if d.source_id != "title" for w in analyze(d.meta.get("value", ""))}
@@ -84,21 +89,31 @@ def variant_of(question: str, focus: str, index: ServiceIndex) -> str | None:
     return max(matches)[1] if matches else None
 
 
+class Turn(NamedTuple):
+    """How one turn is understood: what retrieval searches (analysed), the product in focus, is it a follow-up."""
+
+    query: Analysis
+    product_id: str | None
+    follow_up: bool
+
+
 def resolve_turn(
-    question: str, state: ConversationState, index: ServiceIndex, product_id: str | None = None
-) -> tuple[str, str | None, bool]:
-    """(retrieval query, product in focus, is_follow_up) for this turn; does not mutate `state`."""
-    follow = is_follow_up(question) and state.last_question is not None
-    focus = product_id or mentioned_product(question, index) or state.product_id
+    question: str | Analysis, state: ConversationState, index: ServiceIndex, product_id: str | None = None
+) -> Turn:
+    """This turn's retrieval query, product in focus and follow-up flag; does not mutate `state`. The question is
+    analysed once (pass its `Analysis` to reuse it); only a previous question it continues is analysed besides."""
+    q = _analysed(question)
+    follow = state.last_question is not None and is_follow_up(q)
+    focus = product_id or mentioned_product(q.text, index) or state.product_id
     variant = None
     if product_id is None and focus is not None and focus == state.product_id:
-        variant = variant_of(question, focus, index)
+        variant = variant_of(q, focus, index)
         focus = variant or focus
     if follow and variant is not None:
         # "what about the blue one?": "blue" was spent choosing the product; the topic is the last question's.
-        query = str(state.last_question)
+        query = analyze_text(str(state.last_question))
     elif follow:
-        query = f"{state.last_question} {question}"
+        query = analyze_text(str(state.last_question)).then(q)
     else:
-        query = question
-    return query, focus, follow
+        query = q
+    return Turn(query, focus, follow)

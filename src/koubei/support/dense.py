@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from koubei.artifacts import atomic_path, atomic_write_text
 from koubei.errors import BadInputError, NotFittedError, NotFoundError
 
 EMBEDDERS = ("minilm", "lsa", "hf:<dir>", "none", "auto")
@@ -117,14 +118,12 @@ class MiniLMEmbedder:
     def fit(self, texts: list[str]) -> MiniLMEmbedder:
         return self
 
-    def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+    def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         model = self._model()
         with _torch_threads(1 if len(texts) <= self.query_batch else None):
-            vectors = model.encode(
-                list(texts), batch_size=self.batch_size, show_progress_bar=show_progress, convert_to_numpy=True
-            )
+            vectors = model.encode(list(texts), batch_size=self.batch_size, show_progress_bar=False, convert_to_numpy=True)
         return _normalize(vectors)
 
     def save(self, directory: Path) -> None:
@@ -180,7 +179,7 @@ class LsaEmbedder:
             self.components_ = None
         return self
 
-    def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+    def encode(self, texts: list[str]) -> np.ndarray:
         if not hasattr(self, "vectorizer_"):
             raise NotFittedError("LsaEmbedder is not fitted: call fit(texts) or load() first")
         tfidf = self.vectorizer_.transform(list(texts))
@@ -188,11 +187,11 @@ class LsaEmbedder:
         return _normalize(np.asarray(dense))
 
     def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
         vocab = {k: int(v) for k, v in self.vectorizer_.vocabulary_.items()}
-        (directory / "lsa_vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+        atomic_write_text(directory / "lsa_vocab.json", json.dumps(vocab, ensure_ascii=False))
         comps = self.components_ if self.components_ is not None else np.zeros((0, 0), np.float32)
-        np.savez(directory / "lsa.npz", idf=self.vectorizer_.idf_, components=comps)
+        with atomic_path(directory / "lsa.npz") as tmp, tmp.open("wb") as fh:
+            np.savez(fh, idf=self.vectorizer_.idf_, components=comps)
 
     @classmethod
     def load(cls, directory: Path, dims: int = 128, ngram_max: int = 3, seed: int = 0) -> LsaEmbedder:
@@ -249,7 +248,7 @@ class HFMeanPoolEmbedder:
     def fit(self, texts: list[str]) -> HFMeanPoolEmbedder:
         return self
 
-    def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+    def encode(self, texts: list[str]) -> np.ndarray:
         import torch
 
         from koubei.lm.model import model_context_length

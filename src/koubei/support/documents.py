@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from koubei.errors import BadInputError
+from koubei.ingest.fields import parse_attributes
 
 KINDS = ("attribute", "faq", "qa", "review")
 
@@ -72,23 +73,16 @@ def _clean_id(value: Any, what: str) -> str | None:
 
 
 def _parse_attributes(raw: Any, product_id: str) -> dict[str, Any]:
-    """Attributes as a dict: accepts a dict, a JSON object string, or `key#value*key#value` (DESIGN.md)."""
+    """Attributes as a dict: a dict, a JSON object string or `key#value*key#value` (DESIGN.md), parsed by ingest's
+    own field parser so a catalog row means the same here as when it was ingested."""
     if raw is None or raw == "":
         return {}
     if isinstance(raw, Mapping):
         return dict(raw)
-    if isinstance(raw, str):
-        text = raw.strip()
-        if text.startswith("{"):
-            try:
-                parsed = json.loads(text)
-            except json.JSONDecodeError as error:
-                raise BadInputError(f"product {product_id!r}: attributes is not valid JSON ({error})") from None
-            if isinstance(parsed, dict):
-                return parsed
-        pairs = [p.split("#", 1) for p in text.split("*") if "#" in p]
-        return {k.strip(): v.strip() for k, v in pairs if k.strip()}
-    raise BadInputError(f"product {product_id!r}: attributes must be an object or 'key#value*...', got {raw!r}")
+    try:
+        return parse_attributes(raw)
+    except ValueError as error:
+        raise BadInputError(f"product {product_id!r}: {error}") from None
 
 
 def product_docs(product: Mapping[str, Any]) -> list[Doc]:

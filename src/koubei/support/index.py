@@ -4,7 +4,9 @@ Incremental: documents are upserted by `doc_id`; each keeps its analyzed tokens 
 MiniLM) its vector keyed by content hash, so new data costs only the new documents' tokenization and encoding.
 The BM25 matrix itself is rebuilt from the cached tokens (bm25s has no in-place add; rebuilding 10k documents
 from tokens takes well under a second). A corpus-dependent embedder (LSA) is refit on every change.
-Persisted as plain files (JSON lines + .npy), no pickles; `FORMAT_VERSION` guards loading.
+Persisted as plain files (JSON lines + .npy), no pickles, through `koubei.artifacts`: every file is written
+atomically and `index.json` (the record with the format version) last, after the old one was removed, so a kill
+mid-save leaves no index rather than a mixed one; `FORMAT_VERSION` guards loading.
 """
 
 from __future__ import annotations
@@ -17,14 +19,19 @@ from typing import Any
 
 import numpy as np
 
+from koubei.artifacts import atomic_path, check_format_version, read_meta, write_meta
 from koubei.errors import BadInputError, NotFittedError, NotFoundError
-from koubei.support.analyzer import analyze, is_mostly_chinese
+from koubei.progress import Progress, or_null
+from koubei.support.analyzer import Analysis, analyze, is_mostly_chinese
 from koubei.support.dense import Embedder, LsaEmbedder, make_embedder, resolve_auto
 from koubei.support.documents import Doc
 from koubei.support.fusion import fuse
 
 FORMAT_VERSION = 1
+INDEX_KIND = "service_index"
+META_FILE = "index.json"
 MODES = ("fused", "bm25", "dense")
+ENCODE_CHUNK = 1024  # texts per embedder call while building (one progress report each)
 
 
 @dataclass(frozen=True)
@@ -145,8 +152,9 @@ class ServiceIndex:
         counts["removed"] = self.remove([d.doc_id for d in self.docs_ if d.doc_id not in keep])
         return counts
 
-    def build(self, show_progress: bool = False) -> ServiceIndex:
-        """(Re)build BM25 and dense structures after changes. Called by `search` when needed."""
+    def build(self, progress: Progress | None = None) -> ServiceIndex:
+        """(Re)build BM25 and dense structures after changes (reporting the encoding of new documents to
+        `progress`). Called by `search` when needed."""
         import bm25s
 
         if not self.docs_:
@@ -175,7 +183,7 @@ class ServiceIndex:
                 if embedder is not None:
                     self._embedders[spec] = embedder
             if spec in self._embedders and not (spec in self._fresh and spec in self._embs):
-                self._embs[spec] = self._encode_corpus(spec, texts, show_progress)
+                self._embs[spec] = self._encode_corpus(spec, texts, progress)
                 self._fresh.add(spec)
         self._dirty = False
         return self
@@ -187,14 +195,17 @@ class ServiceIndex:
             return []
         return str(self.dense_spec_).split("+")
 
-    def dense_for(self, query: str) -> str | None:
+    def dense_for(self, query: str | Analysis) -> str | None:
         """The embedder that serves this query: by its language when the index has one per language."""
         specs = [s for s in self.dense_specs if s in self._embedders or self._dirty]
         if not specs:
             return None
-        return specs[-1] if len(specs) > 1 and is_mostly_chinese(query) else specs[0]
+        if len(specs) == 1:
+            return specs[0]
+        chinese = query.chinese if isinstance(query, Analysis) else is_mostly_chinese(query)
+        return specs[-1] if chinese else specs[0]
 
-    def _encode_corpus(self, spec: str, texts: list[str], show_progress: bool) -> np.ndarray:
+    def _encode_corpus(self, spec: str, texts: list[str], progress: Progress | None) -> np.ndarray:
         embedder = self._embedders[spec]
         if embedder.corpus_dependent:
             embedder.fit(texts)
@@ -203,9 +214,13 @@ class ServiceIndex:
         hashes = [d.content_hash for d in self.docs_]
         missing = [i for i, h in enumerate(hashes) if h not in cache]
         if missing:
-            new = embedder.encode([texts[i] for i in missing], show_progress=show_progress)  # type: ignore[call-arg]
-            for i, vec in zip(missing, new, strict=True):
-                cache[hashes[i]] = vec
+            progress = or_null(progress)
+            progress.start(len(missing), "texts", f"encoding evidence ({spec})")
+            for start in range(0, len(missing), ENCODE_CHUNK):
+                part = missing[start : start + ENCODE_CHUNK]
+                for i, vec in zip(part, embedder.encode([texts[i] for i in part]), strict=True):
+                    cache[hashes[i]] = vec
+                progress.advance(len(part))
         live = set(hashes)
         self._vectors[spec] = {h: v for h, v in cache.items() if h in live}
         return np.stack([self._vectors[spec][h] for h in hashes]).astype(np.float32)
@@ -219,16 +234,17 @@ class ServiceIndex:
             mask |= np.array([p is None for p in self._product_ids], dtype=bool)
         return mask
 
-    def encode_query(self, query: str) -> np.ndarray | None:
+    def encode_query(self, query: str | Analysis) -> np.ndarray | None:
         """The query's vector from the embedder that serves its language (None without dense retrieval)."""
         if self._dirty:
             self.build()
         spec = self.dense_for(query)
-        return None if spec is None else self._embedders[spec].encode([query])[0]
+        text = query.text if isinstance(query, Analysis) else query
+        return None if spec is None else self._embedders[spec].encode([text])[0]
 
     def search(
         self,
-        query: str,
+        query: str | Analysis,
         product_id: str | None = None,
         k: int = 5,
         mode: str = "fused",
@@ -238,8 +254,9 @@ class ServiceIndex:
     ) -> list[Hit]:
         """Top-k evidence for `query`, limited to `product_id` (+ global evidence) when given.
 
-        mode: 'fused' (BM25 + dense by config.fusion), 'bm25' or 'dense'. `query_vector` lets a caller that
-        encoded queries in a batch skip per-query encoding.
+        mode: 'fused' (BM25 + dense by config.fusion), 'bm25' or 'dense'. `query` may be an `Analysis` (a turn's
+        question, analysed once). `query_vector` lets a caller that encoded queries in a batch skip per-query
+        encoding.
         """
         if mode not in MODES:
             raise BadInputError(f"mode {mode!r} is not known; use one of: {', '.join(MODES)}")
@@ -252,7 +269,7 @@ class ServiceIndex:
             mask &= np.array([d.kind in kinds for d in self.docs_], dtype=bool)
         if not mask.any():
             return []
-        q_tokens = analyze(query)
+        q_tokens = list(query.tokens) if isinstance(query, Analysis) else analyze(query)
         ids = self._bm25.get_tokens_ids(q_tokens)
         bm25_scores = (
             np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
@@ -329,14 +346,11 @@ class ServiceIndex:
         if self._dirty:
             self.build()
         path = Path(directory)
+        if path.exists() and not path.is_dir():
+            raise BadInputError(f"{str(path)!r} is a file; expected a folder for the service index")
         path.mkdir(parents=True, exist_ok=True)
-        meta = {
-            "format_version": FORMAT_VERSION,
-            "config": asdict(self.config),
-            "dense": self.dense_spec_,
-            "n_docs": len(self.docs_),
-        }
-        with (path / "docs.jsonl").open("w", encoding="utf-8") as fh:
+        (path / META_FILE).unlink(missing_ok=True)  # until the new record is written, this is no index
+        with atomic_path(path / "docs.jsonl") as tmp, tmp.open("w", encoding="utf-8") as fh:
             for d in self.docs_:
                 fh.write(json.dumps({**d.to_dict(), "tokens": self._tokens[d.doc_id]}, ensure_ascii=False) + "\n")
         for n, spec in enumerate(self.dense_specs):
@@ -345,47 +359,59 @@ class ServiceIndex:
                 continue
             if isinstance(embedder, LsaEmbedder):
                 embedder.save(path)  # the fitted vectorizer + SVD, so queries encode in the same space
-            np.save(path / f"embeddings_{n}.npy", self._embs[spec])
-        # index.json last: its presence marks a complete index.
-        (path / "index.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+            with atomic_path(path / f"embeddings_{n}.npy") as tmp, tmp.open("wb") as fh:
+                np.save(fh, self._embs[spec])
+        write_meta(path, INDEX_KIND, FORMAT_VERSION, name=META_FILE, config=asdict(self.config),
+                   dense=self.dense_spec_, n_docs=len(self.docs_))
         return path
 
     @classmethod
     def load(cls, directory: str | Path) -> ServiceIndex:
         path = Path(directory)
-        meta_file = path / "index.json"
-        if not meta_file.exists():
-            raise NotFoundError(f"no service index at {str(path)!r}: run `koubei service index` first")
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
-        if meta.get("format_version") != FORMAT_VERSION:
+        try:
+            meta = read_meta(path, "service index", name=META_FILE)
+        except NotFoundError as error:
+            raise NotFoundError(f"{error}: run `koubei service index` first") from None
+        if meta.get("kind", INDEX_KIND) != INDEX_KIND:  # records before koubei.artifacts carry no kind
+            raise BadInputError(f"{str(path)!r} holds a {meta.get('kind')!r} artifact; expected a service index")
+        check_format_version(path, meta, FORMAT_VERSION, what="service index")
+        try:
+            cfg = dict(meta["config"])
+            cfg["weights"] = tuple(cfg["weights"])
+            self = cls(IndexConfig(**cfg))
+            self.dense_spec_ = meta["dense"]
+            with (path / "docs.jsonl").open(encoding="utf-8") as fh:
+                for line in fh:
+                    row = json.loads(line)
+                    doc = Doc.from_dict(row)
+                    self._pos[doc.doc_id] = len(self.docs_)
+                    self.docs_.append(doc)
+                    self._tokens[doc.doc_id] = row["tokens"]
+                    self._support[doc.doc_id] = set(analyze(_support_text(doc)))
+            for n, spec in enumerate(self.dense_specs):
+                emb_file = path / f"embeddings_{n}.npy"
+                if not emb_file.exists():
+                    continue
+                emb = np.load(emb_file)
+                if emb.shape[0] != len(self.docs_):
+                    raise ValueError(f"{emb_file.name} has {emb.shape[0]} rows for {len(self.docs_)} documents")
+                if spec == "lsa":
+                    if (path / "lsa.npz").exists():
+                        self._embedders[spec] = LsaEmbedder.load(path, dims=self.config.lsa_dims, seed=self.config.seed)
+                else:
+                    self._vectors[spec] = {d.content_hash: vec for d, vec in zip(self.docs_, emb, strict=True)}
+                self._embs[spec] = emb
+                self._fresh.add(spec)  # a loaded index needs no re-encoding until its documents change
+        except (OSError, KeyError, TypeError, ValueError) as error:  # a missing/truncated file, a bad record
             raise BadInputError(
-                f"service index at {str(path)!r} has format {meta.get('format_version')}, expected "
-                f"{FORMAT_VERSION}: rebuild it with `koubei service index --rebuild`"
+                f"service index at {str(path)!r} is damaged ({type(error).__name__}: {error}); rebuild it with "
+                "`koubei service index --rebuild`"
+            ) from None
+        if len(self.docs_) != meta.get("n_docs", len(self.docs_)):
+            raise BadInputError(
+                f"service index at {str(path)!r} is damaged ({len(self.docs_)} documents, its record says "
+                f"{meta.get('n_docs')}); rebuild it with `koubei service index --rebuild`"
             )
-        cfg = dict(meta["config"])
-        cfg["weights"] = tuple(cfg["weights"])
-        self = cls(IndexConfig(**cfg))
-        self.dense_spec_ = meta["dense"]
-        with (path / "docs.jsonl").open(encoding="utf-8") as fh:
-            for line in fh:
-                row = json.loads(line)
-                doc = Doc.from_dict(row)
-                self._pos[doc.doc_id] = len(self.docs_)
-                self.docs_.append(doc)
-                self._tokens[doc.doc_id] = row["tokens"]
-                self._support[doc.doc_id] = set(analyze(_support_text(doc)))
-        for n, spec in enumerate(self.dense_specs):
-            emb_file = path / f"embeddings_{n}.npy"
-            if not emb_file.exists():
-                continue
-            emb = np.load(emb_file)
-            if spec == "lsa":
-                if (path / "lsa.npz").exists():
-                    self._embedders[spec] = LsaEmbedder.load(path, dims=self.config.lsa_dims, seed=self.config.seed)
-            else:
-                self._vectors[spec] = {d.content_hash: vec for d, vec in zip(self.docs_, emb, strict=True)}
-            self._embs[spec] = emb
-            self._fresh.add(spec)  # a loaded index needs no re-encoding until its documents change
         self._dirty = True
         return self
 

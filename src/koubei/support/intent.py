@@ -5,7 +5,7 @@ to typos) trained on the labelled questions shipped in `koubei/support/data/inte
 Rules exist because a few words decide routing regardless of the rest of the sentence ("投诉", "lawyer",
 "tracking number") and a small training set cannot be trusted to learn that; a rule hit adds `rule_boost` to its
 intent's probability before renormalizing, so rules and the model vote together and the confidence stays a
-probability. Saved as JSON + .npz (no pickles).
+probability. Saved as JSON + .npz (no pickles) through `koubei.artifacts` (atomic files, `router.json` last).
 """
 
 from __future__ import annotations
@@ -20,10 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from koubei.errors import BadInputError, NotFittedError, NotFoundError
+from koubei.artifacts import atomic_path, atomic_write_text, check_format_version, read_meta, write_meta
+from koubei.errors import BadInputError, NotFittedError
 
 INTENTS = ("product_question", "order_logistics", "returns_after_sales", "complaint", "chit_chat")
 FORMAT_VERSION = 1
+ROUTER_KIND = "intent_router"
+META_FILE = "router.json"
 
 # Keyword rules per intent (case-insensitive). Kept short and high-precision on purpose.
 RULES: dict[str, tuple[str, ...]] = {
@@ -159,12 +162,14 @@ class IntentRouter:
     def save(self, directory: str | Path) -> Path:
         self._check()
         path = Path(directory)
-        path.mkdir(parents=True, exist_ok=True)
         vocab = {k: int(v) for k, v in self.vectorizer_.vocabulary_.items()}
-        meta = {"format_version": FORMAT_VERSION, "config": asdict(self.config), "classes": self.classes_}
-        (path / "router_vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-        np.savez(path / "router.npz", idf=self.vectorizer_.idf_, coef=self.model_.coef_, intercept=self.model_.intercept_)
-        (path / "router.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        path.mkdir(parents=True, exist_ok=True)
+        (path / META_FILE).unlink(missing_ok=True)  # no record, no router, until every file is in place
+        atomic_write_text(path / "router_vocab.json", json.dumps(vocab, ensure_ascii=False))
+        with atomic_path(path / "router.npz") as tmp, tmp.open("wb") as fh:
+            np.savez(fh, idf=self.vectorizer_.idf_, coef=self.model_.coef_, intercept=self.model_.intercept_)
+        write_meta(path, ROUTER_KIND, FORMAT_VERSION, name=META_FILE, config=asdict(self.config),
+                   classes=self.classes_)
         return path
 
     @classmethod
@@ -173,21 +178,23 @@ class IntentRouter:
         from sklearn.linear_model import LogisticRegression
 
         path = Path(directory)
-        if not (path / "router.json").exists():
-            raise NotFoundError(f"no intent router at {str(path)!r}")
-        meta = json.loads((path / "router.json").read_text(encoding="utf-8"))
-        if meta.get("format_version") != FORMAT_VERSION:
-            raise BadInputError(f"intent router at {str(path)!r} has format {meta.get('format_version')}")
-        self = cls(RouterConfig(**meta["config"]))
-        vocab = json.loads((path / "router_vocab.json").read_text(encoding="utf-8"))
-        arrays = np.load(path / "router.npz")
-        vec = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(1, self.config.ngram_max), sublinear_tf=True, vocabulary=vocab
-        )
-        vec.idf_ = arrays["idf"]
-        model = LogisticRegression(C=self.config.C)
-        model.classes_ = np.array(meta["classes"])
-        model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
+        meta = read_meta(path, "intent router", name=META_FILE)
+        if meta.get("kind", ROUTER_KIND) != ROUTER_KIND:  # records before koubei.artifacts carry no kind
+            raise BadInputError(f"{str(path)!r} holds a {meta.get('kind')!r} artifact; expected an intent router")
+        check_format_version(path, meta, FORMAT_VERSION, what="intent router")
+        try:
+            self = cls(RouterConfig(**meta["config"]))
+            vocab = json.loads((path / "router_vocab.json").read_text(encoding="utf-8"))
+            arrays = np.load(path / "router.npz")
+            vec = TfidfVectorizer(
+                analyzer="char_wb", ngram_range=(1, self.config.ngram_max), sublinear_tf=True, vocabulary=vocab
+            )
+            vec.idf_ = arrays["idf"]
+            model = LogisticRegression(C=self.config.C)
+            model.classes_ = np.array(meta["classes"])
+            model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
+        except (OSError, KeyError, TypeError, ValueError) as error:
+            raise BadInputError(f"intent router at {str(path)!r} is damaged ({type(error).__name__}: {error})") from None
         self.vectorizer_, self.model_, self.classes_ = vec, model, list(meta["classes"])
         return self
 

@@ -2,15 +2,21 @@
 
 The bundled corpus holds reviews only (no catalog or FAQ), so answers come from review sentences; products and FAQ
 entries in the store (from `koubei ingest products|faq`) are indexed too when present. Shows two answered
-questions with their citations and one complaint handed off to a human with a suggested reply.
+questions with their citations and one complaint handed off to a human with a suggested reply. Rendered by
+`koubei.cli.demo_views.support`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
+
+from koubei.results import Result
 
 ORDER = 50
 TITLE = "Customer service: grounded answers with sources, hand-off to a human"
+SHOWS = "customer-service answers grounded in review sentences, with citations, and a complaint handed to a human"
+SECONDS = (10, 40)
 
 QUESTIONS = ("这本书的翻译质量怎么样？", "印刷和纸张质量好吗？")
 COMPLAINT = "你们卖的是盗版书，我要投诉！"
@@ -18,44 +24,37 @@ QUICK_REVIEWS = 600  # seconds, not minutes, in quick mode
 FULL_REVIEWS = 8000  # ~25k sentences: about a minute to index on 2 cores
 
 
-def run(ctx: Any) -> dict[str, Any]:
+@dataclass
+class SupportStep(Result):
+    index: dict[str, Any]  # the build: path, docs, added, updated, unchanged, removed, dense, seconds
+    conversation_id: str
+    answers: list[dict[str, Any]]  # question, answer, citations, refused, intent, latency_ms
+    escalation: dict[str, Any]  # the complaint: question, answer, reason, priority, suggested_reply, ...
+    seconds: float = field(default=0.0)
+
+
+def run(ctx: Any) -> SupportStep:
     from koubei.pipelines.support import ask, build_index, open_assistant
 
     directory = ctx.workdir / "indexes" / "service"
     _, build = build_index(
         ctx.store, directory=directory, review_limit=QUICK_REVIEWS if ctx.quick else FULL_REVIEWS,
-        progress=not ctx.quick,
+        progress=getattr(ctx, "progress", None),
     )
     assistant = open_assistant(directory)
     answers = []
     conversation: str | None = None
     for question in QUESTIONS:
         reply = ask(ctx.store, question, conversation_id=conversation, assistant=assistant)
-        conversation = reply["conversation_id"]
-        answers.append(reply)
+        conversation = reply.conversation_id
+        answers.append(
+            {"question": reply.question, "answer": reply.answer, "citations": reply.citations,
+             "refused": reply.refused, "intent": reply.intent["intent"], "latency_ms": reply.latency_ms}
+        )
     complaint = ask(ctx.store, COMPLAINT, conversation_id=conversation, assistant=assistant)
-
-    ctx.console.print(
-        f"Index: {build.docs:,} evidence pieces ({build.added:,} new, {build.unchanged:,} unchanged), "
-        f"dense retriever: {build.dense}, built in {build.seconds} s"
+    return SupportStep(
+        index=build.to_dict(),
+        conversation_id=complaint.conversation_id,
+        answers=answers,
+        escalation={"question": complaint.question, "answer": complaint.answer, **(complaint.escalation or {})},
     )
-    for reply in answers:
-        ctx.console.print(f"\n[bold]Q: {reply['question']}[/]  (intent {reply['intent']['intent']}, "
-                          f"{reply['latency_ms']:.0f} ms)")
-        ctx.console.print(reply["answer"])
-        for c in reply["citations"]:
-            ctx.console.print(f"  [dim][{c['n']}] {c['kind']} {c['id']}" + (f" sentence {c['sentence']}" if "sentence" in c else "") + "[/]")
-    esc = complaint["escalation"] or {}
-    ctx.console.print(f"\n[bold]Q: {COMPLAINT}[/]\n{complaint['answer']}")
-    ctx.console.print(f"[yellow]→ escalated ({esc.get('reason')}, priority {esc.get('priority')}); suggested reply "
-                      f"for the agent: {esc.get('suggested_reply')}[/]")
-    return {
-        "index": build.to_dict(),
-        "conversation_id": conversation,
-        "answers": [
-            {"question": r["question"], "answer": r["answer"], "citations": r["citations"], "refused": r["refused"],
-             "intent": r["intent"]["intent"], "latency_ms": r["latency_ms"]}
-            for r in answers
-        ],
-        "escalation": {"question": complaint["question"], **esc},
-    }
