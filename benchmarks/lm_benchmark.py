@@ -222,7 +222,7 @@ def main() -> None:
         context_length=args.context_length, batch_size=args.batch_size,
     )
     t0 = time.perf_counter()
-    trained = train(train_texts, small_dir, cfg, progress=False)
+    trained = train(train_texts, small_dir, cfg)
     wall = time.perf_counter() - t0
     model, tok = load_model(small_dir)
     ev = evaluate_texts(model, tok, held, batch_size=64)
@@ -269,9 +269,9 @@ def main() -> None:
             context_length=args.context_length, batch_size=args.batch_size,
         )
         if name == "alone":
-            res = train(train_texts, out, scfg, progress=False)
+            res = train(train_texts, out, scfg)
         else:
-            res = distill(small_dir, train_texts, out, scfg, progress=False)
+            res = distill(small_dir, train_texts, out, scfg)
         smodel, stok = load_model(out)
         sev = evaluate_texts(smodel, stok, held, batch_size=64)
         students[name] = {"steps": res.steps, "train_seconds": res.train_seconds, "held_out": sev.to_dict()}

@@ -1,4 +1,4 @@
-"""DDP: `torchrun --nproc_per_node=2 -m koubei.lm.train` with gloo on CPU stays in sync and matches 1 process."""
+"""DDP: `torchrun --no-python --nproc_per_node=2 koubei lm train` with gloo on CPU stays in sync, matches 1 process."""
 
 from __future__ import annotations
 
@@ -31,9 +31,10 @@ def test_two_process_gloo_matches_single_process(tmp_path: Path, corpus: list[st
         "--precision", "fp32", "--out", str(ddp_out), "--no-progress", "--json",
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    koubei = Path(sys.executable).parent / "koubei"  # the console script: DDP runs the real command line
     proc = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m", "koubei.lm.train",
-         *args],
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "--no-python",
+         str(koubei), "lm", "train", *args],
         capture_output=True, text=True, timeout=600, env=env,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -51,7 +52,7 @@ def test_two_process_gloo_matches_single_process(tmp_path: Path, corpus: list[st
         preset="micro", max_steps=6, batch_size=4, context_length=32, learning_rate=0.01, warmup_steps=2,
         checkpoint_interval=3, seed=0, device="cpu", threads=1, precision="fp32",
     )
-    train(corpus, single, cfg, progress=False)
+    train(corpus, single, cfg)
     a, b = load_model(ddp_out)[0].state_dict(), load_model(single)[0].state_dict()
     for key in a:
         torch.testing.assert_close(a[key], b[key], rtol=1e-3, atol=1e-4)

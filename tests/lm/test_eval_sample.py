@@ -108,7 +108,7 @@ def test_streaming_pieces_add_up_and_controls(micro_model_dir: Path) -> None:
     assert "".join(pieces) == out.text
     assert out.tokens <= 12
     assert generate(model, tok, "x", SampleConfig(max_new_tokens=0)).text == ""
-    with pytest.raises(BadInputError, match="top-p"):
+    with pytest.raises(BadInputError, match="top_p"):
         SampleConfig(top_p=1.5)
 
 

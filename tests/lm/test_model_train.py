@@ -13,6 +13,7 @@ from koubei.errors import BadInputError
 from koubei.lm import TrainConfig, load_model, train_lm
 from koubei.lm.checkpoint import latest_checkpoint, load_into, save_checkpoint
 from koubei.lm.train import train
+from koubei.progress import RecordingProgress
 
 
 def _with_tokenizer(tokenizer_dir: Path, out: Path) -> Path:
@@ -29,6 +30,19 @@ def _cfg(**kw: object) -> TrainConfig:
     )
     base.update(kw)
     return TrainConfig(**base)  # type: ignore[arg-type]
+
+
+class CrashAt(RecordingProgress):
+    """A progress that interrupts training (as Ctrl-C would) when step `at` is reported done."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.at = at
+
+    def advance(self, n: int = 1) -> None:
+        super().advance(n)
+        if self.state.unit == "step" and self.state.done >= self.at:
+            raise KeyboardInterrupt
 
 
 def _weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -60,8 +74,8 @@ def test_overfit_save_load_same_predictions(micro_model_dir: Path, corpus: list[
 def test_same_seed_same_weights(tmp_path: Path, tokenizer_dir: Path, corpus: list[str]) -> None:
     a = _with_tokenizer(tokenizer_dir, tmp_path / "a")
     b = _with_tokenizer(tokenizer_dir, tmp_path / "b")
-    train(corpus, a, _cfg(), progress=False)
-    train(corpus, b, _cfg(), progress=False)
+    train(corpus, a, _cfg())
+    train(corpus, b, _cfg())
     wa, wb = _weights(load_model(a)[0]), _weights(load_model(b)[0])
     for key in wa:
         assert torch.equal(wa[key], wb[key]), key
@@ -70,21 +84,17 @@ def test_same_seed_same_weights(tmp_path: Path, tokenizer_dir: Path, corpus: lis
 @pytest.mark.parametrize("optimizer", ["adamw", "muon"])
 def test_resume_equals_uninterrupted(tmp_path: Path, tokenizer_dir: Path, corpus: list[str], optimizer: str) -> None:
     straight = _with_tokenizer(tokenizer_dir, tmp_path / "straight")
-    train(corpus, straight, _cfg(optimizer=optimizer), progress=False)
+    train(corpus, straight, _cfg(optimizer=optimizer))
 
     interrupted = _with_tokenizer(tokenizer_dir, tmp_path / "interrupted")
 
-    def crash(record: dict[str, object]) -> None:
-        if record["step"] == 4:  # after the step-3 checkpoint: step 4's work is lost
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        train(corpus, interrupted, _cfg(optimizer=optimizer), progress=False, on_step=crash)
+    with pytest.raises(KeyboardInterrupt):  # after the step-3 checkpoint: step 4's work is lost
+        train(corpus, interrupted, _cfg(optimizer=optimizer), progress=CrashAt(4))
     ckpt = latest_checkpoint(interrupted / "checkpoints")
     assert ckpt is not None and ckpt.state["step"] == 3
     with pytest.raises(BadInputError, match="--resume"):
-        train(corpus, interrupted, _cfg(optimizer=optimizer), progress=False)
-    result = train(corpus, interrupted, _cfg(optimizer=optimizer), resume=True, progress=False)
+        train(corpus, interrupted, _cfg(optimizer=optimizer))
+    result = train(corpus, interrupted, _cfg(optimizer=optimizer), resume=True)
     assert result.resumed_from_step == 3 and result.steps == 6
     ws, wi = _weights(load_model(straight)[0]), _weights(load_model(interrupted)[0])
     for key in ws:
@@ -173,7 +183,7 @@ def test_kill_9_mid_save_never_corrupts(tmp_path: Path) -> None:
 
 
 def test_bad_config(tmp_path: Path) -> None:
-    with pytest.raises(BadInputError, match="max-steps"):
+    with pytest.raises(BadInputError, match="max_steps"):
         TrainConfig(preset="micro")
     with pytest.raises(BadInputError, match="preset"):
         TrainConfig(preset="huge", max_steps=1)
@@ -183,7 +193,7 @@ def test_bad_config(tmp_path: Path) -> None:
 
 def test_init_from_continues_a_checkpoint(tmp_path: Path, micro_model_dir: Path, corpus: list[str]) -> None:
     out = tmp_path / "ft"
-    result = train(corpus, out, _cfg(init_from=str(micro_model_dir), max_steps=3), progress=False)
+    result = train(corpus, out, _cfg(init_from=str(micro_model_dir), max_steps=3))
     assert result.steps == 3
     tuned, tok = load_model(out)
     base, base_tok = load_model(micro_model_dir)
@@ -206,18 +216,18 @@ def test_init_from_a_foreign_hf_model(tmp_path: Path, tokenizer_dir: Path, corpu
     GPT2LMHeadModel(cfg).save_pretrained(str(base))
     tok.save_pretrained(str(base))
     out = tmp_path / "tuned"
-    result = train(corpus, out, _cfg(init_from=str(base), max_steps=4, checkpoint_interval=2), progress=False)
+    result = train(corpus, out, _cfg(init_from=str(base), max_steps=4, checkpoint_interval=2))
     assert result.steps == 4
     model, _ = load_model(out)
     assert type(model).__name__ == "GPT2LMHeadModel"
-    resumed = train(corpus, out, _cfg(init_from=str(base), max_steps=6), resume=True, progress=False)
+    resumed = train(corpus, out, _cfg(init_from=str(base), max_steps=6), resume=True)
     assert resumed.resumed_from_step == 4 and resumed.steps == 6
 
 
 def test_time_budget_sizes_the_schedule(tmp_path: Path, tokenizer_dir: Path, corpus: list[str]) -> None:
     out = _with_tokenizer(tokenizer_dir, tmp_path / "timed")
     cfg = _cfg(max_steps=None, time_budget=2.0, horizon_probe_steps=5, warmup_steps=2, checkpoint_interval=10**6)
-    result = train(corpus, out, cfg, progress=False)
+    result = train(corpus, out, cfg)
     assert 2.0 <= result.train_seconds < 6.0
     ckpt = latest_checkpoint(out / "checkpoints")
     assert ckpt is not None and ckpt.state["planned_steps"] is not None and ckpt.state["planned_steps"] > 5

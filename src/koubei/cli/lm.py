@@ -1,8 +1,9 @@
 """`koubei lm {tokenizer,train,eval,sample,distill}`: own your language model, from raw text to samples.
 
-Commands only parse options and call `koubei.lm` (torch and transformers are imported inside the commands, so
-`koubei --help` stays instant). `--data store` (default) trains on the store's PII-masked review texts and product
-titles; `--data FILE` on a UTF-8 text file with one document per line.
+Commands only parse options, call `koubei.pipelines.lm` and render its typed results (torch and transformers are
+imported inside the commands, so `koubei --help` stays instant). `--data store` (default) trains on the store's
+PII-masked review texts and product titles; `--data FILE` on a UTF-8 text file with one document per line.
+Progress goes to stderr (`koubei.progress.ConsoleProgress`), so `--json` on stdout stays clean.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from koubei.cli.common import DatabaseOption, JsonOption, emit, existing_file, get_console
-from koubei.lm.config import DistillConfig, TrainConfig
+from koubei.pipelines.lm import DistillConfig, SampleConfig, TrainConfig
 
 
 def _default(config_class: Any, name: str) -> Any:
@@ -42,7 +43,10 @@ OutOption = Annotated[
 NoProgress = Annotated[bool, typer.Option("--no-progress", help="Hide the progress bar.")]
 PrecisionOption = Annotated[
     str,
-    typer.Option("--precision", help="auto, fp32 or bf16 matmuls (auto: bf16 where the CPU/GPU has it natively)."),
+    typer.Option(
+        "--precision",
+        help="auto, fp32 or bf16 matmuls (auto: whichever a sub-second probe measures faster on this machine; cached).",
+    ),
 ]
 
 
@@ -62,46 +66,17 @@ def _cpu_friendly_threads() -> None:
 
 def _warn_if_emulated(precision: str, device: str) -> None:
     """Say so on stderr before a run asks for bf16 on hardware that would emulate it (it would crawl)."""
-    from koubei.lm.precision import emulation_warning
-    from koubei.lm.train import resolve_device
+    from koubei.pipelines.lm import precision_warning
 
-    message = emulation_warning(precision, resolve_device(device))
+    message = precision_warning(precision, device)
     if message:
         get_console(stderr=True).print(message)
 
 
-def _default_out(out: Path | None) -> Path:
-    if out is not None:
-        return out
-    from koubei.config import get_settings
+def _progress(enabled: bool) -> Any:
+    from koubei.progress import ConsoleProgress
 
-    return get_settings().models_dir / "lm"
-
-
-def _texts(data: str, db: str | None) -> list[str]:
-    from koubei.errors import BadInputError
-
-    if data == "store":
-        from koubei.store import Store
-        from koubei.store.lm_data import read_training_texts
-
-        store = Store.open(db)
-        try:
-            texts = read_training_texts(store)
-        finally:
-            store.close()
-        if not texts:
-            raise BadInputError(
-                "--data store: the store holds no review text; ingest some (koubei ingest reviews FILE) "
-                "or pass --data FILE"
-            )
-        return texts
-    from koubei.lm.data import read_documents
-
-    texts = read_documents(existing_file(Path(data), "--data file"))
-    if not texts:
-        raise BadInputError(f"--data {data!r} has no non-empty line")
-    return texts
+    return ConsoleProgress(enabled=enabled)
 
 
 def _render_dict(title: str, data: dict[str, Any]) -> Any:
@@ -113,6 +88,19 @@ def _render_dict(title: str, data: dict[str, Any]) -> Any:
             console.print(f"  {key}: {value}")
 
     return render
+
+
+def _need_a_stop(max_steps: int | None, time_budget: float | None) -> None:
+    if max_steps is None and time_budget is None:
+        from koubei.errors import BadInputError
+
+        raise BadInputError("give --max-steps or --time-budget (or both) so training knows when to stop")
+
+
+def _show_notes(notes: list[str]) -> None:
+    """What a run decided for itself (e.g. a damaged checkpoint skipped), on stderr in both output modes."""
+    for note in notes:
+        get_console(stderr=True).print(f"note: {note}")
 
 
 @lm_app.command("tokenizer")
@@ -128,22 +116,9 @@ def tokenizer_command(
     Example: koubei lm tokenizer --corpus reviews.txt --vocab-size 8192 --out models/lm
     """
     _cpu_friendly_threads()
-    import time
+    from koubei.pipelines.lm import train_tokenizer
 
-    from koubei.lm.tokenizer import chars_per_token, train_tokenizer
-
-    texts = _texts(data, db)
-    target = _default_out(out)
-    started = time.perf_counter()
-    tok = train_tokenizer(texts, vocab_size, target)
-    sample = texts[: min(len(texts), 2000)]
-    result = {
-        "out": str(target),
-        "vocab_size": len(tok),
-        "documents": len(texts),
-        "seconds": round(time.perf_counter() - started, 2),
-        "chars_per_token": round(chars_per_token(tok, sample), 4),
-    }
+    result = train_tokenizer(data, db=db, vocab_size=vocab_size, out=out).to_dict()
     emit(result, as_json, _render_dict("tokenizer trained", result))
 
 
@@ -202,13 +177,14 @@ def train_command(
     no_progress: NoProgress = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Train a causal LM (trains a tokenizer first when --out has none). DDP: torchrun ... -m koubei.lm.train.
+    """Train a causal LM (trains a tokenizer first when --out has none). DDP: torchrun --no-python ... koubei lm train.
 
     Example: koubei lm train --data reviews.txt --preset small --time-budget 300 --out models/lm
     """
     _cpu_friendly_threads()
-    from koubei.lm.train import train
+    from koubei.pipelines.lm import train_model, training_texts
 
+    _need_a_stop(max_steps, time_budget)
     config = TrainConfig(
         preset=preset,
         vocab_size=vocab_size,
@@ -230,12 +206,9 @@ def train_command(
         precision=precision,
         init_from=str(init_from) if init_from else None,
     )
-    if init_from is not None and not (init_from / "config.json").is_file():
-        from koubei.errors import NotFoundError
-
-        raise NotFoundError(f"--init-from {str(init_from)!r} is not a model directory (no config.json)")
     _warn_if_emulated(precision, device)
-    result = train(_texts(data, db), _default_out(out), config, resume=resume, progress=not no_progress)
+    result = train_model(training_texts(data, db), config, out=out, resume=resume, progress=_progress(not no_progress))
+    _show_notes(result.notes)
     emit(result.to_dict(), as_json, _render_dict("model trained", result.to_dict()))
 
 
@@ -252,11 +225,10 @@ def eval_command(
     Example: koubei lm eval --model models/lm --input heldout.txt --json
     """
     _cpu_friendly_threads()
-    from koubei.lm.data import read_documents
-    from koubei.lm.evaluate import evaluate_model_dir
+    from koubei.pipelines.lm import evaluate, evaluation_texts
 
-    texts = read_documents(existing_file(input, "--input"))
-    result = evaluate_model_dir(model, texts, batch_size=batch_size, device=device, progress=not as_json)
+    texts = evaluation_texts(existing_file(input, "--input"))
+    result = evaluate(model, texts, batch_size=batch_size, device=device, progress=_progress(not as_json))
     emit(result.to_dict(), as_json, _render_dict(f"evaluation of {model}", result.to_dict()))
 
 
@@ -283,14 +255,10 @@ def sample_command(
     _cpu_friendly_threads()
     import sys
 
-    from koubei.lm.config import SampleConfig
-    from koubei.lm.data import read_documents
-    from koubei.lm.model import load_model
-    from koubei.lm.sample import generate
+    from koubei.pipelines.lm import banned_words
+    from koubei.pipelines.lm import sample as sample_text
 
-    words = list(ban or [])
-    if ban_file is not None:
-        words += [w.strip() for w in read_documents(existing_file(ban_file, "--ban-file")) if w.strip()]
+    words = banned_words(ban, existing_file(ban_file, "--ban-file") if ban_file is not None else None)
     config = SampleConfig(
         max_new_tokens=max_tokens,
         temperature=temperature,
@@ -298,22 +266,23 @@ def sample_command(
         top_p=top_p,
         repetition_penalty=repetition_penalty,
         seed=seed,
-        banned_words=tuple(words),
+        banned_words=words,
         use_cache=not no_cache,
     )
-    lm, tokenizer = load_model(model, device=device)
 
-    def stream(piece: str) -> None:
-        sys.stdout.write(piece)
+    shown = False
+
+    def stream(piece: str) -> None:  # the prompt first, once the model has loaded and text comes
+        nonlocal shown
+        sys.stdout.write(piece if shown else prompt + piece)
         sys.stdout.flush()
+        shown = True
 
-    if not as_json:
-        stream(prompt)
-    result = generate(lm, tokenizer, prompt, config, on_text=None if as_json else stream)
+    result = sample_text(model, prompt, config, device=device, on_text=None if as_json else stream)
     if as_json:
         emit(result.to_dict(), True, lambda _c: None)
     else:
-        sys.stdout.write("\n")
+        sys.stdout.write(("" if shown else prompt) + "\n")
         get_console(stderr=True).print(
             f"[dim]{result.tokens} tokens in {result.seconds:.2f} s ({result.tokens_per_second:,.1f} tokens/s), "
             f"stopped: {result.stopped}[/]"
@@ -349,16 +318,18 @@ def distill_command(
     Example: koubei lm distill --teacher models/lm --preset tiny --time-budget 120 --out models/lm-tiny
     """
     _cpu_friendly_threads()
-    from koubei.lm.distill import distill
+    from koubei.pipelines.lm import distill_model, training_texts
 
+    _need_a_stop(max_steps, time_budget)
     config = TrainConfig(
         preset=preset, batch_size=batch_size, learning_rate=lr, max_steps=max_steps, time_budget=time_budget,
         seed=seed, device=device, precision=precision,
     )
     dcfg = DistillConfig(temperature=temperature, alpha=alpha)
     _warn_if_emulated(precision, device)
-    target = out if out is not None else _default_out(None).with_name("lm-student")
-    result = distill(teacher, _texts(data, db), target, config, dcfg, resume=resume, progress=not no_progress)
+    texts = training_texts(data, db)
+    result = distill_model(teacher, texts, config, dcfg, out=out, resume=resume, progress=_progress(not no_progress))
+    _show_notes(result.notes)
     emit(result.to_dict(), as_json, _render_dict("student distilled", result.to_dict()))
 
 

@@ -9,13 +9,15 @@ Stable public API (other parts of koubei call these):
 - `load_model(dir, device="cpu") -> (model, tokenizer)`: any local HF causal-LM directory, in eval mode.
 - `train_tokenizer(texts, vocab_size, out_dir=None) -> tokenizer`: byte-level BPE with koubei's special tokens.
 - `train_lm(texts, out_dir, preset_name="small", max_steps=None, time_budget=None, ...) -> TrainResult`.
-- `koubei.lm.train.train(texts, out_dir, TrainConfig(...), resume=False) -> TrainResult` (the full loop; DDP under
-  torchrun). Note `koubei.lm.train` and `koubei.lm.distill` are modules (so `python -m koubei.lm.train` works).
-- `evaluate_texts(model, tokenizer, texts) -> EvalResult` (bits_per_char, perplexity, tokens, chars).
+- `koubei.lm.train.train(texts, out_dir, TrainConfig(...), resume=False, progress=None) -> TrainResult` (the full
+  loop; DDP under `torchrun --no-python ... koubei lm train`). `koubei.lm.train` and `koubei.lm.distill` are modules.
+- `evaluate_texts(model, tokenizer, texts, progress=None) -> EvalResult` (bits_per_char, perplexity, tokens, chars).
 - `generate(model, tokenizer, prompt, SampleConfig(...), on_text=None) -> SampleResult`.
 - `koubei.lm.distill.distill(teacher_dir, texts, out_dir, TrainConfig(...), DistillConfig(...)) -> TrainResult`.
 - Special tokens: `EOT` (`<|endoftext|>`, document boundary and BOS/EOS/PAD), `PROMPT_TOKENS`
   (`<|product|>`, `<|review|>`, `<|copy|>`, `<|reply|>`, `<|question|>`, `<|answer|>`), `PII_TOKENS`.
+Long work reports through a `koubei.progress.Progress` (none given: silent); results are `koubei.results.Result`s.
+The use cases that join these with the store (training text, default folders) are in `koubei.pipelines.lm`.
 Heavy libraries (torch, transformers) are imported inside the functions, so importing this package is cheap.
 """
 

@@ -6,6 +6,7 @@ Every config is a frozen dataclass with commented defaults; the resolved config 
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -13,6 +14,28 @@ from koubei.errors import BadInputError
 from koubei.lm.precision import check_precision
 
 FORMAT_VERSION = 1  # of the koubei model directory (koubei_lm.json + checkpoints layout)
+
+
+def _number(name: str, value: Any, *, low: float | None = None, low_open: bool = False, high: float | None = None,
+            high_open: bool = False, integer: bool = False) -> None:
+    """One check for every numeric config field: a finite number (an integer when asked) inside its range.
+
+    The message names the field, the bad value and the range, e.g. "temperature must be a finite number >= 0,
+    got nan"."""
+    kind = "an integer" if integer else "a finite number"
+    bounds = []
+    if low is not None:
+        bounds.append(f"{'>' if low_open else '>='} {low:g}")
+    if high is not None:
+        bounds.append(f"{'<' if high_open else '<='} {high:g}")
+    expected = f"{kind} {' and '.join(bounds)}".strip()
+    ok = isinstance(value, int) if integer else isinstance(value, (int, float)) and math.isfinite(value)
+    if isinstance(value, bool) or not ok:
+        raise BadInputError(f"{name} must be {expected}, got {value!r}")
+    if low is not None and (value <= low if low_open else value < low):
+        raise BadInputError(f"{name} must be {expected}, got {value!r}")
+    if high is not None and (value >= high if high_open else value > high):
+        raise BadInputError(f"{name} must be {expected}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -34,11 +57,9 @@ class ModelConfig:
     def __post_init__(self) -> None:
         for name in ("n_layer", "n_head", "n_embd", "intermediate_size", "context_length"):
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise BadInputError(f"model {name} must be a positive integer, got {value!r}")
+            _number(f"model {name}", value, low=1, integer=True)
         if self.n_embd % self.n_head:
             raise BadInputError(f"model n_embd ({self.n_embd}) must be divisible by n_head ({self.n_head})")
-
 
 
 PRESETS: dict[str, ModelConfig] = {
@@ -56,7 +77,7 @@ PRESETS: dict[str, ModelConfig] = {
 def preset(name: str) -> ModelConfig:
     """The named model preset; a clear error lists the valid names."""
     if name not in PRESETS:
-        raise BadInputError(f"--preset {name!r} is unknown; choose one of {', '.join(PRESETS)}")
+        raise BadInputError(f"preset {name!r} is unknown; choose one of {', '.join(PRESETS)}")
     return PRESETS[name]
 
 
@@ -103,32 +124,38 @@ class TrainConfig:
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     threads: int | None = None  # torch intra-op threads on CPU (None: torch's default)
     # Matmul precision of forward/backward: auto | fp32 | bf16 (autocast; weights, optimizer and loss stay fp32).
-    # auto = bf16 where the hardware computes it natively (see koubei.lm.precision), else fp32.
+    # auto = whichever a sub-second probe measured faster on this machine (cached; see koubei.lm.precision).
     precision: str = "auto"
     init_from: str | None = None  # local HF causal-LM directory to continue from (its tokenizer is used)
 
     def __post_init__(self) -> None:
         if self.max_steps is None and self.time_budget is None:
-            raise BadInputError("give --max-steps or --time-budget (or both) so training knows when to stop")
-        if self.max_steps is not None and self.max_steps < 1:
-            raise BadInputError(f"--max-steps must be >= 1, got {self.max_steps}")
-        if self.time_budget is not None and self.time_budget <= 0:
-            raise BadInputError(f"--time-budget must be > 0 seconds, got {self.time_budget}")
-        if self.horizon_probe_steps < 2:
-            raise BadInputError(f"horizon_probe_steps must be >= 2, got {self.horizon_probe_steps}")
-        if self.batch_size < 1:
-            raise BadInputError(f"--batch-size must be >= 1, got {self.batch_size}")
-        if not 0.0 <= self.val_fraction < 1.0:
-            raise BadInputError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
+            raise BadInputError("give max_steps or time_budget (or both) so training knows when to stop")
+        if self.max_steps is not None:
+            _number("max_steps", self.max_steps, low=1, integer=True)
+        if self.time_budget is not None:
+            _number("time_budget", self.time_budget, low=0, low_open=True)
+        _number("horizon_probe_steps", self.horizon_probe_steps, low=2, integer=True)
+        _number("batch_size", self.batch_size, low=1, integer=True)
+        if self.context_length is not None:
+            _number("context_length", self.context_length, low=2, integer=True)
+        _number("vocab_size", self.vocab_size, low=1, integer=True)
+        _number("val_fraction", self.val_fraction, low=0, high=1, high_open=True)
         check_precision(self.precision)
-        if self.learning_rate <= 0:
-            raise BadInputError(f"--lr must be > 0, got {self.learning_rate}")
+        for name in ("learning_rate", "muon_lr", "embedding_lr_scale"):
+            _number(name, getattr(self, name), low=0, low_open=True)
+        _number("min_lr_ratio", self.min_lr_ratio, low=0, high=1)
+        _number("warmup_steps", self.warmup_steps, low=0, integer=True)
+        _number("weight_decay", self.weight_decay, low=0)
+        _number("beta1", self.beta1, low=0, high=1, high_open=True)
+        _number("beta2", self.beta2, low=0, high=1, high_open=True)
+        _number("grad_clip", self.grad_clip, low=0)
+        for name in ("eval_interval", "eval_batches", "checkpoint_interval", "log_interval"):
+            _number(name, getattr(self, name), low=1, integer=True)
+        if self.threads is not None:
+            _number("threads", self.threads, low=1, integer=True)
         if self.optimizer not in ("muon", "adamw"):
-            raise BadInputError(f"--optimizer must be muon or adamw, got {self.optimizer!r}")
-        if self.muon_lr <= 0:
-            raise BadInputError(f"--muon-lr must be > 0, got {self.muon_lr}")
-        if self.embedding_lr_scale <= 0:
-            raise BadInputError(f"--embedding-lr-scale must be > 0, got {self.embedding_lr_scale}")
+            raise BadInputError(f"optimizer must be muon or adamw, got {self.optimizer!r}")
         if self.init_from is None:
             preset(self.preset)
 
@@ -144,10 +171,8 @@ class DistillConfig:
     alpha: float = 0.5  # weight of the soft-target term
 
     def __post_init__(self) -> None:
-        if self.temperature <= 0:
-            raise BadInputError(f"--temperature must be > 0, got {self.temperature}")
-        if not 0.0 <= self.alpha <= 1.0:
-            raise BadInputError(f"--alpha must be in [0, 1], got {self.alpha}")
+        _number("temperature", self.temperature, low=0, low_open=True)
+        _number("alpha", self.alpha, low=0, high=1)
 
 
 @dataclass(frozen=True)
@@ -165,15 +190,13 @@ class SampleConfig:
     stop_at_eos: bool = True
 
     def __post_init__(self) -> None:
-        if self.max_new_tokens < 0:
-            raise BadInputError(f"--max-tokens must be >= 0, got {self.max_new_tokens}")
-        if self.temperature < 0:
-            raise BadInputError(f"--temperature must be >= 0, got {self.temperature}")
-        if self.top_k is not None and self.top_k < 1:
-            raise BadInputError(f"--top-k must be >= 1, got {self.top_k}")
-        if self.top_p is not None and not 0.0 < self.top_p <= 1.0:
-            raise BadInputError(f"--top-p must be in (0, 1], got {self.top_p}")
-        if self.repetition_penalty <= 0:
-            raise BadInputError(f"--repetition-penalty must be > 0, got {self.repetition_penalty}")
-        if any(not w for w in self.banned_words):
-            raise BadInputError("banned words must be non-empty strings")
+        _number("max_new_tokens", self.max_new_tokens, low=0, integer=True)
+        _number("temperature", self.temperature, low=0)
+        if self.top_k is not None:
+            _number("top_k", self.top_k, low=1, integer=True)
+        if self.top_p is not None:
+            _number("top_p", self.top_p, low=0, low_open=True, high=1)
+        _number("repetition_penalty", self.repetition_penalty, low=0, low_open=True)
+        _number("seed", self.seed, integer=True)
+        if any(not isinstance(w, str) or not w for w in self.banned_words):
+            raise BadInputError("banned_words must be non-empty strings")

@@ -7,25 +7,29 @@ and no end token is scored). Bits per character = total negative log-likelihood 
 character-level baselines compare. Documents longer than the model's context are scored with a sliding window
 (stride half the context), each token exactly once and with at least half a context of history.
 
-Public API: `evaluate_texts(model, tokenizer, texts) -> EvalResult`, `evaluate_model_dir(dir, texts)`.
+Public API: `evaluate_texts(model, tokenizer, texts) -> EvalResult`, `evaluate_model_dir(dir, texts)`,
+`stream_loss(model, stream, ...)` (the training loop's quick held-out loss on packed windows).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from koubei.errors import BadInputError
+from koubei.progress import Progress, or_null
+from koubei.results import Result
 
 if TYPE_CHECKING:
+    import torch
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 
 @dataclass
-class EvalResult:
+class EvalResult(Result):
     bits_per_char: float
     perplexity: float  # exp(mean NLL per scored token)
     nll_nats: float  # total
@@ -34,9 +38,6 @@ class EvalResult:
     documents: int
     chars_per_token: float
     seconds: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def scoring_windows(n: int, context: int) -> list[tuple[int, int, int]]:
@@ -60,7 +61,7 @@ def evaluate_texts(
     *,
     batch_size: int = 32,
     context: int | None = None,
-    progress: bool = False,
+    progress: Progress | None = None,
 ) -> EvalResult:
     """Score each non-empty text as its own document; see the module docstring."""
     import torch
@@ -71,7 +72,7 @@ def evaluate_texts(
     if not docs:
         raise BadInputError("evaluation input has no non-empty line to score")
     if batch_size < 1:
-        raise BadInputError(f"--batch-size must be >= 1, got {batch_size}")
+        raise BadInputError(f"batch_size must be >= 1, got {batch_size}")
     ctx = context or model_context_length(model)
     if ctx < 2:
         raise BadInputError(f"context must be >= 2 tokens, got {ctx}")
@@ -88,10 +89,10 @@ def evaluate_texts(
     scored = 0
     was_training = model.training
     model.eval()
-    from tqdm import tqdm
-
+    report = or_null(progress)
+    report.start(len(items), unit="window", desc="eval")
     with torch.no_grad():
-        for b in tqdm(range(0, len(items), batch_size), disable=not progress, desc="eval", unit="batch"):
+        for b in range(0, len(items), batch_size):
             chunk = items[b : b + batch_size]
             width = max(len(w) for w, _ in chunk)
             x = torch.full((len(chunk), width), eot, dtype=torch.long)
@@ -106,6 +107,8 @@ def evaluate_texts(
             mask = mask.to(device)
             total -= float(logp[mask].double().sum())
             scored += int(mask.sum())
+            report.advance(len(chunk))
+    report.close()
     model.train(was_training)
     chars = sum(map(len, docs))
     return EvalResult(
@@ -121,10 +124,39 @@ def evaluate_texts(
 
 
 def evaluate_model_dir(
-    model_dir: str | Path, texts: list[str], *, batch_size: int = 32, device: str = "cpu", progress: bool = False
+    model_dir: str | Path,
+    texts: list[str],
+    *,
+    batch_size: int = 32,
+    device: str = "cpu",
+    progress: Progress | None = None,
 ) -> EvalResult:
     """Load a model directory and evaluate it on `texts`."""
     from koubei.lm.model import load_model
 
     model, tokenizer = load_model(model_dir, device=device)
     return evaluate_texts(model, tokenizer, texts, batch_size=batch_size, progress=progress)
+
+
+def stream_loss(
+    model: torch.nn.Module, stream: torch.Tensor, context: int, batches: int, batch_size: int, seed: int
+) -> float | None:
+    """Mean next-token loss (nats) on fixed windows of the held-out stream; None when it is too short."""
+    import torch
+
+    from koubei.lm.data import batch_offsets, get_batch
+
+    if stream.numel() < context + 2 or batches < 1:
+        return None
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    total = 0.0
+    with torch.no_grad():
+        for i in range(batches):
+            offsets = batch_offsets(stream.numel(), context, batch_size, seed + 7919, i)
+            x, y = get_batch(stream, offsets, context)
+            logits = model(input_ids=x.to(device)).logits
+            total += float(torch.nn.functional.cross_entropy(logits.flatten(0, 1).float(), y.to(device).flatten()))
+    model.train(was_training)
+    return total / batches

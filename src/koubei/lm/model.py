@@ -19,17 +19,25 @@ Public API: `build_model(model_config, tokenizer)`, `save_model(model, tokenizer
 
 from __future__ import annotations
 
-import json
+import os
+import pickle
+import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from koubei import artifacts
+from koubei.artifacts import check_format_version, fsync_path, write_meta
 from koubei.errors import BadInputError, NotFoundError
+from koubei.lm.checkpoint import kill_point
 from koubei.lm.config import FORMAT_VERSION, ModelConfig
+from koubei.results import to_jsonable
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 META_FILE = "koubei_lm.json"
+MODEL_KIND = "koubei-causal-lm"
 
 
 def hf_config(mc: ModelConfig, tokenizer: PreTrainedTokenizerBase) -> Any:
@@ -85,51 +93,86 @@ def save_model(
     out_dir: str | Path,
     meta: dict[str, Any] | None = None,
 ) -> Path:
-    """Write a standard HF model directory (safetensors) plus `koubei_lm.json`."""
+    """Write a standard HF model directory (safetensors) plus `koubei_lm.json`, every file atomically.
+
+    Everything is first written into a hidden temporary folder inside `out_dir` and fsynced; then each file replaces
+    its namesake (an atomic rename), and `koubei_lm.json` is written last: a kill at any moment leaves every file
+    either whole-old or whole-new, never truncated."""
     quiet_transformers()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     unwrapped = getattr(model, "module", model)  # DDP wrapper
-    unwrapped.save_pretrained(str(out), safe_serialization=True)
-    tokenizer.save_pretrained(str(out))
-    record = {"format_version": FORMAT_VERSION, "kind": "koubei-causal-lm", **(meta or {})}
-    (out / META_FILE).write_text(json.dumps(record, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-save-", dir=str(out)))
+    try:
+        unwrapped.save_pretrained(str(tmp), safe_serialization=True)
+        tokenizer.save_pretrained(str(tmp))
+        files = sorted(p for p in tmp.iterdir() if p.is_file())
+        for file in files:
+            fsync_path(file)
+        for file in files:
+            os.replace(file, out / file.name)
+            kill_point(f"model-saved-{file.name}")
+        fsync_path(out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    write_meta(out, MODEL_KIND, FORMAT_VERSION, name=META_FILE, **to_jsonable(meta or {}))
     return out
 
 
 def read_meta(model_dir: str | Path) -> dict[str, Any]:
     """The koubei metadata of a model directory ({} for a foreign HF directory)."""
-    path = Path(model_dir) / META_FILE
-    if not path.is_file():
-        return {}
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+    return artifacts.read_meta(model_dir, "language model", name=META_FILE, required=False)
 
 
 def load_model(model_dir: str | Path, device: str = "cpu") -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    """Load (model, tokenizer) from a local HF causal-LM directory, in eval mode, on `device`."""
+    """Load (model, tokenizer) from a local HF causal-LM directory, in eval mode, on `device`.
+
+    Every way a directory can be unusable (missing, not a model, newer format, damaged or truncated files, a
+    pickle that is not plain weights) is one `BadInputError` line naming the directory, never a traceback."""
     from transformers import AutoModelForCausalLM
 
     from koubei.lm.tokenizer import load_tokenizer
 
     quiet_transformers()
     path = Path(model_dir)
+    if not path.is_dir():
+        raise NotFoundError(f"model directory {str(path)!r} does not exist")
     if not (path / "config.json").is_file():
         raise NotFoundError(f"model directory {str(path)!r} has no config.json (not a Hugging Face model directory)")
     meta = read_meta(path)
-    if meta and meta.get("format_version", 0) > FORMAT_VERSION:
-        raise BadInputError(
-            f"{str(path)!r} was written by a newer koubei (format {meta['format_version']} > {FORMAT_VERSION})"
-        )
+    if meta:
+        check_format_version(path, meta, FORMAT_VERSION, what="model directory")
     tokenizer = load_tokenizer(path)
+    safetensors_file = path / "model.safetensors"
+    if safetensors_file.is_file():
+        _check_safetensors(safetensors_file)
     model: Any
     try:
-        model = AutoModelForCausalLM.from_pretrained(str(path), attn_implementation="sdpa")
-    except (OSError, ValueError) as error:
-        raise BadInputError(f"cannot load a causal LM from {str(path)!r}: {error}") from error
+        model = AutoModelForCausalLM.from_pretrained(str(path), attn_implementation="sdpa", local_files_only=True)
+    except pickle.UnpicklingError:
+        raise BadInputError(
+            f"{str(path)!r}: the weights file holds Python objects other than tensors and was refused (koubei loads "
+            "only weights; a file like this can run code when unpickled)"
+        ) from None
+    except (OSError, ValueError, RuntimeError, KeyError, EOFError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise BadInputError(f"cannot load a causal LM from {str(path)!r}: {first}") from None
     model.to(device)
     model.eval()
     return model, tokenizer
+
+
+def _check_safetensors(file: Path) -> None:
+    """A truncated or damaged safetensors file, found by reading its header and tensor extents (no weights read)."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(str(file), framework="pt") as handle:
+            handle.keys()
+    except (SafetensorError, OSError) as error:
+        raise BadInputError(
+            f"weights file {str(file)!r} is damaged or truncated ({error}); retrain, or resume from a checkpoint"
+        ) from None
 
 
 def model_context_length(model: PreTrainedModel, default: int = 512) -> int:

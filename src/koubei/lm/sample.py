@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from koubei.lm.config import SampleConfig
+from koubei.results import Result
 
 if TYPE_CHECKING:
     import torch
@@ -33,13 +34,13 @@ MAX_RESAMPLES = 64
 
 
 @dataclass
-class SampleResult:
+class SampleResult(Result):
     prompt: str
     text: str  # generated continuation only
     tokens: int  # generated tokens
     seconds: float
     stopped: str  # "eos" | "max_tokens" | "banned" (no allowed token left)
-    token_ids: list[int] = field(default_factory=list)  # the generated ids
+    token_ids: list[int] = field(default_factory=list, repr=False)  # the generated ids (not in to_dict)
 
     @property
     def tokens_per_second(self) -> float:

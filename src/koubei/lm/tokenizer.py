@@ -98,14 +98,54 @@ def train_tokenizer(
         raise BadInputError("texts: no non-empty document to train the tokenizer on")
     fast = _wrap(tok)
     if out_dir is not None:
-        Path(out_dir).mkdir(parents=True, exist_ok=True)
-        fast.save_pretrained(str(out_dir))
+        save_tokenizer(fast, out_dir)
     return fast
+
+
+def save_tokenizer(tokenizer: Any, out_dir: str | Path) -> Path:
+    """Save a `transformers` tokenizer into `out_dir`, each file atomically (a kill never leaves half a file)."""
+    import os
+    import shutil
+    import tempfile
+
+    from koubei.artifacts import fsync_path
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-tokenizer-", dir=str(out)))
+    try:
+        tokenizer.save_pretrained(str(tmp))
+        files = sorted(p for p in tmp.iterdir() if p.is_file())
+        for file in files:
+            fsync_path(file)
+        # tokenizer.json last: its presence is what `has_tokenizer` checks.
+        for file in sorted(files, key=lambda f: f.name == "tokenizer.json"):
+            os.replace(file, out / file.name)
+        fsync_path(out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
 
 
 def has_tokenizer(model_dir: str | Path) -> bool:
     """True when `model_dir` holds a saved fast tokenizer."""
     return (Path(model_dir) / "tokenizer.json").is_file()
+
+
+def tokenizer_problem(model_dir: str | Path) -> str | None:
+    """Why the tokenizer in `model_dir` cannot be loaded (missing, truncated, not JSON), or None when it reads."""
+    import json
+
+    file = Path(model_dir) / "tokenizer.json"
+    if not file.is_file():
+        return "no tokenizer.json"
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        return f"tokenizer.json is damaged or truncated ({error})"
+    if not isinstance(data, dict) or "model" not in data:
+        return "tokenizer.json is not a tokenizer"
+    return None
 
 
 def load_tokenizer(model_dir: str | Path) -> PreTrainedTokenizerFast:
@@ -114,7 +154,14 @@ def load_tokenizer(model_dir: str | Path) -> PreTrainedTokenizerFast:
 
     if not has_tokenizer(model_dir):
         raise NotFoundError(f"no tokenizer.json in {str(model_dir)!r}; train one with `koubei lm tokenizer`")
-    tok: Any = AutoTokenizer.from_pretrained(str(model_dir))
+    problem = tokenizer_problem(model_dir)
+    if problem:
+        raise BadInputError(f"the tokenizer in {str(model_dir)!r} cannot be read: {problem}")
+    try:
+        tok: Any = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+    except Exception as error:  # the tokenizers library raises plain Exception for a malformed file
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise BadInputError(f"the tokenizer in {str(model_dir)!r} cannot be read: {first}") from None
     if tok.eos_token_id is None:
         raise BadInputError(f"the tokenizer in {str(model_dir)!r} has no eos token; koubei needs a document boundary")
     return tok

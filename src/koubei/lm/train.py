@@ -15,7 +15,10 @@ separately) times the first `horizon_probe_steps` steps, sizes the cosine schedu
 
 Resume: `resume=True` restores weights, optimizer state and counters from the newest checkpoint; the data order
 and learning-rate schedule are functions of the step number, so the continued run equals an uninterrupted one.
-Distributed: run under `torchrun --nproc_per_node=N -m koubei.lm.train <koubei lm train options>`.
+When the newest checkpoint is incomplete (a kill from an older koubei, a damaged disk), the newest complete one is
+taken and the result's `notes` say so. Distributed: `torchrun --no-python --nproc_per_node=N koubei lm train ...`.
+Progress goes to the `koubei.progress.Progress` handed in: phases "train" (steps, or seconds of the time budget) with
+a note of loss and speed at each log interval.
 Distillation: pass `teacher` (see `koubei.lm.distill`).
 """
 
@@ -26,13 +29,16 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from koubei.errors import BadInputError
+from koubei.lm.checkpoint import Checkpoint
 from koubei.lm.config import DistillConfig, TrainConfig, preset
+from koubei.progress import NULL_PROGRESS, Progress, or_null
+from koubei.results import Result
 
 if TYPE_CHECKING:
     import torch
@@ -42,7 +48,7 @@ SUMMARY_FILE = "train_summary.json"
 
 
 @dataclass
-class TrainResult:
+class TrainResult(Result):
     """What a training run did; also written to `train_summary.json`."""
 
     model_dir: str
@@ -55,7 +61,7 @@ class TrainResult:
     tokens_per_second: float
     chars_per_second: float
     chars_per_token: float
-    final_loss: float
+    final_loss: float | None  # last training loss (the checkpoint's when a resumed run had no step left to take)
     val_loss: float | None
     val_bits_per_char: float | None
     params: dict[str, int]
@@ -63,9 +69,9 @@ class TrainResult:
     world_size: int
     replicas_in_sync: bool
     precision: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    context_length: int = 0  # tokens per training sequence
+    batch_size: int = 0  # sequences per step (global)
+    notes: list[str] = field(default_factory=list)  # what the run had to decide for itself (e.g. a checkpoint skipped)
 
 
 def lr_at(step: int, cfg: TrainConfig, planned: int | None) -> float:
@@ -81,15 +87,55 @@ def lr_at(step: int, cfg: TrainConfig, planned: int | None) -> float:
     return floor + 0.5 * (peak - floor) * (1.0 + math.cos(math.pi * progress))
 
 
+class TimeBudgetHorizon:
+    """How many steps fit in a time budget: the length the cosine schedule is sized to.
+
+    The first `skip` steps are not timed (kernel selection, caches); from then on, every `every` steps the average
+    seconds per step since timing began re-sizes the plan to `step + remaining budget / seconds per step`, so a
+    machine that slows down or speeds up (shared cores) still ends the cosine near the budget."""
+
+    def __init__(self, budget: float, every: int, skip: int = 3) -> None:
+        self.budget = budget
+        self.every = every
+        self.skip = min(skip, every - 1)
+        self._start: tuple[int, float] | None = None
+
+    def update(self, step: int, elapsed: float) -> int | None:
+        """The planned total number of steps after `step` steps and `elapsed` seconds; None when not re-sized now."""
+        if self._start is None:
+            if step >= self.skip:
+                self._start = (step, elapsed)
+            return None
+        first_step, first_elapsed = self._start
+        if step - first_step < self.every or step % self.every:
+            return None
+        per_step = (elapsed - first_elapsed) / (step - first_step)
+        return step + max(1, int((self.budget - elapsed) / max(per_step, 1e-6)))
+
+
+def optimizer_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, grad_clip: float) -> float:
+    """Clip the gradients' global norm to `grad_clip` (when > 0), step, clear them; the norm before clipping."""
+    import torch
+
+    params = [p for p in model.parameters() if p.grad is not None]
+    if grad_clip > 0:
+        norm = float(torch.nn.utils.clip_grad_norm_(params, grad_clip))
+    else:
+        norm = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad) for p in params]))) if params else 0.0
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return norm
+
+
 def resolve_device(name: str) -> torch.device:
     import torch
 
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise BadInputError(f"--device {name!r}: CUDA is not available here; use cpu or auto")
+        raise BadInputError(f"device {name!r}: CUDA is not available here; use cpu or auto")
     if name != "cpu" and not name.startswith("cuda"):
-        raise BadInputError(f"--device must be auto, cpu, cuda or cuda:N, got {name!r}")
+        raise BadInputError(f"device must be auto, cpu, cuda or cuda:N, got {name!r}")
     return torch.device(name)
 
 
@@ -98,82 +144,31 @@ def _append_jsonl(path: Path, record: dict[str, Any]) -> None:
         handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def _make_optimizer(model: torch.nn.Module, cfg: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
-    """AdamW, or Muon + AdamW (cfg.optimizer); embeddings and LM head get `embedding_lr_scale`, 1-D no decay."""
-    import torch
+def _obtain_tokenizer(
+    texts: list[str], out: Path, cfg: TrainConfig, teacher_dir: str | None, existing: Checkpoint | None,
+    main: bool, notes: list[str],
+) -> Any:
+    """The run's tokenizer: the base model's or teacher's, the checkpoint's on resume, `out`'s, else a new one.
 
-    from koubei.lm.muon import MuonAdamW
-
-    embedding_ids = {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Embedding)}
-    get_output = getattr(model, "get_output_embeddings", None)
-    output = get_output() if callable(get_output) else None
-    if output is not None:
-        embedding_ids.add(id(output.weight))
-    seen: set[int] = set()
-    embeddings: list[torch.nn.Parameter] = []
-    matrices: list[torch.nn.Parameter] = []
-    vectors: list[torch.nn.Parameter] = []
-    for p in model.parameters():
-        if id(p) in seen or not p.requires_grad:
-            continue
-        seen.add(id(p))
-        if id(p) in embedding_ids:
-            embeddings.append(p)
-        elif p.dim() == 2:
-            matrices.append(p)
-        else:
-            vectors.append(p)
-    groups: list[dict[str, Any]] = [
-        {"params": embeddings, "weight_decay": cfg.weight_decay, "lr_scale": cfg.embedding_lr_scale},
-        {"params": vectors, "weight_decay": 0.0, "lr_scale": 1.0},
-    ]
-    groups = [g for g in groups if g["params"]]
-    betas = (cfg.beta1, cfg.beta2)
-    if cfg.optimizer == "adamw":
-        groups.append({"params": matrices, "weight_decay": cfg.weight_decay, "lr_scale": 1.0})
-        return torch.optim.AdamW(groups, lr=cfg.learning_rate, betas=betas, eps=1e-8)
-    for group in groups:
-        group["algorithm"] = "adamw"
-    # Muon's update has a fixed size per entry, so weight decay at AdamW's strength would dominate: none here.
-    groups.append(
-        {"params": matrices, "algorithm": "muon", "weight_decay": 0.0, "lr_scale": cfg.muon_lr / cfg.learning_rate}
-    )
-    return MuonAdamW(groups, lr=cfg.learning_rate, betas=betas, eps=1e-8)
-
-
-def _evaluate_stream(
-    model: torch.nn.Module, stream: torch.Tensor, context: int, batches: int, batch_size: int, seed: int
-) -> float | None:
-    """Mean next-token loss (nats) on fixed windows of the held-out stream; None when it is too short."""
-    import torch
-
-    from koubei.lm.data import batch_offsets, get_batch
-
-    if stream.numel() < context + 2 or batches < 1:
-        return None
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    total = 0.0
-    with torch.no_grad():
-        for i in range(batches):
-            offsets = batch_offsets(stream.numel(), context, batch_size, seed + 7919, i)
-            x, y = get_batch(stream, offsets, context)
-            logits = model(input_ids=x.to(device)).logits
-            total += float(torch.nn.functional.cross_entropy(logits.flatten(0, 1).float(), y.to(device).flatten()))
-    model.train(was_training)
-    return total / batches
-
-
-def _obtain_tokenizer(texts: list[str], out: Path, cfg: TrainConfig, teacher_dir: str | None, main: bool) -> Any:
-    from koubei.lm.tokenizer import has_tokenizer, load_tokenizer, train_tokenizer
+    None on non-main ranks when the main rank is training it (they load it from `out` after the barrier)."""
+    from koubei.lm.tokenizer import has_tokenizer, load_tokenizer, tokenizer_problem, train_tokenizer
 
     if cfg.init_from:
         return load_tokenizer(cfg.init_from)
     if teacher_dir:
         return load_tokenizer(teacher_dir)
+    if existing is not None and existing.has_tokenizer:
+        return load_tokenizer(existing.path)
     if has_tokenizer(out):
-        return load_tokenizer(out)
+        problem = tokenizer_problem(out)
+        if problem is None:
+            return load_tokenizer(out)
+        if existing is not None:
+            raise BadInputError(
+                f"out_dir {str(out)!r}: {problem}, and checkpoint {existing.path.name} (written by an older koubei) "
+                "holds no tokenizer, so that run cannot be continued; start again in another folder"
+            )
+        notes.append(f"{problem} in {str(out)!r} (a run killed while writing it); trained the tokenizer again")
     if main:
         train_tokenizer(texts, cfg.vocab_size, out)
     return None  # other ranks load it after the barrier
@@ -203,6 +198,50 @@ def _model_from_checkpoint(ckpt_path: Path) -> Any:
     return AutoModelForCausalLM.from_config(config)
 
 
+def _resume_point(out: Path, config: TrainConfig, resume: bool) -> tuple[TrainConfig, Checkpoint | None]:
+    """The config this run uses and the checkpoint it continues from (None for a fresh run)."""
+    from koubei.lm.checkpoint import latest_checkpoint
+
+    existing = latest_checkpoint(out / "checkpoints")
+    if existing is None:
+        return config, None
+    if not resume:
+        raise BadInputError(
+            f"out_dir {str(out)!r} already holds checkpoints (step {existing.state['step']}); "
+            "resume to continue that run (--resume), or choose another folder"
+        )
+    # The checkpoint's config is authoritative for data order and schedule; only the stop (and device) may change.
+    saved = dict(existing.state["train_config"])
+    saved.update(max_steps=config.max_steps, time_budget=config.time_budget, device=config.device)
+    known = TrainConfig.__dataclass_fields__
+    return TrainConfig(**{k: v for k, v in saved.items() if k in known}), existing
+
+
+def _loss(
+    net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, precision: str, device: torch.device,
+    teacher: Any, vocab: int, dcfg: DistillConfig,
+) -> torch.Tensor:
+    """Next-token cross-entropy (fp32 whatever the matmul precision), mixed with the teacher's KL when distilling."""
+    import torch
+
+    from koubei.lm.losses import kd_loss
+    from koubei.lm.precision import autocast
+
+    with autocast(precision, device):
+        logits = net(input_ids=x).logits
+    logits = logits.float()
+    loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten())
+    if teacher is not None:
+        with torch.no_grad(), autocast(precision, device):
+            t_logits = teacher(input_ids=x).logits[..., :vocab]
+        loss = kd_loss(logits, t_logits.float(), loss, dcfg)
+    return loss
+
+
+def _bits_per_char(loss: float | None, tokens_per_char: float) -> float | None:
+    return None if loss is None else round(loss / math.log(2) * tokens_per_char, 5)
+
+
 def train(
     texts: Iterable[str],
     out_dir: str | Path,
@@ -211,39 +250,34 @@ def train(
     resume: bool = False,
     teacher: str | None = None,
     distill: DistillConfig | None = None,
-    progress: bool = True,
-    on_step: Callable[[dict[str, Any]], None] | None = None,
+    progress: Progress | None = None,
 ) -> TrainResult:
     """Train (or continue) a causal LM on `texts`; see the module docstring. Returns a `TrainResult`."""
     import torch
 
     from koubei.lm import distributed as D
-    from koubei.lm.checkpoint import latest_checkpoint, load_into, save_checkpoint
+    from koubei.lm.checkpoint import load_into, save_checkpoint
     from koubei.lm.data import batch_offsets, get_batch, prepare_corpus
-    from koubei.lm.distill import kd_loss
+    from koubei.lm.evaluate import stream_loss
     from koubei.lm.model import count_params, load_model, model_context_length, save_model
-    from koubei.lm.precision import autocast, resolve_precision
+    from koubei.lm.optim import make_optimizer
+    from koubei.lm.precision import resolve_precision
     from koubei.lm.tokenizer import load_tokenizer
 
     out = Path(out_dir)
-    ckpt_root = out / "checkpoints"
     device = resolve_device(config.device)
     info = D.setup(device.type)
+    report = or_null(progress) if info.is_main else NULL_PROGRESS
     if device.type == "cuda" and info.enabled:
         device = torch.device("cuda", info.local_rank)
         torch.cuda.set_device(device)
     try:
-        existing = latest_checkpoint(ckpt_root)
-        if existing is not None and not resume:
-            raise BadInputError(
-                f"--out {str(out)!r} already holds checkpoints (step {existing.state['step']}); "
-                "pass --resume to continue that run, or choose another --out"
-            )
-        if resume and existing is not None:
-            # The checkpoint's config is authoritative for data order and schedule; only the stop may change.
-            saved = dict(existing.state["train_config"])
-            saved.update(max_steps=config.max_steps, time_budget=config.time_budget, device=config.device)
-            config = TrainConfig(**saved)
+        # -- init: config, threads, tokenizer, data, model, optimizer (nanoGPT's "init" section)
+        config, existing = _resume_point(out, config, resume)
+        notes: list[str] = []
+        if existing is not None and existing.note:
+            notes.append(existing.note)
+            report.note(existing.note)
         threads = config.threads
         if threads is None and info.enabled and device.type == "cpu":
             threads = max(1, (os.cpu_count() or 1) // int(os.environ.get("LOCAL_WORLD_SIZE", info.world_size)))
@@ -253,42 +287,14 @@ def train(
 
         docs = [t for t in texts if t]
         t0 = time.perf_counter()
-        tokenizer = _obtain_tokenizer(docs, out, config, teacher, info.is_main)
+        tokenizer = _obtain_tokenizer(docs, out, config, teacher, existing, info.is_main, notes)
         D.barrier(info)
         if tokenizer is None:
             tokenizer = load_tokenizer(out)
         tokenizer_seconds = time.perf_counter() - t0
 
-        model: Any
-        if resume and existing is not None:
-            model = _model_from_checkpoint(existing.path)
-        else:
-            model = _fresh_model(config, tokenizer)
-        context = config.context_length or model_context_length(model)
-        context = min(context, model_context_length(model))
-        t1 = time.perf_counter()
-        corpus = prepare_corpus(tokenizer, docs, config.val_fraction, config.seed, context)
-        data_seconds = time.perf_counter() - t1
-        model.to(device)
-        model.train()
-        spectral: dict[str, Any] | None = None
-        if config.spectral_init and config.init_from is None and not (resume and existing is not None):
-            from koubei.lm.spectral_init import bigram_spectral_init
-
-            spectral = bigram_spectral_init(model, corpus.train, seed=config.seed)
-        optimizer = _make_optimizer(model, config, device)
-
-        # The spectral init is part of optimization (it learns from the training text), so it counts in the budget.
-        elapsed0 = spectral["seconds"] if spectral else 0.0
-        state: dict[str, Any] = {"step": 0, "elapsed": elapsed0, "tokens": 0, "planned_steps": config.max_steps}
-        resumed_from = None
-        if resume and existing is not None:
-            load_into(existing, model, optimizer)
-            state.update({k: existing.state[k] for k in ("step", "elapsed", "tokens", "planned_steps")})
-            resumed_from = int(state["step"])
-            if config.max_steps is not None:
-                state["planned_steps"] = config.max_steps
-
+        model: Any = _model_from_checkpoint(existing.path) if existing else _fresh_model(config, tokenizer)
+        context = min(config.context_length or model_context_length(model), model_context_length(model))
         teacher_model = None
         dcfg = distill or DistillConfig()
         if teacher:
@@ -297,67 +303,79 @@ def train(
                 p.requires_grad_(False)
             # A teacher with learned positions cannot read windows longer than it was built for.
             context = min(context, model_context_length(teacher_model))
+        t1 = time.perf_counter()
+        corpus = prepare_corpus(tokenizer, docs, config.val_fraction, config.seed, context)
+        data_seconds = time.perf_counter() - t1
+        model.to(device)
+        model.train()
+        spectral: dict[str, Any] | None = None
+        if config.spectral_init and config.init_from is None and existing is None:
+            from koubei.lm.spectral_init import bigram_spectral_init
+
+            spectral = bigram_spectral_init(model, corpus.train, seed=config.seed)
+        optimizer = make_optimizer(model, config)
+
+        # The spectral init is part of optimization (it learns from the training text), so it counts in the budget.
+        state: dict[str, Any] = {
+            "step": 0, "elapsed": spectral["seconds"] if spectral else 0.0, "tokens": 0,
+            "planned_steps": config.max_steps, "loss": None,
+        }
+        if existing is not None:
+            load_into(existing, model, optimizer)
+            state.update({k: existing.state.get(k) for k in ("step", "elapsed", "tokens", "planned_steps", "loss")})
+            if config.max_steps is not None:
+                state["planned_steps"] = config.max_steps
+        resumed_from = int(state["step"]) if existing is not None else None
+        start_elapsed = float(state["elapsed"])
 
         net: torch.nn.Module = model
         if info.enabled:
             from torch.nn.parallel import DistributedDataParallel
 
             net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-
-        metrics_path = out / METRICS_FILE
-        vocab = model.get_output_embeddings().weight.shape[0]
         local_rows = config.batch_size // info.world_size
         if local_rows * info.world_size != config.batch_size:
             raise BadInputError(
-                f"--batch-size {config.batch_size} must be divisible by the number of processes ({info.world_size})"
+                f"batch_size {config.batch_size} must be divisible by the number of processes ({info.world_size})"
             )
+        metrics_path = out / METRICS_FILE
+        vocab = model.get_output_embeddings().weight.shape[0]
         precision = resolve_precision(config.precision, device)
         chars_per_token = corpus.chars_per_token
         val_tokens_per_char = corpus.val.numel() / max(1, corpus.val_chars)
         if info.is_main:
-            _append_jsonl(
-                metrics_path,
-                {
-                    "event": "start",
-                    "resumed_from_step": resumed_from,
-                    "train_docs": corpus.train_docs,
-                    "val_docs": corpus.val_docs,
-                    "train_tokens": corpus.train.numel(),
-                    "chars_per_token": round(chars_per_token, 4),
-                    "tokenizer_seconds": round(tokenizer_seconds, 3),
-                    "data_seconds": round(data_seconds, 3),
-                    "params": count_params(model),
-                    "world_size": info.world_size,
-                    "precision": precision,
-                    "spectral_init": spectral,
-                    "config": config.to_dict(),
-                },
-            )
+            _append_jsonl(metrics_path, {
+                "event": "start", "resumed_from_step": resumed_from, "train_docs": corpus.train_docs,
+                "val_docs": corpus.val_docs, "train_tokens": corpus.train.numel(),
+                "chars_per_token": round(chars_per_token, 4), "tokenizer_seconds": round(tokenizer_seconds, 3),
+                "data_seconds": round(data_seconds, 3), "params": count_params(model), "world_size": info.world_size,
+                "precision": precision, "context_length": context, "spectral_init": spectral,
+                "config": config.to_dict(),
+            })
 
         def checkpoint_now() -> None:
             if info.is_main:
-                path = save_checkpoint(
-                    ckpt_root, model, optimizer, {**state, "train_config": config.to_dict()}
+                save_checkpoint(
+                    out / "checkpoints", model, optimizer, {**state, "train_config": config.to_dict()}, tokenizer
                 )
-                model.config.to_json_file(str(path / "config.json"))
 
-        from tqdm import tqdm
-
-        bar = tqdm(
-            total=state["planned_steps"],
-            initial=state["step"],
-            disable=not (progress and info.is_main),
-            desc="train",
-            unit="step",
-            dynamic_ncols=True,
-        )
-        loss_value = float("nan")
+        # -- the loop
+        budget = config.time_budget
+        by_time = budget is not None and config.max_steps is None
+        horizon = TimeBudgetHorizon(budget, config.horizon_probe_steps) if budget is not None and by_time else None
+        if by_time:
+            report.start(math.ceil(budget or 0), unit="s", desc="train")
+            shown_seconds = min(int(start_elapsed), math.ceil(budget or 0))
+        else:
+            report.start(config.max_steps, unit="step", desc="train")
+            shown_seconds = 0
+        report.advance(0 if by_time else int(state["step"]))
+        report.advance(shown_seconds)
+        loss_value: float | None = None
         val_loss: float | None = None
         window_start, window_tokens = time.perf_counter(), 0
-        probe_start: float | None = None
-        probe_step = 0
         last_checkpoint_step = state["step"]
-        clock = time.perf_counter() - state["elapsed"]
+        clock = time.perf_counter() - start_elapsed
         while True:
             step = int(state["step"])
             state["elapsed"] = time.perf_counter() - clock
@@ -365,106 +383,64 @@ def train(
             over_steps = config.max_steps is not None and step >= config.max_steps
             if D.any_flag(info, info.is_main and (over_time or over_steps), device):
                 break
-            if config.time_budget is not None and config.max_steps is None:
-                # Time mode: size the schedule from the measured step time (main rank's clock, broadcast), first
-                # after `horizon_probe_steps` steps, then re-sized every as many steps from the average since the
-                # probe started, so a machine that slows down or speeds up (shared cores) still ends the cosine
-                # near the budget.
-                if probe_start is None and step >= min(3, config.horizon_probe_steps - 1):
-                    probe_start, probe_step = time.perf_counter(), step
-                n = config.horizon_probe_steps
-                if probe_start is not None and step - probe_step >= n and step % n == 0:
-                    per_step = (time.perf_counter() - probe_start) / (step - probe_step)
-                    remaining = config.time_budget - state["elapsed"]
-                    planned = step + max(1, int(remaining / max(per_step, 1e-6)))
+            if horizon is not None:
+                planned = horizon.update(step, state["elapsed"])  # main rank's clock, broadcast
+                if planned is not None:
                     state["planned_steps"] = D.broadcast_int(info, planned, device)
-                    bar.total = state["planned_steps"]
             lr = lr_at(step, config, state["planned_steps"])
             for group in optimizer.param_groups:
                 group["lr"] = lr * group.get("lr_scale", 1.0)
 
             offsets = batch_offsets(corpus.train.numel(), context, config.batch_size, config.seed, step)
             x, y = get_batch(corpus.train, offsets[info.rank :: info.world_size], context)
-            x, y = x.to(device), y.to(device)
-            with autocast(precision, device):
-                logits = net(input_ids=x).logits
-            logits = logits.float()  # the loss (and the KL of distillation) in fp32 whatever the matmul precision
-            loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten())
-            if teacher_model is not None:
-                with torch.no_grad(), autocast(precision, device):
-                    t_logits = teacher_model(input_ids=x).logits[..., :vocab]
-                loss = kd_loss(logits, t_logits.float(), loss, dcfg)
+            loss = _loss(net, x.to(device), y.to(device), precision, device, teacher_model, vocab, dcfg)
             loss.backward()
-            if config.grad_clip > 0:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
+            grad_norm = optimizer_step(model, optimizer, config.grad_clip)
 
             loss_value = float(loss.detach())
-            state["step"] = step + 1
-            state["tokens"] += config.batch_size * context
+            state.update(step=step + 1, loss=loss_value, tokens=state["tokens"] + config.batch_size * context)
             window_tokens += config.batch_size * context
-            bar.update(1)
-            if on_step is not None and info.is_main:
-                on_step({"step": state["step"], "loss": loss_value, "lr": lr})
+            if by_time:
+                now_seconds = min(int(time.perf_counter() - clock), math.ceil(budget or 0))
+                report.advance(now_seconds - shown_seconds)
+                shown_seconds = now_seconds
+            else:
+                report.advance(1)
             if state["step"] % config.log_interval == 0:
                 now = time.perf_counter()
                 tps = window_tokens / max(now - window_start, 1e-9)
                 window_start, window_tokens = now, 0
-                bar.set_postfix(loss=f"{loss_value:.3f}", tok_s=f"{tps:,.0f}", chars_s=f"{tps * chars_per_token:,.0f}")
+                report.note(f"step {state['step']}  loss {loss_value:.3f}  {tps * chars_per_token:,.0f} chars/s")
                 if info.is_main:
-                    _append_jsonl(
-                        metrics_path,
-                        {
-                            "step": state["step"],
-                            "loss": round(loss_value, 5),
-                            "lr": lr,
-                            "tokens_per_s": round(tps, 1),
-                            "chars_per_s": round(tps * chars_per_token, 1),
-                            "elapsed": round(time.perf_counter() - clock, 3),
-                        },
-                    )
+                    _append_jsonl(metrics_path, {
+                        "step": state["step"], "loss": round(loss_value, 5), "lr": lr,
+                        "grad_norm": round(grad_norm, 5), "tokens_per_s": round(tps, 1),
+                        "chars_per_s": round(tps * chars_per_token, 1), "elapsed": round(now - clock, 3),
+                    })
             if state["step"] % config.eval_interval == 0:
-                val_loss = _evaluate_stream(model, corpus.val, context, config.eval_batches, local_rows, config.seed)
+                val_loss = stream_loss(model, corpus.val, context, config.eval_batches, local_rows, config.seed)
                 if val_loss is not None and info.is_main:
-                    _append_jsonl(
-                        metrics_path,
-                        {"step": state["step"], "val_loss": round(val_loss, 5),
-                         "val_bits_per_char": round(val_loss / math.log(2) * val_tokens_per_char, 5)},
-                    )
+                    _append_jsonl(metrics_path, {
+                        "step": state["step"], "val_loss": round(val_loss, 5),
+                        "val_bits_per_char": _bits_per_char(val_loss, val_tokens_per_char),
+                    })
             if state["step"] % config.checkpoint_interval == 0:
                 state["elapsed"] = time.perf_counter() - clock
                 checkpoint_now()
                 last_checkpoint_step = state["step"]
-        bar.close()
-        train_seconds = state["elapsed"]
+        if by_time:  # the budget is spent: the bar ends full
+            report.advance(min(int(state["elapsed"]), math.ceil(budget or 0)) - shown_seconds)
+        report.close()
 
-        val_loss = _evaluate_stream(model, corpus.val, context, config.eval_batches, local_rows, config.seed)
+        # -- the end: final evaluation, last checkpoint, summary, model directory
+        val_loss = stream_loss(model, corpus.val, context, config.eval_batches, local_rows, config.seed)
         if state["step"] != last_checkpoint_step:
             checkpoint_now()
         sums = D.replica_checksums(info, model)
-        in_sync = max(sums) - min(sums) <= 1e-6 * max(1.0, abs(sums[0]))
-        tokens_done = int(state["tokens"]) - (resumed_from or 0) * config.batch_size * context
-        run_seconds = max(train_seconds - float(existing.state["elapsed"] if resumed_from is not None and existing else 0.0), 1e-9)
-        result = TrainResult(
-            model_dir=str(out),
-            steps=int(state["step"]),
-            tokens=int(state["tokens"]),
-            chars=round(int(state["tokens"]) * chars_per_token, 1),
-            train_seconds=round(train_seconds, 3),
-            tokenizer_seconds=round(tokenizer_seconds, 3),
-            data_seconds=round(data_seconds, 3),
-            tokens_per_second=round(tokens_done / run_seconds, 1),
-            chars_per_second=round(tokens_done * chars_per_token / run_seconds, 1),
-            chars_per_token=round(chars_per_token, 4),
-            final_loss=round(loss_value, 5),
-            val_loss=None if val_loss is None else round(val_loss, 5),
-            val_bits_per_char=None if val_loss is None else round(val_loss / math.log(2) * val_tokens_per_char, 5),
-            params=count_params(model),
-            resumed_from_step=resumed_from,
-            world_size=info.world_size,
-            replicas_in_sync=in_sync,
-            precision=precision,
+        result = _summarize(
+            out, state, start_elapsed, resumed_from, config, context, chars_per_token, val_loss,
+            val_tokens_per_char, count_params(model), info.world_size, sums, precision,
+            tokenizer_seconds, data_seconds, notes,
         )
         if info.is_main:
             meta = {
@@ -475,12 +451,52 @@ def train(
                 "replica_checksums": sums,
             }
             save_model(model, tokenizer, out, meta)
-            (out / SUMMARY_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+            from koubei.artifacts import write_json
+
+            write_json(out / SUMMARY_FILE, meta)
             _append_jsonl(metrics_path, {"event": "end", **result.to_dict()})
         D.barrier(info)
         return result
     finally:
         D.teardown(info)
+
+
+def _summarize(
+    out: Path, state: dict[str, Any], start_elapsed: float, resumed_from: int | None, config: TrainConfig,
+    context: int, chars_per_token: float, val_loss: float | None, val_tokens_per_char: float,
+    params: dict[str, int], world_size: int, sums: list[float], precision: str, tokenizer_seconds: float,
+    data_seconds: float, notes: list[str],
+) -> TrainResult:
+    """The end-of-run summary. Speeds count this process's own steps only (a resumed run's earlier steps ran
+    elsewhere, at another time), and the final loss is the last step's, whoever took it."""
+    train_seconds = float(state["elapsed"])
+    steps_here = int(state["step"]) - (resumed_from or 0)
+    tokens_here = steps_here * config.batch_size * context
+    seconds_here = max(train_seconds - start_elapsed, 1e-9)
+    last_loss = state.get("loss")
+    return TrainResult(
+        model_dir=str(out),
+        steps=int(state["step"]),
+        tokens=int(state["tokens"]),
+        chars=round(int(state["tokens"]) * chars_per_token, 1),
+        train_seconds=round(train_seconds, 3),
+        tokenizer_seconds=round(tokenizer_seconds, 3),
+        data_seconds=round(data_seconds, 3),
+        tokens_per_second=round(tokens_here / seconds_here, 1) if steps_here else 0.0,
+        chars_per_second=round(tokens_here * chars_per_token / seconds_here, 1) if steps_here else 0.0,
+        chars_per_token=round(chars_per_token, 4),
+        final_loss=None if last_loss is None or not math.isfinite(last_loss) else round(float(last_loss), 5),
+        val_loss=None if val_loss is None else round(val_loss, 5),
+        val_bits_per_char=_bits_per_char(val_loss, val_tokens_per_char),
+        params=params,
+        resumed_from_step=resumed_from,
+        world_size=world_size,
+        replicas_in_sync=max(sums) - min(sums) <= 1e-6 * max(1.0, abs(sums[0])),
+        precision=precision,
+        context_length=context,
+        batch_size=config.batch_size,
+        notes=notes,
+    )
 
 
 def train_lm(
@@ -492,7 +508,7 @@ def train_lm(
     time_budget: float | None = None,
     vocab_size: int = 8192,
     seed: int = 0,
-    progress: bool = False,
+    progress: Progress | None = None,
     **overrides: Any,
 ) -> TrainResult:
     """Train a tokenizer (if `out_dir` has none) and a small LM on a list of texts, from Python (demo, tests).
@@ -506,12 +522,6 @@ def train_lm(
     return train(texts, out_dir, config, progress=progress)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """`python -m koubei.lm.train ...` (and torchrun) = `koubei lm train ...` with the same options."""
-    from koubei.cli.main import app
-
-    app(["lm", "train", *(sys.argv[1:] if argv is None else argv)])
-
-
 if __name__ == "__main__":
-    main()
+    # `python -m koubei.lm.train` was the DDP entry point; the command line lives in koubei.cli now.
+    sys.exit("run distributed training with: torchrun --no-python --nproc_per_node=N koubei lm train [options]")
