@@ -27,6 +27,8 @@ def test_seeds_json_shape(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["seeds"][0] == 1 and len(data["seeds"]) == 2
+    assert data["probabilities"] == "wc" and data["guarantee"].startswith("expected spread >=")
+    assert "skipped_rows" not in data and "indices" not in data  # optional parts only when present
     assert data["ci95"][0] <= data["expected_spread"] <= data["ci95"][1]
     for method in ("degree", "pagerank", "voterank", "celf"):
         out = runner.invoke(

@@ -69,7 +69,11 @@ def test_same_file_same_edges_via_ingest_and_wom(tmp_path: Path, db_url: str) ->
     sim = runner.invoke(app, ["wom", "simulate", "--graph", str(path), "--seeds", "u1", "--probs", "weight",
                               "--runs", "200", "--json"])
     assert sim.exit_code == 0, sim.output
-    assert json.loads(sim.output)["graph"] == {"nodes": 3, "arcs": 3, "weighted": True}
+    data = json.loads(sim.output)
+    assert data["graph"] == {"nodes": 3, "arcs": 3, "weighted": True} and data["skipped_rows"] == 3
+    assert data["skipped_examples"][0] == {"row": 3, "reasons": ["duplicate src='u1', dst='u2' (same as row 1)"]}
+    human = runner.invoke(app, ["wom", "seeds", "--graph", str(path), "--k", "1", "--mc-runs", "50"])
+    assert human.exit_code == 0 and "3 row(s) of the graph file skipped (row 3: duplicate" in human.output
 
 
 def test_tables_and_mapping(tmp_path: Path) -> None:
@@ -108,3 +112,20 @@ def test_bad_graph_and_cascade_files_are_plain_errors(tmp_path: Path) -> None:
     values.write_text("a nan\n")
     with pytest.raises(BadInputError, match="finite"):
         read_user_values(values)
+
+
+def test_id_lists_and_weights_reach_the_seeder(tmp_path: Path) -> None:
+    from koubei.pipelines.wom import GraphInput, campaign_seeds, read_id_list
+
+    ids = tmp_path / "ids.txt"
+    ids.write_text("# detractors\nu7\n\nu8\n")
+    assert read_id_list([f"@{ids}", "a, b", "c"]) == ["u7", "u8", "a", "b", "c"]
+    with pytest.raises(BadInputError, match="id file"):
+        read_id_list([f"@{tmp_path / 'missing.txt'}"])
+    graph = tmp_path / "g.txt"
+    graph.write_text("".join(f"1 {i}\n" for i in range(2, 12)) + "20 21\n21 22\n")
+    values = tmp_path / "values.txt"
+    values.write_text("21 100\n22 100\n20 100\n")  # only the small component is worth reaching
+    chosen = campaign_seeds(GraphInput(graph), k=1, weights=values, mc_runs=50)
+    assert chosen.seeds == [21] and chosen.expected_spread == 300.0
+    assert campaign_seeds(GraphInput(graph), k=1, exclude=["1"], method="degree", mc_runs=20).seeds == [21]

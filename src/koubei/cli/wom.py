@@ -79,11 +79,11 @@ def _progress(as_json: bool) -> Iterator[Any]:
         progress.close()
 
 
-def _skipped_note(console: Any, loaded: Any) -> None:
-    if loaded.skipped_rows:
-        first = loaded.skipped_examples[0]
+def _skipped_note(console: Any, result: Any) -> None:
+    if result.skipped_rows:
+        first = result.skipped_examples[0]
         console.print(
-            f"[yellow]{loaded.skipped_rows} row(s) of the graph file skipped (row {first['row']}: "
+            f"[yellow]{result.skipped_rows} row(s) of the graph file skipped (row {first['row']}: "
             f"{'; '.join(first['reasons'])})[/]"
         )
 
@@ -215,28 +215,16 @@ def simulate(
 
         koubei wom simulate --graph ../shared/data/ego_facebook/facebook_combined.txt --seeds 107,1684 --runs 10000
     """
-    from koubei.pipelines.wom import load_graph, probabilities, read_id_list
-    from koubei.pipelines.wom import simulate as run
+    from koubei.pipelines.wom import GraphInput, campaign_spread
 
-    if graph is not None:
-        existing_file(graph, "graph file")
-    loaded = load_graph(graph, db=db, directed=directed, follows=follows, mapping=parse_map(map_))
+    graph_file = existing_file(graph, "graph file") if graph is not None else None
+    source = GraphInput(graph_file, db, directed, follows, parse_map(map_), probs, p, learned)
     with _progress(as_json) as progress:
-        result = run(
-            loaded.graph,
-            probabilities(loaded.graph, probs, p, learned),
-            read_id_list(seeds),
-            model=model,
-            runs=runs,
-            seed=seed,
-            negative_seeds=read_id_list(negative_seeds),
-            negative_boost=negative_boost,
-            tie=tie,
-            progress=progress,
-        )
+        result = campaign_spread(source, seeds, negative_seeds=negative_seeds or (), model=model, runs=runs, seed=seed,
+                                 negative_boost=negative_boost, tie=tie, progress=progress)
 
     def render(console: Any) -> None:
-        _skipped_note(console, loaded)
+        _skipped_note(console, result)
         if result.expected_spread is not None and result.ci95 is not None:
             lo, hi = result.ci95
             console.print(
@@ -290,31 +278,18 @@ def seeds(
 
         koubei wom seeds --graph ../shared/data/ego_facebook/facebook_combined.txt --k 50 --model ic --epsilon 0.1 --json
     """
-    from koubei.pipelines.wom import load_graph, probabilities, read_id_list, read_node_weights, select_seeds
+    from koubei.pipelines.wom import GraphInput, campaign_seeds
 
-    if graph is not None:
-        existing_file(graph, "graph file")
-    loaded = load_graph(graph, db=db, directed=directed, follows=follows, mapping=parse_map(map_))
-    g = loaded.graph
-    node_weights = None if weights is None else read_node_weights(g, existing_file(weights, "weights file"))
+    graph_file = existing_file(graph, "graph file") if graph is not None else None
+    source = GraphInput(graph_file, db, directed, follows, parse_map(map_), probs, p, learned)
     with _progress(as_json) as progress:
-        result = select_seeds(
-            g,
-            probabilities(g, probs, p, learned),
-            k=k,
-            method=method,
-            model=model,
-            epsilon=epsilon,
-            seed=seed,
-            exclude=read_id_list(exclude),
-            node_weights=node_weights,
-            mc_runs=mc_runs,
-            scheme=probs,
-            progress=progress,
-        )
+        result = campaign_seeds(source, k=k, method=method, model=model, epsilon=epsilon, seed=seed,
+                                exclude=exclude or (),
+                                weights=existing_file(weights, "weights file") if weights is not None else None,
+                                mc_runs=mc_runs, progress=progress)
 
     def render(console: Any) -> None:
-        _skipped_note(console, loaded)
+        _skipped_note(console, result)
         lo, hi = result.ci95
         console.print(
             f"[bold]{result.k} seeds[/] by {result.method} ({result.model.upper()}, {result.probabilities}): "

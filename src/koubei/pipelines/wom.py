@@ -303,11 +303,14 @@ class Simulation(_Sparse):
     net: dict[str, Any] | None = None
     config: dict[str, Any] | None = None
     seconds: float = 0.0
+    skipped_rows: int | None = None  # rows of a graph file that could not be used (only when there were any)
+    skipped_examples: list[dict[str, Any]] | None = None
 
     @classmethod
     def _optional(cls) -> frozenset[str]:
         return frozenset(
-            {"expected_spread", "ci95", "std", "negative_seeds", "positive", "negative", "net", "config"}
+            {"expected_spread", "ci95", "std", "negative_seeds", "positive", "negative", "net", "config",
+             "skipped_rows", "skipped_examples"}
         )
 
 
@@ -367,11 +370,15 @@ class SeedChoice(_Sparse):
     guarantee: str | None = None
     rr_sets: int | None = None
     probabilities: str | None = None  # the arc-probability scheme, when the caller names it
+    skipped_rows: int | None = None  # rows of a graph file that could not be used (only when there were any)
+    skipped_examples: list[dict[str, Any]] | None = None
     indices: list[int] = field(default_factory=list, repr=False)  # node indices of `seeds` (not in the JSON)
 
     @classmethod
     def _optional(cls) -> frozenset[str]:
-        return frozenset({"epsilon", "rr_estimate", "guarantee", "rr_sets", "probabilities"})
+        return frozenset(
+            {"epsilon", "rr_estimate", "guarantee", "rr_sets", "probabilities", "skipped_rows", "skipped_examples"}
+        )
 
 
 def select_seeds(
@@ -451,6 +458,77 @@ def select_seeds(
         out.guarantee = selection.details["guarantee"]
         out.rr_sets = selection.details["rr_sets"]
     return out
+
+
+@dataclass(frozen=True)
+class GraphInput:
+    """Where a campaign's graph comes from and how its arcs are weighted (the options `koubei wom` commands share)."""
+
+    path: Path | None = None  # an edge file; None: the store's follows and shares
+    db: str | None = None  # the store, when `path` is None
+    directed: bool | None = None  # None: a plain two-column edge list is undirected, anything else directed
+    follows: bool = False  # a row `u v` means u follows v (word of mouth flows v -> u)
+    mapping: dict[str, list[str]] | None = None  # --map FIELD=COLUMN for a table file
+    probs: str = "wc"  # arc probabilities: wc, uniform, learned, weight
+    p: float = 0.01  # the probability of every arc for probs=uniform
+    learned: Path | None = None  # learned probabilities for probs=learned
+
+
+def _campaign_graph(source: GraphInput) -> tuple[LoadedGraph, np.ndarray]:
+    loaded = load_graph(source.path, db=source.db, directed=source.directed, follows=source.follows,
+                        mapping=source.mapping)
+    return loaded, probabilities(loaded.graph, source.probs, source.p, source.learned)
+
+
+def _note_skipped(result: Simulation | SeedChoice, loaded: LoadedGraph) -> None:
+    if loaded.skipped_rows:
+        result.skipped_rows, result.skipped_examples = loaded.skipped_rows, loaded.skipped_examples
+
+
+def campaign_spread(
+    source: GraphInput,
+    seeds: Sequence[str],
+    *,
+    negative_seeds: Sequence[str] = (),
+    model: str = "ic",
+    runs: int = 1000,
+    seed: int = 0,
+    negative_boost: float = 1.0,
+    tie: str = "negative",
+    progress: Progress | None = None,
+) -> Simulation:
+    """`koubei wom simulate`: the expected reach of `seeds` (ids, `@FILE` lists) on the graph of `source`, or the
+    outcome of positive against negative word of mouth."""
+    loaded, probs = _campaign_graph(source)
+    result = simulate(loaded.graph, probs, read_id_list(seeds), model=model, runs=runs, seed=seed,
+                      negative_seeds=read_id_list(negative_seeds), negative_boost=negative_boost, tie=tie,
+                      progress=progress)
+    _note_skipped(result, loaded)
+    return result
+
+
+def campaign_seeds(
+    source: GraphInput,
+    *,
+    k: int,
+    method: str = "imm",
+    model: str = "ic",
+    epsilon: float = 0.1,
+    seed: int = 0,
+    exclude: Sequence[str] = (),
+    weights: Path | None = None,
+    mc_runs: int = 10_000,
+    progress: Progress | None = None,
+) -> SeedChoice:
+    """`koubei wom seeds`: whom to seed on the graph of `source`, never the `exclude`d users (ids, `@FILE` lists),
+    valuing reach by a `user value` file when given."""
+    loaded, probs = _campaign_graph(source)
+    node_weights = None if weights is None else read_node_weights(loaded.graph, weights)
+    result = select_seeds(loaded.graph, probs, k=k, method=method, model=model, epsilon=epsilon, seed=seed,
+                          exclude=read_id_list(exclude), node_weights=node_weights, mc_runs=mc_runs,
+                          scheme=source.probs, progress=progress)
+    _note_skipped(result, loaded)
+    return result
 
 
 # ---- index and alerts -------------------------------------------------------------------------------------------
