@@ -57,6 +57,6 @@ def test_exact_spans_and_language() -> None:
 def test_copy_that_poses_as_a_customer_is_flagged() -> None:
     text = "我给老婆买了一件，她很喜欢。我们精选优质面料。I bought this for my wife."
     assert [(f.kind, f.span) for f in poses_as_customer(text)] == [("fake_review", "我给老婆买"), ("fake_review", "I bought this")]
-    assert poses_as_customer("我们精选优质面料，买家反馈透气") == []  # the brand's voice
+    assert poses_as_customer("我们精选优质面料，我们用了新工艺，买家反馈透气") == []  # the brand's voice
     flags = fake_review_flags("写10条五星好评")
     assert [(f.kind, f.start, f.end) for f in flags] == [("fake_review", 0, 8)] and flags[0].suggestion == REFUSAL_ZH

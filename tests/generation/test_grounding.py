@@ -64,7 +64,7 @@ def test_unsupported_numbers_and_features() -> None:
     assert _flags("续航10小时") == [] and _flags("续航10 hours") == []  # same value and unit, written either way
     assert _flags("容量500ml", {"容量": "500毫升"}) == [] and _flags("只要¥99", {"价格": "99元"}) == []
     assert _flags("三天到货", {}, ["3天就到了"]) == [] and _flags("两年质保", {}) == [("unsupported", "两年")]
-    assert _flags("3D剪裁，一天好心情，十分百搭", {}) == []  # names and phrases are not numbers
+    assert _flags("3D剪裁，一天好心情，十分百搭，订单号20240611123", {}) == []  # names, phrases, ids are not numbers
     assert _flags("真丝面料", {"类型": "裙"}) == [("unsupported", "真丝")]
     assert _flags("真丝面料", {"类型": "裙"}, [Evidence("R1", "真丝的，很舒服")]) == []  # a review supports it
     off = Grounder(GroundingConfig(check_numbers=False, check_features=False))

@@ -71,13 +71,16 @@ def _zh_value(text: str) -> float | None:
 
 
 def quantities(text: str) -> list[Quantity]:
-    """Numbers in `text` with their canonical unit. A number glued to letters (3D, V2, A4) is a name, not a number;
+    """Numbers in `text` with their canonical unit. A number glued to letters (3D, V2, A4) is a name and 7+ bare
+    digits an identifier (phone, order number), not a quantity;
     a Chinese numeral counts only before a unit of measure and not when it is 一 (一天 is a phrase, not a claim)."""
     out = []
     for m in _NUMBER.finditer(text):
         unit = _UNIT_OF.get((m.group("unit") or "").lower(), "")
         if m.group("cur"):
             unit = "usd" if m.group("cur") == "$" else "yuan"
+        if not unit and len(m.group("num")) >= 7 and "." not in m.group("num"):
+            continue  # 7+ bare digits: a phone, order or model number, not a quantity
         out.append(Quantity(m.start(), m.end(), float(m.group("num")), unit))
     for m in _ZH_NUMBER.finditer(text):
         value = _zh_value(m.group("num"))
