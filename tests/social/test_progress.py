@@ -41,8 +41,8 @@ def test_simulations_rr_sets_and_celf_report(tiny_graph: SocialGraph) -> None:
     progress = Phases()
     chosen = imm(tiny_graph, probs, IMMConfig(k=1, seed=0), progress=progress)
     progress.close()
-    assert progress.phases and all(p[0] == "RR sets" for p in progress.phases)
-    assert progress.done[-1] == progress.phases[-1][1] == chosen.details["rr_sets"]  # the selection phase's sets
+    assert progress.phases == [("IMM: drawing RR sets", None, "sets")]  # one line, not one per sampling round
+    assert progress.done == [chosen.details["sampling_rr_sets"] + chosen.details["rr_sets"]]  # both phases' sets
 
     progress = Phases()
     celf_seeds(tiny_graph, probs, 2, trials=20, progress=progress)

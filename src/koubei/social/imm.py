@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from koubei.errors import BadInputError
-from koubei.progress import Progress
+from koubei.progress import Progress, or_null
 from koubei.social.graph import SocialGraph
 from koubei.social.rrsets import RRCollection, RRSampler, max_coverage
 
@@ -107,6 +107,8 @@ def imm(
     ell = config.ell * (1.0 + math.log(2) / math.log(n))
     log_n = math.log(n)
     log_cnk = _log_comb(n_eligible, k)
+    progress = or_null(progress)
+    progress.start(None, "sets", "IMM: drawing RR sets")  # how many is known only after the sampling phase
     sampler = RRSampler(graph, probs, model=config.model, node_weights=node_weights, seed=config.seed)
     rr = RRCollection(n)
     capped = False

@@ -111,11 +111,10 @@ class RRSampler:
         return self.rng.choice(self.graph.n, size=count, p=self.root_p)
 
     def extend(self, rr: RRCollection, target: int, *, progress: Progress | None = None) -> None:
-        """Add sets until `rr` holds `target` of them, reporting each batch of 50,000 to `progress`."""
+        """Add sets until `rr` holds `target` of them, advancing `progress` by each batch (of up to 50,000) as it
+        is drawn; the caller starts the phase (IMM draws in several rounds and reports them as one)."""
         need = target - rr.count
         progress = or_null(progress)
-        if need > 0:
-            progress.start(need, "sets", "RR sets")
         while need > 0:
             batch = min(need, 50_000)
             roots = self.roots(batch)

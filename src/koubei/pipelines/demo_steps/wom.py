@@ -63,7 +63,7 @@ def community_graph(communities: int, seed: int = 7) -> tuple[Any, str]:
     description = (
         f"GENERATED graph (not real data: no follows/shares in the store and no --graph): stochastic block model, "
         f"one dense community of 200 active users and {communities} interest communities of 40-160 users, "
-        f"sparsely linked; {graph.n:,} users"
+        "sparsely linked"
     )
     return graph, description
 
