@@ -356,6 +356,7 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, texts: list[str], categories: list[Any] | None = None) -> np.ndarray:
         """Calibrated probabilities, columns in `classes_` order. Texts are used as given (no bad-input check)."""
+        self._check_fitted()
         return self.linear_.proba(self.transform(texts), self.category_index(categories))
 
     def predict(self, texts: list[str], categories: list[Any] | None = None) -> np.ndarray:

@@ -1,0 +1,277 @@
+"""The scikit-learn estimator contract, checked on EVERY estimator in koubei (issue 13, architecture 9):
+`__init__` stores its parameters and nothing else, use before `fit` raises koubei's NotFittedError (a subclass of
+scikit-learn's), `fit` returns self, leaves its parameters as they were and names what it learned with a trailing
+underscore, and save -> load gives the same predictions.
+
+Which estimators exist is read from the source (every class with a `fit` method), so a new one fails here until it
+gets a spec below (or an exemption that says why it is not an estimator).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.analysis.conftest import NEGATIVE_TEXTS, POSITIVE_TEXTS
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "koubei"
+TEXTS = POSITIVE_TEXTS + NEGATIVE_TEXTS
+LABELS = ["positive"] * len(POSITIVE_TEXTS) + ["negative"] * len(NEGATIVE_TEXTS)
+NEURAL = {"epochs": 2, "batch_size": 6, "learning_rate": 5e-3, "calibration_fraction": 0.0, "max_length": 32}
+
+# Classes with a `fit` that are not learned estimators, and why.
+EXEMPT = {
+    "koubei.analysis.aspects.supervised._Logistic": "a container of fitted weights; its fit is a classmethod constructor",
+    "koubei.support.dense.Embedder": "a Protocol",
+    "koubei.support.dense.MiniLMEmbedder": "a pretrained encoder: fit learns nothing (returns self)",
+    "koubei.support.dense.HFMeanPoolEmbedder": "a pretrained encoder: fit learns nothing (returns self)",
+    # The copy model of content generation is being written alongside this test (issue 13); it does not follow the
+    # contract yet (its __init__ sets learned state). Replace this with a spec when it lands.
+    "koubei.generation.copy_model.CopyModel": "in progress (generation); needs a spec when it lands",
+    "koubei.generation.copy_model.CharNgramLM": "in progress (generation); needs a spec when it lands",
+}
+
+
+@dataclass
+class Spec:
+    """How to build, fit, use and persist one estimator on a tiny input."""
+
+    name: str  # module.Class
+    make: Callable[[Path], Any]  # an unfitted estimator with explicit parameters
+    fit: Callable[[Any], Any]  # fit it, return what fit returned
+    predict: Callable[[Any], Any]  # a comparable output (arrays, lists, dicts)
+    save_load: Callable[[Any, Path], Any] | None  # save the fitted estimator and load it back
+    params: Callable[[Path], dict[str, Any]]  # the keyword arguments `make` passes
+
+
+def _lm(tmp: Path) -> Path:
+    from tests.analysis.tiny_lm import make_tiny_lm
+
+    path = tmp / "tiny_lm"
+    return path if path.exists() else make_tiny_lm(path, TEXTS * 3)
+
+
+def _teacher(tmp: Path) -> Path:
+    from koubei.analysis.sentiment.transfer import TransferConfig, TransferSentimentModel
+
+    path = tmp / "teacher"
+    if not path.exists():
+        TransferSentimentModel(TransferConfig(base_model=str(_lm(tmp)), **NEURAL)).fit(TEXTS, LABELS).save(path)
+    return path
+
+
+def _fast_params(tmp: Path) -> dict[str, Any]:
+    from koubei.analysis.sentiment.fast import FastSentimentConfig
+
+    return {"config": FastSentimentConfig(min_df=1)}
+
+
+def _transfer_params(tmp: Path) -> dict[str, Any]:
+    from koubei.analysis.sentiment.transfer import TransferConfig
+
+    return {"config": TransferConfig(base_model=str(_lm(tmp)), **NEURAL)}
+
+
+def _distilled_params(tmp: Path) -> dict[str, Any]:
+    from koubei.analysis.sentiment.distilled import DistilledConfig
+
+    return {"config": DistilledConfig(teacher=str(_teacher(tmp)), student_hidden=16, **NEURAL)}
+
+
+def _aspect_params(tmp: Path) -> dict[str, Any]:
+    from tests.analysis.test_aspect_model import CFG
+
+    return {"config": CFG}
+
+
+def _router_params(tmp: Path) -> dict[str, Any]:
+    from koubei.support.intent import RouterConfig
+
+    return {"config": RouterConfig()}
+
+
+def _cascade_data() -> tuple[Any, list[Any]]:
+    from koubei.social.diffusion import sample_cascades
+    from koubei.social.graph import SocialGraph
+
+    graph = SocialGraph.from_edges([("r", "u"), ("r", "w"), ("u", "v"), ("w", "v"), ("v", "z")])
+    return graph, sample_cascades(graph, np.full(graph.m, 0.5), [0] * 200, seed=1)
+
+
+def _save_load_sentiment(model: Any, tmp: Path) -> Any:
+    from koubei.analysis.sentiment.kinds import load_sentiment_model
+
+    return load_sentiment_model(model.save(tmp / "saved"))
+
+
+def _save_load_vectorizer(model: Any, tmp: Path) -> Any:
+    from koubei.analysis.ngrams import CharNgramTfidf
+
+    np.savez(tmp / "vec.npz", **model.state())
+    with np.load(tmp / "vec.npz", allow_pickle=False) as data:
+        return CharNgramTfidf(model.ngram_range, model.min_df).set_state({k: data[k] for k in data.files})
+
+
+def _save_load_cascade_em(model: Any, tmp: Path) -> Any:
+    """The learned probabilities artifact of `koubei wom cascades --fit FILE` is how CascadeEM persists."""
+    from koubei.pipelines.wom import fit_probabilities, load_learned
+
+    graph, cascades = _cascade_data()
+    fit_probabilities(cascades, tmp / "learned.json", graph)
+    loaded = load_learned(tmp / "learned.json")
+    return type("LoadedLearned", (), {"learned": lambda self: loaded})()
+
+
+ROUTER_QUESTIONS = ["这个多少钱", "我要退货", "how do I install it"]
+
+
+def _specs() -> list[Spec]:
+    from koubei.analysis.aspects.supervised import SupervisedAspectModel
+    from koubei.analysis.ngrams import CharNgramTfidf
+    from koubei.analysis.sentiment.distilled import DistilledSentimentModel
+    from koubei.analysis.sentiment.fast import FastSentimentModel
+    from koubei.analysis.sentiment.nblr import NBLogisticRegression
+    from koubei.analysis.sentiment.transfer import TransferSentimentModel
+    from koubei.social.learning import CascadeEM
+    from koubei.support.dense import LsaEmbedder
+    from koubei.support.intent import IntentRouter, load_examples
+    from tests.analysis.test_aspect_model import TERM_RECORDS
+
+    aspect_texts = [r["text"] for r in TERM_RECORDS]
+    examples = load_examples()
+    vec = CharNgramTfidf(min_df=1).fit(TEXTS)
+    X, y = vec.transform(TEXTS), np.array(LABELS)
+    lsa_texts = [f"{t} {i}" for i, t in enumerate(TEXTS * 2)]
+    nblr_params = {"C": 2.0, "alpha": 0.5, "max_iter": 500, "random_state": 0}
+    vec_params = {"ngram_range": (1, 2), "min_df": 1, "max_features": None, "sublinear_tf": True, "lowercase": True, "batch_size": 64}
+    em_params = {"init": 0.2, "max_iter": 50, "tol": 1e-8}
+    lsa_params = {"dims": 4, "ngram_max": 2, "seed": 0, "min_docs_for_svd": 5, "max_features": 500}
+    return [
+        Spec("koubei.analysis.sentiment.fast.FastSentimentModel", lambda t: FastSentimentModel(**_fast_params(t)),
+             lambda m: m.fit(TEXTS, LABELS), lambda m: m.predict_proba(TEXTS), _save_load_sentiment, _fast_params),
+        Spec("koubei.analysis.sentiment.transfer.TransferSentimentModel", lambda t: TransferSentimentModel(**_transfer_params(t)),
+             lambda m: m.fit(TEXTS, LABELS), lambda m: m.predict_proba(TEXTS), _save_load_sentiment, _transfer_params),
+        Spec("koubei.analysis.sentiment.distilled.DistilledSentimentModel", lambda t: DistilledSentimentModel(**_distilled_params(t)),
+             lambda m: m.fit(TEXTS, LABELS), lambda m: m.predict_proba(TEXTS), _save_load_sentiment, _distilled_params),
+        Spec("koubei.analysis.sentiment.nblr.NBLogisticRegression", lambda t: NBLogisticRegression(**nblr_params),
+             lambda m: m.fit(X, y), lambda m: m.decision_function(X),
+             None,  # a member of the fast model: its weights are saved folded into the fast model's (above)
+             lambda t: nblr_params),
+        Spec("koubei.analysis.ngrams.CharNgramTfidf", lambda t: CharNgramTfidf(**vec_params),
+             lambda m: m.fit(TEXTS), lambda m: m.transform(TEXTS).toarray(), _save_load_vectorizer, lambda t: vec_params),
+        Spec("koubei.analysis.aspects.supervised.SupervisedAspectModel", lambda t: SupervisedAspectModel(**_aspect_params(t)),
+             lambda m: m.fit(TERM_RECORDS), lambda m: m.predict(aspect_texts),
+             lambda m, t: SupervisedAspectModel.load(m.save(t / "aspects")), _aspect_params),
+        Spec("koubei.support.intent.IntentRouter", lambda t: IntentRouter(**_router_params(t)),
+             lambda m: m.fit([e["text"] for e in examples], [e["intent"] for e in examples]),
+             lambda m: m.predict_proba(ROUTER_QUESTIONS), lambda m, t: IntentRouter.load(m.save(t / "router")), _router_params),
+        Spec("koubei.social.learning.CascadeEM", lambda t: CascadeEM(**em_params),
+             lambda m: m.fit(*_cascade_data()), lambda m: m.learned(),
+             None,  # see test_cascade_em_learned_probabilities_round_trip: its artifact is written by the wom pipeline
+             lambda t: em_params),
+        Spec("koubei.support.dense.LsaEmbedder", lambda t: LsaEmbedder(**lsa_params),
+             lambda m: m.fit(lsa_texts), lambda m: m.encode(TEXTS),
+             lambda m, t: (m.save(t / "lsa"), LsaEmbedder.load(t / "lsa", dims=4, ngram_max=2, seed=0))[1],
+             lambda t: lsa_params),
+    ]
+
+
+SLOW = pytest.mark.slow  # trains a tiny LM first
+SPEC_NAMES = [
+    "koubei.analysis.sentiment.fast.FastSentimentModel",
+    "koubei.analysis.sentiment.transfer.TransferSentimentModel",
+    "koubei.analysis.sentiment.distilled.DistilledSentimentModel",
+    "koubei.analysis.sentiment.nblr.NBLogisticRegression",
+    "koubei.analysis.ngrams.CharNgramTfidf",
+    "koubei.analysis.aspects.supervised.SupervisedAspectModel",
+    "koubei.support.intent.IntentRouter",
+    "koubei.social.learning.CascadeEM",
+    "koubei.support.dense.LsaEmbedder",
+]
+
+
+def _classes_with_fit() -> set[str]:
+    found = set()
+    for path in SRC.rglob("*.py"):
+        module = ".".join(("koubei", *path.relative_to(SRC).with_suffix("").parts))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and any(isinstance(b, ast.FunctionDef) and b.name == "fit" for b in node.body):
+                found.add(f"{module}.{node.name}")
+    return found
+
+
+def test_every_estimator_has_a_spec() -> None:
+    assert [s.name for s in _specs()] == SPEC_NAMES
+    assert _classes_with_fit() - set(EXEMPT) == set(SPEC_NAMES)
+
+
+@pytest.fixture(scope="module")
+def shared_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("contract")
+
+
+def _same(a: Any, b: Any) -> None:
+    if isinstance(a, dict):
+        assert a.keys() == b.keys()
+        for key in a:
+            _same(a[key], b[key])
+    elif isinstance(a, np.ndarray) or (isinstance(a, list) and a and isinstance(a[0], float)):
+        np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=1e-5, atol=1e-6)
+    else:
+        assert a == b
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=SLOW) if "Sentiment" in n and "fast" not in n else n for n in SPEC_NAMES])
+def test_estimator_contract(name: str, shared_tmp: Path, tmp_path: Path) -> None:
+    import sklearn.exceptions
+
+    from koubei.errors import NotFittedError
+
+    spec = next(s for s in _specs() if s.name == name)
+    params = spec.params(shared_tmp)
+    model = spec.make(shared_tmp)
+    cls = type(model)
+    assert f"{cls.__module__}.{cls.__name__}" == name
+
+    # __init__ stores its parameters, as given, and nothing else.
+    init_params = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    assert set(vars(model)) == set(init_params), f"__init__ of {name} stores {sorted(vars(model))}"
+    for key, value in params.items():
+        assert getattr(model, key) is value or getattr(model, key) == value
+
+    # Used before fit: koubei's NotFittedError, which scikit-learn's handlers catch too.
+    with pytest.raises(NotFittedError):
+        spec.predict(model)
+    with pytest.raises(sklearn.exceptions.NotFittedError):
+        spec.predict(model)
+
+    # fit returns self, leaves the parameters alone, and names what it learned with a trailing underscore.
+    before = {key: getattr(model, key) for key in init_params}
+    assert spec.fit(model) is model
+    for key, value in before.items():
+        assert getattr(model, key) is value, f"fit replaced the {key} parameter of {name}"
+    learned = set(vars(model)) - set(init_params)
+    assert learned and all(a.endswith("_") or a.startswith("_") for a in learned), sorted(learned)
+
+    # save -> load -> the same predictions.
+    if spec.save_load is not None:
+        _same(spec.predict(spec.save_load(model, tmp_path)), spec.predict(model))
+
+
+def test_cascade_em_learned_probabilities_round_trip(tmp_path: Path) -> None:
+    """CascadeEM persists as the wom pipeline's learned-probabilities file: loading it gives what fit learned."""
+    from koubei.social.learning import CascadeEM
+
+    graph, cascades = _cascade_data()
+    learned = CascadeEM().fit(graph, cascades).learned()
+    loaded = _save_load_cascade_em(None, tmp_path).learned()
+    assert loaded.keys() == learned.keys()
+    for arc, p in learned.items():
+        assert loaded[arc] == pytest.approx(p)
