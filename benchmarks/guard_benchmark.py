@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from koubei.generation.adlaw import AdLawRules
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "adlaw_sentences.jsonl"
+WILD = HERE.parent.parent / "shared" / "data" / "advertisegen" / "advertisegen_dev.jsonl"  # ../shared/data
 RESULTS = HERE / "results"
 TUNE_SHARE = 0.6
 
@@ -56,6 +58,21 @@ def score(rows: list[dict[str, Any]], rules: AdLawRules) -> dict[str, Any]:
     return out
 
 
+def wild(rules: AdLawRules, path: Path = WILD) -> dict[str, Any] | None:
+    """Unlabelled real copy (AdvertiseGen's human-written ads): how much of it the guard flags, and for what."""
+    if not path.exists():
+        return None
+    texts = [json.loads(line)["summary"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    spans: Counter[str] = Counter()
+    flagged = 0
+    for text in texts:
+        flags = rules.find(text)
+        flagged += bool(flags)
+        spans.update(f.span for f in flags)
+    return {"data": "../shared/data/advertisegen/advertisegen_dev.jsonl (summary field)", "copies": len(texts),
+            "flagged_share": round(flagged / len(texts), 4), "top_spans": spans.most_common(15)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--errors", choices=["none", "tune", "all"], default="none",
@@ -67,6 +84,10 @@ def main() -> None:
     t0 = time.perf_counter()
     report = {name: score(part, rules) for name, part in split(rows).items()}
     seconds = time.perf_counter() - t0
+    real = wild(rules)
+    if real is not None:
+        print(f"real copy: {real['flagged_share']:.1%} of {real['copies']} AdvertiseGen ads flagged; top spans "
+              + ", ".join(f"{s} {n}" for s, n in real["top_spans"][:8]))
     for name in ("tune", "held_out", "overall"):
         a = report[name]["all"]
         print(f"{name:9s} n={a['n']:3d}  recall {a['recall']:.1%} ({a['violations']} violating)  "
@@ -80,7 +101,7 @@ def main() -> None:
         return
     RESULTS.mkdir(exist_ok=True)
     payload = {"data": "benchmarks/data/adlaw_sentences.jsonl", "tune_share": TUNE_SHARE, "seconds": round(seconds, 3),
-               "targets": {"recall": 0.95, "false_alarm_rate": 0.10}, **report}
+               "targets": {"recall": 0.95, "false_alarm_rate": 0.10}, **report, "real_copy": real}
     (RESULTS / "guard_benchmark.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     lines = [
         "# Ad-law guard benchmark", "",
@@ -96,9 +117,18 @@ def main() -> None:
         lines.append(f"| {name} | {a['n']} | {a['violations']} | {a['recall']:.1%} | {a['honest']} | "
                      f"{a['false_alarm_rate']:.1%} | {r['zh']['recall']:.1%} / {r['zh']['false_alarm_rate']:.1%} | "
                      f"{r['en']['recall']:.1%} / {r['en']['false_alarm_rate']:.1%} |")
-    lines += ["", "Targets: recall >= 95%, false alarms <= 10%.", "", "## Mistakes on the held-out split", ""]
+    lines += ["", "Targets: recall >= 95%, false alarms <= 10%.", "",
+              "Caveat: the same people wrote the sentences and the rules, with the issue's list of terms and exemptions",
+              "in mind, so a perfect score here says the rules do what was intended, not that they generalise to",
+              "copy nobody anticipated; the real-copy figures below are the check on that.", "",
+              "## Mistakes on the held-out split", ""]
     lines += [f"- {'missed' if e['expected'] else 'false alarm'}: {e['text']} ({e['note']})"
               for e in report["held_out"]["errors"]] or ["- none"]
+    if real is not None:
+        lines += ["", "## Real copy (unlabelled)", "",
+                  f"{real['flagged_share']:.1%} of the {real['copies']} human-written AdvertiseGen ads in `{real['data']}` "
+                  "get at least one ad-law flag. Most frequent flagged spans:", "",
+                  ", ".join(f"{s} ({n})" for s, n in real["top_spans"])]
     (RESULTS / "guard_benchmark.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

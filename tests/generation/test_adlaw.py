@@ -59,6 +59,7 @@ def test_english_claims(text: str, spans: list[str]) -> None:
     "最后一步，拧紧盖子", "最初是为户外设计的", "这是本系列中最大的尺寸", "这是我们店里最轻的一款", "最好在阴凉处晾干",
     "最好用温水清洗", "唯一需要注意的是不能机洗", "最上层是防水涂层", "最快明天送达", "每人最多限购两件",
     "采用100%纯棉面料", "最重要的是，它很轻", "整件衬衫最吸睛的就是领口", "绝大多数买家认为尺码标准",
+    "这件风衣的最大好处在于短款", "还记得《王牌特工》中的造型",
     "Best before the date on the lid.", "Best served chilled.", "Take at most two tablets.", "Works best on dry hair.",
     "First, remove the filter.", "It is 20% lighter than our previous model.", "The lightest bag in our own range.",
     "A 30-day money-back guarantee.", "Made with 100% cotton.", "Cure time is 24 hours.", "For best results, shake well.",
