@@ -266,3 +266,73 @@ def test_aspects_train_random_holdout_and_errors(cli, tmp_path: Path) -> None:
     assert cli("aspects", "eval", "--model", tmp_path / "nope", "--data", data).exit_code == 2
     assert cli("aspects", "train", "--data", data, "--out", tmp_path / "x", "--holdout", "1.5").exit_code == 2
     assert cli("aspects", "train", "--data", tmp_path / "missing.jsonl", "--out", tmp_path / "x").exit_code == 2
+
+
+def test_resume_refuses_another_input_and_starts_over_when_asked(cli, labelled_file: Path, tmp_path: Path) -> None:
+    """Defect 6: scoring b.csv into the output of a.csv skipped b's first rows. Resume checks it is the same run."""
+    _train(cli, labelled_file, tmp_path / "model")
+    a = _write_csv(tmp_path / "a.csv", [{"review_id": f"a{i}", "text": t} for i, t in enumerate(POSITIVE_TEXTS[:3])])
+    b = _write_csv(tmp_path / "b.csv", [{"review_id": f"b{i}", "text": t} for i, t in enumerate(NEGATIVE_TEXTS[:4])])
+    out = tmp_path / "out.jsonl"
+
+    def score(data: Path, *extra: str):
+        return cli("sentiment", "score", "--model", tmp_path / "model", "--input", data, "--output", out, "--json", *extra)
+
+    assert score(a).exit_code == 0
+    sidecar = json.loads((tmp_path / "out.jsonl.resume.json").read_text(encoding="utf-8"))
+    assert (sidecar["input"], sidecar["rows"], sidecar["mapping"]) == ("a.csv", 3, {})
+    first = out.read_text(encoding="utf-8")
+    refused = score(b)
+    assert refused.exit_code == 2
+    assert "holds 3 results of another input (a.csv, not b.csv)" in refused.stderr and "--no-resume starts over" in refused.stderr
+    assert out.read_text(encoding="utf-8") == first  # nothing appended
+    over = score(b, "--no-resume")
+    assert over.exit_code == 0, over.output
+    assert (json.loads(over.stdout)["skipped_already_done"], json.loads(over.stdout)["scored"]) == (0, 4)
+    assert [json.loads(x)["review_id"] for x in out.read_text(encoding="utf-8").splitlines()] == ["b0", "b1", "b2", "b3"]
+    # The same run resumes (here: nothing left to do) ...
+    again = score(b)
+    assert again.exit_code == 0 and json.loads(again.stdout)["skipped_already_done"] == 4
+    # ... but not once the file changed in place, nor with another mapping, nor with a retrained model.
+    _write_csv(b, [{"review_id": f"b{i}", "text": t} for i, t in enumerate(NEGATIVE_TEXTS[1:5])])
+    changed = score(b)
+    assert changed.exit_code == 2 and "b.csv has changed since" in changed.stderr
+    assert score(b, "--no-resume").exit_code == 0
+    mapped = score(b, "--map", "review_id=text")
+    assert mapped.exit_code == 2 and "another column mapping" in mapped.stderr
+    assert cli("sentiment", "train", "--data", labelled_file, "--map", "text=review", "--map", "rating=stars",
+               "--out", tmp_path / "model", "--seed", "3").exit_code == 0
+    retrained = score(b)
+    assert retrained.exit_code == 2 and "another model" in retrained.stderr
+
+
+def test_resume_refuses_an_output_without_its_record(cli, labelled_file: Path, score_file: Path, tmp_path: Path) -> None:
+    _train(cli, labelled_file, tmp_path / "model")
+    out = tmp_path / "old.jsonl"
+    out.write_text('{"review_id": "x"}\n', encoding="utf-8")  # e.g. written by an older koubei
+    result = cli("sentiment", "score", "--model", tmp_path / "model", "--input", score_file, "--map", "text=review",
+                 "--output", out)
+    assert result.exit_code == 2 and "no record of the input they came from" in result.stderr
+
+
+def test_aspects_resume_refuses_another_input(cli, tmp_path: Path) -> None:
+    a = _write_csv(tmp_path / "a.csv", [{"review_id": "a1", "text": "质量很好"}, {"review_id": "a2", "text": "物流太慢"}])
+    b = _write_csv(tmp_path / "b.csv", [{"review_id": "b1", "text": "价格实惠"}, {"review_id": "b2", "text": "包装破损"},
+                                        {"review_id": "b3", "text": "服务很好"}])
+    out = tmp_path / "aspects.jsonl"
+    assert cli("aspects", "--input", a, "--output", out).exit_code == 0
+    refused = cli("aspects", "--input", b, "--output", out)
+    assert refused.exit_code == 2 and "another input (a.csv, not b.csv)" in refused.stderr
+    over = cli("aspects", "--input", b, "--output", out, "--no-resume", "--json")
+    assert over.exit_code == 0 and json.loads(over.stdout)["rows"] == 3
+    assert [json.loads(x)["review_id"] for x in out.read_text(encoding="utf-8").splitlines()] == ["b1", "b2", "b3"]
+    other_extractor = cli("aspects", "--input", b, "--output", out, "--taxonomy", _taxonomy(tmp_path))
+    assert other_extractor.exit_code == 2 and "another model" in other_extractor.stderr
+
+
+def _taxonomy(tmp_path: Path) -> Path:
+    from importlib import resources
+
+    path = tmp_path / "my_aspects.json"
+    path.write_text(resources.files("koubei.analysis").joinpath("data", "aspects.json").read_text(encoding="utf-8"), encoding="utf-8")
+    return path

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from koubei.cli.common import DatabaseOption, JsonOption, MapOption, emit, existing_file, parse_map
+from koubei.cli.sentiment import resume_refusal
 
 aspects_app = typer.Typer(
     invoke_without_command=True,
@@ -31,7 +32,7 @@ def aspects(
     taxonomy: Annotated[Path | None, typer.Option("--taxonomy", help="Your aspect taxonomy JSON (a copy of koubei/analysis/data/aspects.json, edited).")] = None,
     supervised: Annotated[Path | None, typer.Option("--supervised", help="Use a supervised aspect model folder (from `koubei aspects train`) instead of the taxonomy rules.")] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Reviews per batch.")] = 1000,
-    resume: Annotated[bool, typer.Option("--resume/--no-resume", help="With --input: continue an interrupted run.")] = True,
+    resume: Annotated[bool, typer.Option("--resume/--no-resume", help="With --input: continue an interrupted run of the same input and model (checked; --no-resume starts over).")] = True,
     top: Annotated[int, typer.Option("--top", help="How many praised / criticized aspects to print.")] = 5,
     db: DatabaseOption = None,
     as_json: JsonOption = False,
@@ -58,9 +59,11 @@ def aspects(
     if input_file is not None:
         if output is None:
             raise BadInputError("--input needs --output FILE (a JSONL file for the results)")
-        summary = pipeline.aspects_file(
-            extractor, existing_file(input_file, "--input"), output, parse_map(mapping), batch_size, resume, progress=progress
-        )
+        with resume_refusal():
+            summary = pipeline.aspects_file(
+                extractor, existing_file(input_file, "--input"), output, parse_map(mapping), batch_size, resume,
+                progress=progress, name=name,
+            )
         where, reviews, aggregates = summary.output, summary.rows, None
     else:
         if output is not None:

@@ -5,6 +5,8 @@ Thin shell over `koubei.pipelines.sentiment`; heavy imports happen inside the co
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,6 +32,18 @@ ModelDirOption = Annotated[
     typer.Option("--model", help="Model folder from `koubei sentiment train` (default: <home>/models/sentiment-fast)."),
 ]
 BatchOption = Annotated[int, typer.Option("--batch-size", help="Reviews per batch (each batch is written when done).")]
+
+
+@contextmanager
+def resume_refusal() -> Iterator[None]:
+    """A refused resume, told with this command's flags."""
+    from koubei.errors import BadInputError
+    from koubei.pipelines.resumable import ResumeRefused
+
+    try:
+        yield
+    except ResumeRefused as refused:
+        raise BadInputError(f"{refused.reason}; --no-resume starts over, or choose another --output") from None
 
 
 def _progress(as_json: bool) -> Any:
@@ -117,7 +131,7 @@ def score(
     output: Annotated[Path | None, typer.Option("--output", help="JSONL to write (one object per input row, input order). Required with --input.")] = None,
     mapping: MapOption = None,
     batch_size: BatchOption = 1000,
-    resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Continue an interrupted run (skip reviews already scored / lines already written).")] = True,
+    resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Continue an interrupted run: skip reviews already scored, or the lines an earlier run of the same input and model wrote (checked; --no-resume starts over).")] = True,
     db: DatabaseOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -132,9 +146,11 @@ def score(
     if input_file is not None:
         if output is None:
             raise BadInputError("--input needs --output FILE (a JSONL file for the results)")
-        summary = pipeline.score_file(
-            model, existing_file(input_file, "--input"), output, parse_map(mapping), batch_size, resume, progress=_progress(as_json)
-        )
+        with resume_refusal():
+            summary = pipeline.score_file(
+                model, existing_file(input_file, "--input"), output, parse_map(mapping), batch_size, resume,
+                progress=_progress(as_json),
+            )
         where = summary.output
     else:
         if output is not None:

@@ -15,7 +15,7 @@ from koubei.analysis.aspects.taxonomy import Taxonomy
 from koubei.analysis.input_check import check_text, text_limit
 from koubei.errors import BadInputError
 from koubei.pipelines.ingest import write_rejects
-from koubei.pipelines.resumable import check_batch_size, open_row_output
+from koubei.pipelines.resumable import check_batch_size, open_row_output, run_fingerprint
 from koubei.progress import Progress, or_null
 from koubei.results import Result
 
@@ -135,8 +135,12 @@ def aspects_file(
     batch_size: int = 1000,
     resume: bool = True,
     progress: Progress | None = None,
+    name: str | None = None,
 ) -> AspectsFileReport:
-    """One JSON object per input row (input order): review_id, aspects (mentions with spans), summary per aspect."""
+    """One JSON object per input row (input order): review_id, aspects (mentions with spans), summary per aspect.
+
+    With `resume`, an interrupted run of the same input, mapping and extractor (`name`, as `build_extractor`
+    gives it) is continued; another run's output is refused (`ResumeRefused`), `resume` off starts over."""
     from koubei.pipelines.sentiment import read_review_file
 
     check_batch_size(batch_size)
@@ -145,7 +149,8 @@ def aspects_file(
     max_chars = text_limit()
     counts: AspectCounts = {}
     progress = or_null(progress)
-    with open_row_output(output_path, len(rows), resume) as output:
+    fingerprint = run_fingerprint(input_path, mapping, name or type(extractor).__name__)
+    with open_row_output(output_path, len(rows), fingerprint, resume) as output:
         progress.start(len(rows) - output.done, "reviews", "aspects")
         for chunk in output.pending(rows, batch_size):
             found = extractor.extract_many([r.text for r in chunk])

@@ -21,7 +21,7 @@ from koubei.analysis.sentiment.explain import Explanation
 from koubei.analysis.sentiment.kinds import MODEL_KINDS, load_sentiment_model, new_model
 from koubei.artifacts import default_model_dir
 from koubei.errors import BadInputError
-from koubei.pipelines.resumable import check_batch_size, open_row_output
+from koubei.pipelines.resumable import check_batch_size, file_sha256, open_row_output, run_fingerprint
 from koubei.progress import Progress, or_null
 from koubei.results import Result
 
@@ -319,15 +319,18 @@ def score_file(
 ) -> ScoreFileReport:
     """Score every row of a reviews file into JSONL (one object per input row, input order).
 
-    With `resume`, rows already written to `output_path` by an interrupted run are skipped and the rest appended.
+    With `resume`, rows already written to `output_path` by an interrupted run of the same input, mapping and model
+    are skipped and the rest appended; another run's output is refused (`ResumeRefused`), `resume` off starts over.
     """
     check_batch_size(batch_size)
     started = time.perf_counter()
-    model = load_sentiment_model(resolve_model_dir(model_dir))
+    folder = resolve_model_dir(model_dir)
+    model = load_sentiment_model(folder)
     rows = read_review_file(input_path, mapping)
     labels: Counter[str] = Counter()
     progress = or_null(progress)
-    with open_row_output(output_path, len(rows), resume) as output:
+    fingerprint = run_fingerprint(input_path, mapping, model_fingerprint(folder))
+    with open_row_output(output_path, len(rows), fingerprint, resume) as output:
         progress.start(len(rows) - output.done, "reviews", "scoring")
         for chunk in output.pending(rows, batch_size):
             records = score_rows(model, chunk)
@@ -338,6 +341,11 @@ def score_file(
         str(input_path), str(output.path), len(rows), output.done, len(rows) - output.done, dict(labels),
         round(time.perf_counter() - started, 2),
     )
+
+
+def model_fingerprint(model_dir: str | Path) -> str:
+    """The model's stored name and a hash of its meta.json: a model retrained into the same folder differs."""
+    return f"{model_name(model_dir)}@{file_sha256(Path(model_dir) / 'meta.json')[:16]}"
 
 
 def model_name(model_dir: str | Path) -> str:
