@@ -183,3 +183,23 @@ def test_version_1_models_still_load(tiny_reviews: tuple[list[str], list[str]], 
     loaded = FastSentimentModel.load(tmp_path / "m")
     assert loaded.categories_ == []
     np.testing.assert_allclose(loaded.predict_proba(texts, ["x"] * len(texts)), model.predict_proba(texts))
+
+
+def test_explanations_leave_out_punctuation_whitespace_and_digits() -> None:
+    """Product detail: the demo listed `， +0.30` as a reason. The model may weigh punctuation; reasons skip it."""
+    from koubei.analysis.sentiment.explain import is_reason
+
+    # Every positive review ends in "！" and carries a "5": the model learns both as strong positive n-grams.
+    texts = ["质量好！5", "很满意！5", "物流快！5", "推荐！5", "质量差。1", "很失望。1", "物流慢。1", "退货。1"]
+    labels = ["positive"] * 4 + ["negative"] * 4
+    model = _fit(texts, labels, ngram_range=(1, 1), C=10.0)
+    text = "服务好！5， 很满意"
+    contrib = char_contributions(model, text, class_index=1)
+    assert contrib[text.index("！")] > 0.05 and contrib[text.index("5")] > 0.05  # the model does weigh them
+    explanation = model.explain(text)
+    shown = [s.text for s in explanation.spans]
+    assert shown and not {"！", "5", "，"} & set(shown)
+    assert all(text[s.start : s.end] == s.text for s in explanation.spans)
+    assert [is_reason(x) for x in ("，", "!?", " ", "2024", "3.5%", "好", "bad", "😀", "5星")] == [
+        False, False, False, False, False, True, True, True, True,
+    ]

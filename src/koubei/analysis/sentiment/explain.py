@@ -10,6 +10,7 @@ n-gram's share spread evenly over the characters it covers); the neural models' 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +35,7 @@ class Explanation:
     text: str
     label: str
     score: float | None
-    spans: list[Span]  # every word with a non-zero contribution, in text order
+    spans: list[Span]  # every word with a non-zero contribution (see spans_from_contributions), in text order
     reason: str | None = None
     method: str = "linear"
 
@@ -75,12 +76,20 @@ def words(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def is_reason(piece: str) -> bool:
+    """Whether a piece of text can be shown as a reason: not only punctuation, whitespace or digits ("，" or "5"
+    explains nothing to a reader, even when the model weighs it; emoji and words can)."""
+    return any(not (ch.isspace() or ch.isdigit() or unicodedata.category(ch).startswith("P")) for ch in piece)
+
+
 def spans_from_contributions(text: str, contrib: np.ndarray) -> list[Span]:
-    """Per-character contributions summed per word (see `words`); words that contribute nothing are left out."""
+    """Per-character contributions summed per word (see `words`). Words that contribute nothing, and pieces that
+    are only punctuation, whitespace or digits, are left out of the reasons: the model keeps weighing them, so the
+    listed weights need not add up to the decision value."""
     spans = []
     for start, end in words(text):
         weight = float(contrib[start:end].sum())
-        if abs(weight) > 1e-9:
+        if abs(weight) > 1e-9 and is_reason(text[start:end]):
             spans.append(Span(start, end, text[start:end], weight))
     return spans
 
