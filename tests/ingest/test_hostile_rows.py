@@ -230,3 +230,9 @@ def test_store_column_widths_match_the_ingest_limits() -> None:
     assert width(Review.category) == width(Product.category) == width(Product.brand) == schemas.LABEL_CHARS
     assert width(Review.source) == schemas.SOURCE_CHARS and width(Order.status) == schemas.STATUS_CHARS
     assert width(Review.review_id) == 128
+
+
+def test_one_quarantined_row_is_one_line_even_with_unicode_line_separators(ingest, db_url: str, tmp_path: Path) -> None:
+    source = _jsonl(tmp_path / "r.jsonl", ['{"review_id":"a\u2028b","text":"x\u2029y\u0085z"}'])
+    out = ingest("reviews", source, db_url)  # its reader splits the quarantine file with str.splitlines()
+    assert out.rejects[1]["raw"] == {"review_id": "a\u2028b", "text": "x\u2029y\x85z"}

@@ -26,8 +26,8 @@ _LABELS = {
 # every JSON encoder and decoder on the way to the database recurses once per level.
 MAX_JSON_DEPTH = 100
 # Ids are keys people compare by eye: control characters, zero-width characters and bidirectional overrides
-# (U+202A-U+202E, U+2066-U+2069, which make "abc" display as "cba") have no place in them.
-_ID_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+# (U+202A-U+202E, U+2066-U+2069, which make "abc" display as "cba") and line separators have no place in them.
+_ID_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _SHORT_TEXT_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _INT32 = 2**31 - 1

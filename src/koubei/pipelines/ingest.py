@@ -85,6 +85,10 @@ def quarantine_target(quarantine: Path | None, kind: str, source: Path) -> tuple
         ) from None
 
 
+# Characters that are legal raw inside a JSON string but end a line for str.splitlines() and many editors: escaped,
+# so one quarantined row is always one line.
+# (json.dumps escapes the ASCII control characters itself.)
+_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
 # Raw values nested deeper than this are written as a note (readers already refuse rows nested this deep).
 _RAW_DEPTH = 200
 
@@ -120,7 +124,7 @@ def write_rejects(path: Path, records: list[dict[str, Any]]) -> Path | None:
     if not records:
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [json.dumps(_raw_json(record), ensure_ascii=False) for record in records]
+    lines = [json.dumps(_raw_json(record), ensure_ascii=False).translate(_LINE_BREAKS) for record in records]
     # backslashreplace turns a lone surrogate into the six characters \udXXX: inside a JSON string, its escape.
     atomic_write_bytes(path, ("\n".join(lines) + "\n").encode("utf-8", "backslashreplace"))
     return path
