@@ -102,6 +102,8 @@ def save_model(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     unwrapped = getattr(model, "module", model)  # DDP wrapper
+    for stale in out.glob(".tmp-save-*"):  # left by a writer that was killed
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-save-", dir=str(out)))
     try:
         unwrapped.save_pretrained(str(tmp), safe_serialization=True)

@@ -112,6 +112,8 @@ def save_tokenizer(tokenizer: Any, out_dir: str | Path) -> Path:
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob(".tmp-tokenizer-*"):  # left by a writer that was killed
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-tokenizer-", dir=str(out)))
     try:
         tokenizer.save_pretrained(str(tmp))
