@@ -135,3 +135,33 @@ def test_emoji_families_survive_ingest(ingest, db_url: str, tmp_path: Path) -> N
     source.write_text('{"review_id":"r1","text":"全家👨\\u200d👩\\u200d👧\\u200d👦都爱用"}\n', encoding="utf-8")
     out = ingest("reviews", source, db_url)
     assert out.stored["r1"].text == "全家👨\u200d👩\u200d👧\u200d👦都爱用"
+
+
+SECRET = "张三的手机13812345678住在幸福路8号"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("broken.csv", f'text\n"{SECRET}\n', "broken CSV"),
+        ("bad.json", f'[{{"text": "{SECRET}"}}, oops]', "not valid JSON"),
+        ("bad.jsonl", f"{SECRET}\n{SECRET} again\n", "no line is valid JSON"),
+        ("deep.json", '[{"text": "' + SECRET + '", "a": ' + "[" * 5000 + "]" * 5000 + "}]", "nested too deeply"),
+        ("twice.csv", f"text,text\n{SECRET},{SECRET}\n", "names column 'text' twice"),
+        ("nocol.csv", f"review\n{SECRET}\n", "no column for required field"),
+    ],
+)
+def test_refusals_never_echo_the_rows_text(cli, tmp_path: Path, name: str, content: str, message: str) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    out = cli("ingest", "reviews", path)
+    assert out.exit_code == 2 and message in out.stderr
+    assert "张三" not in out.output and "13812345678" not in out.output
+
+
+def test_a_file_name_with_markup_characters_is_shown_as_is(cli, tmp_path: Path) -> None:
+    path = tmp_path / "reviews[bold]x.csv"
+    path.write_text("text,rating\n很好,5\n差,seven\n", encoding="utf-8")
+    out = cli("ingest", "reviews", path, "--quarantine", tmp_path / "q[red].jsonl")
+    assert out.exit_code == 0, out.output
+    assert "reviews[bold]x.csv" in out.stdout and "q[red].jsonl" in out.stdout

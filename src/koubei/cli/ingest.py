@@ -44,9 +44,11 @@ T2sOption = Annotated[bool, typer.Option("--t2s", help="Convert traditional Chin
 
 def _render_summary(summary: Any) -> Any:
     def render(console: Any) -> None:
+        from rich.markup import escape
         from rich.table import Table
 
-        table = Table(title=f"ingest {summary.kind}: {Path(summary.file).name}", show_header=True)
+        # File names are the user's text: escaped, so "[" in a name is shown, not read as (or broken) markup.
+        table = Table(title=f"ingest {summary.kind}: {escape(Path(summary.file).name)}", show_header=True)
         for column in ("read", "stored", "updated", "unchanged", "rejected", "PII masked", "rows/s"):
             table.add_column(column, justify="right")
         table.add_row(
@@ -55,7 +57,7 @@ def _render_summary(summary: Any) -> Any:
         )
         console.print(table)
         if summary.quarantine_file:
-            console.print(f"[yellow]{summary.rejected} rejected row(s) with reasons in {summary.quarantine_file}[/]")
+            console.print(f"[yellow]{summary.rejected} rejected row(s) with reasons in {escape(summary.quarantine_file)}[/]")
 
     return render
 
