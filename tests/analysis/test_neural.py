@@ -180,11 +180,14 @@ def test_fit_keeps_the_config_it_was_given(lm_dir: Path, tiny_reviews: tuple[lis
 
 
 def test_distillation_loss_exact() -> None:
+    """The student's loss is the LM's kd_loss (one knowledge-distillation loss in koubei) plus the gold labels'
+    cross-entropy, both (class-)weighted means over the batch."""
     import math
 
     import torch
 
-    from koubei.analysis.sentiment.distilled import distillation_loss
+    from koubei.analysis.sentiment.distilled import student_loss
+    from koubei.lm.config import DistillConfig
 
     student = torch.tensor([[0.0, 0.0], [math.log(3.0), 0.0]])  # probabilities (1/2, 1/2) and (3/4, 1/4)
     teacher = torch.tensor([[math.log(3.0), 0.0], [math.log(3.0), 0.0]])  # (3/4, 1/4) for both
@@ -192,12 +195,19 @@ def test_distillation_loss_exact() -> None:
     kl_first = 0.75 * math.log(0.75 / 0.5) + 0.25 * math.log(0.25 / 0.5)
     ce = [math.log(2.0), -math.log(0.25)]
     # T = 1, unweighted: alpha * mean KL + (1 - alpha) * mean CE; the second review's KL is 0.
-    got = float(distillation_loss(student, teacher, gold, None, 1.0, 0.5))
+    got = float(student_loss(student, teacher, gold, None, DistillConfig(temperature=1.0, alpha=0.5)))
     assert got == pytest.approx(0.5 * kl_first / 2 + 0.5 * sum(ce) / 2, rel=1e-6)
     # Class weights 1 and 3: weighted means.
-    got = float(distillation_loss(student, teacher, gold, torch.tensor([1.0, 3.0]), 1.0, 0.5))
+    got = float(student_loss(student, teacher, gold, torch.tensor([1.0, 3.0]), DistillConfig(temperature=1.0, alpha=0.5)))
     assert got == pytest.approx(0.5 * kl_first / 4 + 0.5 * (ce[0] + 3 * ce[1]) / 4, rel=1e-6)
     # T = 2 scales the soft term by T^2 and softens both distributions.
-    soft = float(distillation_loss(student, teacher, gold, None, 2.0, 1.0))
+    soft = float(student_loss(student, teacher, gold, None, DistillConfig(temperature=2.0, alpha=1.0)))
     p, q = torch.softmax(teacher[0] / 2, -1), torch.softmax(student[0] / 2, -1)
     assert soft == pytest.approx(4 * float((p * (p / q).log()).sum()) / 2, rel=1e-5)
+
+
+def test_one_knowledge_distillation_loss() -> None:
+    from koubei.analysis.sentiment import distilled
+
+    source = Path(distilled.__file__).read_text(encoding="utf-8")
+    assert not hasattr(distilled, "distillation_loss") and "kl_div" not in source and "from koubei.lm.losses import kd_loss" in source

@@ -3,7 +3,8 @@
 The student is the teacher's architecture with fewer layers (and optionally a narrower width). With the same width
 it starts from the teacher's embeddings, head and evenly spaced layers (DistilBERT's recipe), otherwise from
 scratch with the teacher's tokenizer. Loss: alpha * T^2 * KL(teacher_T || student_T) + (1 - alpha) * cross-entropy
-on the true labels (Hinton et al., 2015). Saved and scored exactly like the transfer model.
+on the true labels (Hinton et al., 2015), the LM's own `koubei.lm.losses.kd_loss`. Saved and scored exactly like the
+transfer model.
 """
 
 from __future__ import annotations
@@ -103,19 +104,17 @@ def build_student(teacher: Any, layers: int, hidden: int | None, seed: int) -> A
     return student
 
 
-def distillation_loss(logits: Any, teacher_logits: Any, gold: Any, weight: Any, temperature: float, alpha: float) -> Any:
-    """alpha x KL(teacher || student) at `temperature` (scaled by T^2, Hinton et al.) + (1 - alpha) x cross-entropy
-    on the gold labels. Both terms are means over the batch, weighted by each review's class weight when `weight`
-    (one per class) is given."""
-    import torch
+def student_loss(logits: Any, teacher_logits: Any, gold: Any, weight: Any, distill: Any) -> Any:
+    """The distillation loss of one batch of reviews: `koubei.lm.losses.kd_loss` (the one knowledge-distillation
+    loss of koubei) on the batch as one position per review, mixed with the cross-entropy on the gold labels. Both
+    terms are means over the batch, weighted by each review's class weight when `weight` (one per class) is given."""
     import torch.nn.functional as F
 
-    w = torch.ones(len(gold)) if weight is None else weight[gold]
-    t = temperature
-    kl = F.kl_div(F.log_softmax(logits / t, -1), F.softmax(teacher_logits / t, -1), reduction="none").sum(-1)
-    kd = (w * kl).sum() / w.sum() * t * t
-    ce = (w * F.cross_entropy(logits, gold, reduction="none")).sum() / w.sum()
-    return alpha * kd + (1 - alpha) * ce
+    from koubei.lm.losses import kd_loss
+
+    w = None if weight is None else weight[gold]
+    ce = F.cross_entropy(logits, gold) if w is None else (w * F.cross_entropy(logits, gold, reduction="none")).sum() / w.sum()
+    return kd_loss(logits.unsqueeze(1), teacher_logits.unsqueeze(1), ce, distill, weight=w)
 
 
 class DistilledSentimentModel(NeuralSentimentModel):
@@ -129,6 +128,8 @@ class DistilledSentimentModel(NeuralSentimentModel):
 
     def fit(self, texts: list[Any], labels: list[str], progress: Progress | None = None) -> DistilledSentimentModel:
         import torch
+
+        from koubei.lm.config import DistillConfig
 
         cfg, docs, ys = self._begin_fit(texts, labels)
         teacher = TransferSentimentModel.load(cfg.teacher)
@@ -145,8 +146,10 @@ class DistilledSentimentModel(NeuralSentimentModel):
         targets = torch.cat([soft, hard.unsqueeze(1).float()], dim=1)
         weight = self._class_weights(hard)
 
+        distill = DistillConfig(temperature=cfg.kd_temperature, alpha=cfg.alpha)
+
         def loss_fn(logits: Any, batch: Any) -> Any:
-            return distillation_loss(logits, batch[:, :-1], batch[:, -1].long(), weight, cfg.kd_temperature, cfg.alpha)
+            return student_loss(logits, batch[:, :-1], batch[:, -1].long(), weight, distill)
 
         half = max(8, int(teacher.model_.config.hidden_size) // 2)
         width = cfg.student_hidden if cfg.student_hidden is not None else half
