@@ -13,20 +13,22 @@ Reported per data set:
 - aspect-sentiment accuracy and macro-F1 on the gold aspects (given the gold term span or category);
 - for absa, the rule-based taxonomy pipeline's sentiment accuracy on the same gold aspects (the clause holding
   the term scored by the lexicon), as a no-training reference.
-Writes aspect_benchmark.{json,md}.
+The data sets are read from `../shared/data` relative to the repository, or --data DIR; results record paths
+relative to the repository. Writes aspect_benchmark.{json,md}.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-if not DATA.exists():
-    DATA = Path("/work/shared/data")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sentiment_data import DATA, relative, repo_path
 
 
 def split(path: Path) -> tuple[list[dict], list[dict]]:
@@ -58,12 +60,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     parser.add_argument("--workdir", type=Path, default=Path("runs/sentiment/aspects"))
+    parser.add_argument("--data", type=Path, default=DATA, help="the shared data folder (relative paths: from the repository)")
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
+    data = repo_path(args.data)
     files = {
-        "absa_zh": DATA / "absa_zh" / "absa_zh.jsonl",
-        "absa_en": DATA / "absa_en" / "absa_en.jsonl",
-        "asap_sample": DATA / "asap_sample" / "asap_sample.csv",
+        "absa_zh": data / "absa_zh" / "absa_zh.jsonl",
+        "absa_en": data / "absa_en" / "absa_en.jsonl",
+        "asap_sample": data / "asap_sample" / "asap_sample.csv",
     }
     for name, path in files.items():
         train, test = split(path)
@@ -77,7 +81,12 @@ def main() -> None:
         rows.append(result)
         print(json.dumps(result, ensure_ascii=False), flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "aspect_benchmark.json").write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "rows": rows}, indent=2) + "\n", encoding="utf-8")
+    header = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "command": " ".join(relative(a) if a.startswith("/") else a for a in sys.argv),
+        "data": relative(args.data),
+    }
+    (args.out / "aspect_benchmark.json").write_text(json.dumps({**header, "rows": rows}, indent=2) + "\n", encoding="utf-8")
     lines = [
         "# Aspect benchmark (issue 4)", "",
         "| data set | train | test texts | test aspects | detection P | R | F1 | sentiment acc | sentiment macro-F1 | rules+lexicon acc |",

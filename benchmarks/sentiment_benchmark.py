@@ -4,7 +4,8 @@ Run (heavy, ~30 min on 2 shared cores; always under the shared lock):
     flock /tmp/koubei-heavy.lock python benchmarks/sentiment_benchmark.py --lm runs/sentiment/lm-small \
         --pretrain-seconds 300 --transfer-max-train-online 16000 [--quick] [--out benchmarks/results]
 (--pretrain-seconds trains the LM with `koubei lm train --preset small` on the training parts first when the --lm
-folder does not exist yet.)
+folder does not exist yet.) The data sets are read from `../shared/data` relative to the repository, or --data DIR;
+results record paths relative to the repository.
 
 Data (see sentiment_data.py): online_shopping_10_cats (20% held out, stratified by category), waimai_10k (20%
 held out, stratified by label), amazon_reviews_en (positive = 4-5 stars, negative = 1-2, 20% held out).
@@ -35,7 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sentiment_data import DATASETS, split
+from sentiment_data import DATA, DATASETS, relative, repo_path, split
 
 
 def log(*parts: Any) -> None:
@@ -148,7 +149,7 @@ def run_dataset(name: str, args: argparse.Namespace, workdir: Path) -> list[dict
     from koubei.analysis.sentiment.fast import FastSentimentModel
     from koubei.analysis.sentiment.transfer import TransferConfig, TransferSentimentModel
 
-    train, test = split(name)
+    train, test = split(name, args.data)
     if args.quick:
         train, test = train[:3000], test[:600]
     texts, gold = [r["text"] for r in test], [r["label"] for r in test]
@@ -246,14 +247,14 @@ def run_dataset(name: str, args: argparse.Namespace, workdir: Path) -> list[dict
     return rows
 
 
-def pretrain_lm(out: Path, seconds: float, workdir: Path) -> dict[str, Any]:
+def pretrain_lm(out: Path, seconds: float, workdir: Path, data: Path) -> dict[str, Any]:
     """Train the koubei LM with its own CLI (`koubei lm train`, preset small) on the training parts only."""
     import subprocess
 
     from sentiment_data import write_lm_corpus
 
     corpus = workdir / "lm_corpus.txt"
-    docs = write_lm_corpus(corpus)
+    docs = write_lm_corpus(corpus, data)
     log(f"pretraining the koubei LM on {docs:,} training documents for {seconds:.0f}s -> {out}")
     started = time.perf_counter()
     result = subprocess.run(
@@ -267,6 +268,8 @@ def pretrain_lm(out: Path, seconds: float, workdir: Path) -> dict[str, Any]:
                "time_budget": seconds}
     try:
         summary["train"] = json.loads(result.stdout)
+        if "model_dir" in summary["train"]:
+            summary["train"]["model_dir"] = relative(summary["train"]["model_dir"])
     except json.JSONDecodeError:
         summary["stdout_tail"] = result.stdout[-1000:]
     log(f"LM pretraining done in {summary['wall_seconds']}s")
@@ -317,6 +320,7 @@ def main() -> None:
     parser.add_argument("--pretrain-seconds", type=float, default=0, help="train the --lm folder first with `koubei lm train` when it does not exist")
     parser.add_argument("--transfer-max-train-online", type=int, default=None, help="cap for online_shopping only (the large set)")
     parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--data", type=Path, default=DATA, help="the shared data folder (relative paths: from the repository)")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--threads", type=int, default=2, help="torch threads for neural training")
     parser.add_argument("--transfer-max-train", type=int, default=None)
@@ -337,10 +341,11 @@ def main() -> None:
     header = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores (shared), Python {platform.python_version()}",
-        "command": " ".join(sys.argv),
+        "command": " ".join(relative(a) if a.startswith("/") else a for a in sys.argv),
+        "data": relative(args.data),
     }
     if args.lm and args.pretrain_seconds and not (Path(args.lm) / "config.json").exists():
-        header["lm_pretraining"] = pretrain_lm(Path(args.lm), args.pretrain_seconds, args.workdir)
+        header["lm_pretraining"] = pretrain_lm(Path(args.lm), args.pretrain_seconds, args.workdir, repo_path(args.data))
     rows: list[dict[str, Any]] = []
     for name in args.datasets.split(","):
         rows.extend(run_dataset(name, args, args.workdir))
