@@ -40,14 +40,14 @@ def test_upgrade_downgrade_upgrade_on_both_databases(db_url: str) -> None:
         assert current_revision(store.engine) is None
         first = upgrade(store.engine)
         assert (first.before, first.after) == (None, head_revision())
-        assert [m.revision for m in first.applied] == ["0001"]
+        assert [m.revision for m in first.applied] == ["0001", "0002"]
         assert _tables(store) >= KOUBEI_TABLES
 
         down = downgrade(store.engine, "base")
         assert (down.before, down.after) == (head_revision(), None)
-        assert [m.revision for m in down.applied] == ["0001"]
+        assert [m.revision for m in down.applied] == ["0002", "0001"]
         assert _tables(store) & KOUBEI_TABLES == set()
-        assert [m.revision for m in schema_status(store.engine).pending] == ["0001"]
+        assert [m.revision for m in schema_status(store.engine).pending] == ["0001", "0002"]
 
         again = upgrade(store.engine)
         assert again.after == head_revision()
@@ -71,7 +71,7 @@ def test_postgres_first_use_creates_the_schema_but_a_store_behind_is_refused(db_
     with Store.open(db_url) as store:  # an empty database: its first use creates the schema
         assert current_revision(store.engine) == head_revision()
         downgrade(store.engine, "base")  # now it has a (empty) version table: not a first use, but behind
-    with pytest.raises(StoreError, match=r"at schema revision none, koubei needs 0001 .*run `koubei db upgrade`"):
+    with pytest.raises(StoreError, match=r"at schema revision none, koubei needs 0002 .*run `koubei db upgrade`"):
         Store.open(db_url)
     with Store.open(db_url, upgrade=True) as store:
         assert current_revision(store.engine) == head_revision()
@@ -116,19 +116,20 @@ def test_db_status_and_upgrade_commands(cli, db_url: str) -> None:
     assert status.exit_code == 0, status.stderr
     data = json.loads(status.stdout)
     assert data["current"] is None and data["head"] == head_revision() and data["up_to_date"] is False
-    assert data["pending"] == [{"revision": "0001", "description": "initial schema"}]
+    assert data["pending"] == [{"revision": "0001", "description": "initial schema"},
+                               {"revision": "0002", "description": "generated_content: input, guard results, review status, updated_at, reviewed_by"}]
 
     human = cli("db", "status", "--db", db_url)
-    assert "pending (1)" in human.stdout and "0001  initial schema" in human.stdout
+    assert "pending (2)" in human.stdout and "0001  initial schema" in human.stdout
 
     done = cli("db", "upgrade", "--db", db_url, "--json")
     assert done.exit_code == 0, done.stderr
     data = json.loads(done.stdout)
     assert (data["before"], data["after"]) == (None, head_revision())
-    assert [m["revision"] for m in data["applied"]] == ["0001"]
+    assert [m["revision"] for m in data["applied"]] == ["0001", "0002"]
 
     again = cli("db", "upgrade", "--db", db_url)
-    assert again.exit_code == 0 and "up to date (revision 0001)" in again.stdout
+    assert again.exit_code == 0 and "up to date (revision 0002)" in again.stdout
     status = json.loads(cli("db", "status", "--db", db_url, "--json").stdout)
     assert status["up_to_date"] is True and status["pending"] == []
 

@@ -168,6 +168,12 @@ class GeneratedContent(Base):
     model: Mapped[str | None] = mapped_column(String(128))
     ai_generated: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
+    # Migration 0002: what was asked, what the guard said, and the human review before anything is published.
+    input: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    guard: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="draft", server_default="draft", index=True)
+    updated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class Conversation(Base):
