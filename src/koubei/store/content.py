@@ -72,7 +72,7 @@ def product_evidence(store: Store, product_id: str, top_aspects: int = 3) -> Pro
     extractor = AspectExtractor()
     labels = extractor.taxonomy.labels
     found: dict[str, list[tuple[str, str]]] = {}
-    for (review_id, text), mentions in zip(reviews, extractor.extract_many([t for _, t in reviews]), strict=True):
+    for (review_id, _text), mentions in zip(reviews, extractor.extract_many([t for _, t in reviews]), strict=True):
         for m in mentions:
             if m.sentiment == POSITIVE:
                 found.setdefault(m.aspect, []).append((review_id, m.clause))
