@@ -16,7 +16,7 @@ from koubei.results import Result
 ORDER = 50
 TITLE = "Customer service: grounded answers with sources, hand-off to a human"
 SHOWS = "customer-service answers grounded in review sentences, with citations, and a complaint handed to a human"
-SECONDS = (10, 40)
+SECONDS = (8, 30)
 
 QUESTIONS = ("这本书的翻译质量怎么样？", "印刷和纸张质量好吗？")
 COMPLAINT = "你们卖的是盗版书，我要投诉！"

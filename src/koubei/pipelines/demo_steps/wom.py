@@ -24,7 +24,7 @@ from koubei.results import Result
 ORDER = 40
 TITLE = "Word of mouth: cascades and whom to seed"
 SHOWS = "share-cascade analytics and whom to seed: IMM against the top users by degree and by PageRank"
-SECONDS = (5, 15)
+SECONDS = (4, 8)
 K = 10
 
 
