@@ -138,17 +138,18 @@ def train_command(
     vocab_size: Annotated[int, typer.Option("--vocab-size", help="Tokenizer size if one must be trained.")] = _default(
         TrainConfig, "vocab_size"
     ),
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Sequences per step (global).")] = _default(
-        TrainConfig, "batch_size"
-    ),
+    batch_size: Annotated[
+        int | None,
+        typer.Option("--batch-size", help="Sequences per step (global; default: 2,048 tokens of --context-length)."),
+    ] = _default(TrainConfig, "batch_size"),
     context_length: Annotated[
         int | None,
         typer.Option(
             "--context-length",
-            help="Tokens per sequence (default: the preset's). For short reviews, 64 with --batch-size 32 learned "
-            "more in the same time in the LM benchmark.",
+            help="Tokens per training sequence (default: from your documents, the power of two >= 32 that holds 75% "
+            "of them whole, e.g. 64 for short reviews; the model keeps the preset's 128+ positions for generation).",
         ),
-    ] = None,
+    ] = _default(TrainConfig, "context_length"),
     lr: Annotated[float, typer.Option("--lr", help="Peak learning rate.")] = _default(TrainConfig, "learning_rate"),
     warmup_steps: Annotated[int, typer.Option("--warmup-steps")] = _default(TrainConfig, "warmup_steps"),
     optimizer: Annotated[
@@ -303,7 +304,7 @@ def distill_command(
     alpha: Annotated[
         float, typer.Option("--alpha", help="Weight of the soft-target (KL) loss.")
     ] = _default(DistillConfig, "alpha"),
-    batch_size: Annotated[int, typer.Option("--batch-size")] = _default(TrainConfig, "batch_size"),
+    batch_size: Annotated[int | None, typer.Option("--batch-size")] = _default(TrainConfig, "batch_size"),
     lr: Annotated[float, typer.Option("--lr")] = _default(TrainConfig, "learning_rate"),
     resume: Annotated[bool, typer.Option("--resume")] = False,
     seed: Annotated[int, typer.Option("--seed")] = 0,

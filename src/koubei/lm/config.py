@@ -87,8 +87,17 @@ class TrainConfig:
 
     preset: str = "small"  # model shape when training from scratch (ignored with init_from)
     vocab_size: int = 8192  # tokenizer size when `train` has to train one first
-    batch_size: int = 16  # sequences per optimizer step (global, split across DDP ranks)
-    context_length: int | None = None  # None: the preset's (or init_from model's, capped at 512)
+    # The sequence shape. context_length is the training window; None picks it from the documents: the smallest power
+    # of two >= 32 that holds 75% of them whole (koubei.lm.data.choose_context; 64 for online_shopping reviews),
+    # capped at the model's positions. batch_size None: tokens_per_step // context_length sequences.
+    context_length: int | None = None
+    batch_size: int | None = None  # sequences per optimizer step (global, split across DDP ranks)
+    tokens_per_step: int = 2048  # with batch_size None
+    # A window shorter than the model's positions leaves the positions past it untrained, yet generation (and the
+    # evaluation of long documents) reads all of them: every `full_context_every`-th step trains on windows of the
+    # model's full length instead (tokens_per_step // positions of them; 0 = never). The model keeps the preset's
+    # positions (>= 128 for small) whatever the window.
+    full_context_every: int = 4
     # Peak. Measured at the small preset, 8k BPE, 250 steps at constant LR (fp32): 1e-3 -> 6.63 bits/char, 2e-3 -> 6.68,
     # 4e-3 -> 6.91. With bf16 and the cosine, 2e-3 looked better at 120 s (6.57 vs 6.63) but not at 300 s (5.89 vs 5.72).
     learning_rate: float = 1e-3
@@ -136,7 +145,10 @@ class TrainConfig:
         if self.time_budget is not None:
             _number("time_budget", self.time_budget, low=0, low_open=True)
         _number("horizon_probe_steps", self.horizon_probe_steps, low=2, integer=True)
-        _number("batch_size", self.batch_size, low=1, integer=True)
+        if self.batch_size is not None:
+            _number("batch_size", self.batch_size, low=1, integer=True)
+        _number("tokens_per_step", self.tokens_per_step, low=2, integer=True)
+        _number("full_context_every", self.full_context_every, low=0, integer=True)
         if self.context_length is not None:
             _number("context_length", self.context_length, low=2, integer=True)
         _number("vocab_size", self.vocab_size, low=1, integer=True)

@@ -2,7 +2,8 @@
 
 Packing: every document is preceded by `<|endoftext|>` and all are concatenated into one 1-D stream (nanoGPT's
 recipe: no padding is wasted, and the model learns that text after the boundary token starts a new document).
-Batches are windows at random offsets. The offsets of step `s` depend only on (seed, s), so a resumed run sees the
+Batches are windows at random offsets. How long a window is can follow the documents (`choose_context`): short
+reviews learn more from many short windows than from fewer long ones at the same tokens per step. The offsets of step `s` depend only on (seed, s), so a resumed run sees the
 same data order as an uninterrupted one, and DDP ranks take disjoint rows of the same global batch, which makes
 N-process training match single-process training with the same global batch.
 """
@@ -10,8 +11,9 @@ N-process training match single-process training with the same global batch.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +44,11 @@ def split_documents(texts: Iterable[str], val_fraction: float, seed: int) -> tup
 
 def pack(tokenizer: PreTrainedTokenizerBase, texts: list[str], chunk: int = 4096) -> torch.Tensor:
     """One int64 stream: [eot, doc1..., eot, doc2..., ...]."""
+    return _pack(tokenizer, texts, chunk)[0]
+
+
+def _pack(tokenizer: PreTrainedTokenizerBase, texts: list[str], chunk: int = 4096) -> tuple[torch.Tensor, list[int]]:
+    """The packed stream and each document's length in tokens (its boundary token included)."""
     import torch
 
     eot = tokenizer.eos_token_id
@@ -51,8 +58,27 @@ def pack(tokenizer: PreTrainedTokenizerBase, texts: list[str], chunk: int = 4096
         for ids in tokenizer(batch, add_special_tokens=False)["input_ids"]:
             parts.append(torch.tensor([eot, *ids], dtype=torch.int64))
     if not parts:
-        return torch.zeros(0, dtype=torch.int64)
-    return torch.cat(parts)
+        return torch.zeros(0, dtype=torch.int64), []
+    return torch.cat(parts), [len(p) for p in parts]
+
+
+# The window covers this share of documents whole: measured on online_shopping reviews (p75 = 40 tokens -> 64),
+# 64-token windows x 32 learned more per step than 128 x 16 (400 steps: 5.59 vs 5.64 bits/char).
+CONTEXT_QUANTILE = 0.75
+MIN_CONTEXT = 32
+
+
+def choose_context(doc_lengths: list[int], positions: int, quantile: float = CONTEXT_QUANTILE) -> int:
+    """The training window for these documents: the smallest power of two (>= 32) that holds `quantile` of them
+    whole, boundary token included, capped at the model's `positions`."""
+    if not doc_lengths:
+        return positions
+    ordered = sorted(doc_lengths)
+    covered = ordered[min(len(ordered) - 1, math.ceil(quantile * len(ordered)) - 1)]
+    window = MIN_CONTEXT
+    while window < covered:
+        window *= 2
+    return max(2, min(window, positions))
 
 
 @dataclass
@@ -65,6 +91,7 @@ class PackedCorpus:
     val_docs: int
     train_chars: int
     val_chars: int
+    doc_lengths: list[int] = field(default_factory=list, repr=False)  # tokens per training document (with boundary)
 
     @property
     def chars_per_token(self) -> float:
@@ -73,26 +100,34 @@ class PackedCorpus:
 
 
 def prepare_corpus(
-    tokenizer: PreTrainedTokenizerBase, texts: Iterable[str], val_fraction: float, seed: int, context: int
+    tokenizer: PreTrainedTokenizerBase, texts: Iterable[str], val_fraction: float, seed: int, context: int | None = None
 ) -> PackedCorpus:
-    """Split, tokenize and pack; a clear error when there is too little text for one training window."""
+    """Split, tokenize and pack; with `context`, a clear error when there is too little text for one window."""
     train_texts, val_texts = split_documents(texts, val_fraction, seed)
     if not train_texts:
-        raise BadInputError("training data: no non-empty document (check --data)")
-    train = pack(tokenizer, train_texts)
-    if train.numel() < context + 2:
-        raise BadInputError(
-            f"training data has {train.numel()} tokens, fewer than one window of context {context} + 2; "
-            "give more text or a smaller --context-length"
-        )
-    return PackedCorpus(
+        raise BadInputError("training data: no non-empty document")
+    train, lengths = _pack(tokenizer, train_texts)
+    corpus = PackedCorpus(
         train=train,
         val=pack(tokenizer, val_texts),
         train_docs=len(train_texts),
         val_docs=len(val_texts),
         train_chars=sum(map(len, train_texts)),
         val_chars=sum(map(len, val_texts)),
+        doc_lengths=lengths,
     )
+    if context is not None:
+        require_window(corpus, context)
+    return corpus
+
+
+def require_window(corpus: PackedCorpus, context: int) -> None:
+    """A clear error when the training stream is shorter than one window of `context` tokens (+2)."""
+    if corpus.train.numel() < context + 2:
+        raise BadInputError(
+            f"training data has {corpus.train.numel()} tokens, fewer than one window of context_length {context} + 2; "
+            "give more text or a smaller context_length"
+        )
 
 
 def batch_offsets(n_tokens: int, context: int, batch_size: int, seed: int, step: int) -> torch.Tensor:

@@ -113,6 +113,38 @@ class TimeBudgetHorizon:
         return step + max(1, int((self.budget - elapsed) / max(per_step, 1e-6)))
 
 
+@dataclass(frozen=True)
+class SequenceShape:
+    """The windows a run trains on: `rows` x `context` tokens a step, and every `full_every`-th step
+    `full_rows` x `positions` (the model's whole length) so every position is trained."""
+
+    context: int
+    rows: int
+    positions: int
+    full_rows: int
+    full_every: int
+
+    def at(self, step: int) -> tuple[int, int]:
+        """(window, rows) of `step`: a function of the step only, so a resumed run sees the same batches."""
+        if self.full_every and step % self.full_every == self.full_every - 1:
+            return self.positions, self.full_rows
+        return self.context, self.rows
+
+
+def sequence_shape(config: TrainConfig, doc_lengths: list[int], positions: int, world_size: int = 1) -> SequenceShape:
+    """Resolve the run's windows from the config, the documents' token lengths and the model's positions."""
+    from koubei.lm.data import choose_context
+
+    context = min(config.context_length or choose_context(doc_lengths, positions), positions)
+    rows = config.batch_size or max(1, config.tokens_per_step // context)
+    full_rows = max(1, (rows * context) // positions)
+    full_every = config.full_context_every if context < positions else 0
+    for name, n in (("batch_size", rows), ("full-length rows", full_rows if full_every else world_size)):
+        if n % world_size:
+            raise BadInputError(f"{name} {n} must be divisible by the number of processes ({world_size})")
+    return SequenceShape(context, rows, positions, full_rows, full_every)
+
+
 def optimizer_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, grad_clip: float) -> float:
     """Clip the gradients' global norm to `grad_clip` (when > 0), step, clear them; the norm before clipping."""
     import torch
@@ -185,7 +217,7 @@ def _fresh_model(cfg: TrainConfig, tokenizer: Any) -> Any:
             model.resize_token_embeddings(len(tokenizer))
         return model
     shape = preset(cfg.preset)
-    if cfg.context_length:
+    if cfg.context_length and cfg.context_length > shape.context_length:  # a longer window needs more positions
         shape = replace(shape, context_length=cfg.context_length)
     return build_model(shape, tokenizer, seed=cfg.seed)
 
@@ -257,7 +289,7 @@ def train(
 
     from koubei.lm import distributed as D
     from koubei.lm.checkpoint import load_into, save_checkpoint
-    from koubei.lm.data import batch_offsets, get_batch, prepare_corpus
+    from koubei.lm.data import batch_offsets, get_batch, prepare_corpus, require_window
     from koubei.lm.evaluate import stream_loss
     from koubei.lm.model import count_params, load_model, model_context_length, save_model
     from koubei.lm.optim import make_optimizer
@@ -294,7 +326,7 @@ def train(
         tokenizer_seconds = time.perf_counter() - t0
 
         model: Any = _model_from_checkpoint(existing.path) if existing else _fresh_model(config, tokenizer)
-        context = min(config.context_length or model_context_length(model), model_context_length(model))
+        positions = model_context_length(model)
         teacher_model = None
         dcfg = distill or DistillConfig()
         if teacher:
@@ -302,9 +334,13 @@ def train(
             for p in teacher_model.parameters():
                 p.requires_grad_(False)
             # A teacher with learned positions cannot read windows longer than it was built for.
-            context = min(context, model_context_length(teacher_model))
+            positions = min(positions, model_context_length(teacher_model))
         t1 = time.perf_counter()
-        corpus = prepare_corpus(tokenizer, docs, config.val_fraction, config.seed, context)
+        corpus = prepare_corpus(tokenizer, docs, config.val_fraction, config.seed)
+        shape = sequence_shape(config, corpus.doc_lengths, positions, info.world_size)
+        require_window(corpus, shape.positions if shape.full_every else shape.context)
+        config = replace(config, context_length=shape.context, batch_size=shape.rows)  # resolved: saved as run
+        context = shape.context
         data_seconds = time.perf_counter() - t1
         model.to(device)
         model.train()
@@ -333,11 +369,7 @@ def train(
             from torch.nn.parallel import DistributedDataParallel
 
             net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-        local_rows = config.batch_size // info.world_size
-        if local_rows * info.world_size != config.batch_size:
-            raise BadInputError(
-                f"batch_size {config.batch_size} must be divisible by the number of processes ({info.world_size})"
-            )
+        local_rows = shape.rows // info.world_size
         metrics_path = out / METRICS_FILE
         vocab = model.get_output_embeddings().weight.shape[0]
         precision = resolve_precision(config.precision, device)
@@ -349,7 +381,8 @@ def train(
                 "val_docs": corpus.val_docs, "train_tokens": corpus.train.numel(),
                 "chars_per_token": round(chars_per_token, 4), "tokenizer_seconds": round(tokenizer_seconds, 3),
                 "data_seconds": round(data_seconds, 3), "params": count_params(model), "world_size": info.world_size,
-                "precision": precision, "context_length": context, "spectral_init": spectral,
+                "precision": precision, "context_length": context, "batch_size": shape.rows,
+                "positions": shape.positions, "full_context_every": shape.full_every, "spectral_init": spectral,
                 "config": config.to_dict(),
             })
 
@@ -391,15 +424,16 @@ def train(
             for group in optimizer.param_groups:
                 group["lr"] = lr * group.get("lr_scale", 1.0)
 
-            offsets = batch_offsets(corpus.train.numel(), context, config.batch_size, config.seed, step)
-            x, y = get_batch(corpus.train, offsets[info.rank :: info.world_size], context)
+            window, rows = shape.at(step)
+            offsets = batch_offsets(corpus.train.numel(), window, rows, config.seed, step)
+            x, y = get_batch(corpus.train, offsets[info.rank :: info.world_size], window)
             loss = _loss(net, x.to(device), y.to(device), precision, device, teacher_model, vocab, dcfg)
             loss.backward()
             grad_norm = optimizer_step(model, optimizer, config.grad_clip)
 
             loss_value = float(loss.detach())
-            state.update(step=step + 1, loss=loss_value, tokens=state["tokens"] + config.batch_size * context)
-            window_tokens += config.batch_size * context
+            state.update(step=step + 1, loss=loss_value, tokens=state["tokens"] + rows * window)
+            window_tokens += rows * window
             if by_time:
                 now_seconds = min(int(time.perf_counter() - clock), math.ceil(budget or 0))
                 report.advance(now_seconds - shown_seconds)
@@ -438,7 +472,7 @@ def train(
             checkpoint_now()
         sums = D.replica_checksums(info, model)
         result = _summarize(
-            out, state, start_elapsed, resumed_from, config, context, chars_per_token, val_loss,
+            out, state, start_elapsed, resumed_from, shape, chars_per_token, val_loss,
             val_tokens_per_char, count_params(model), info.world_size, sums, precision,
             tokenizer_seconds, data_seconds, notes,
         )
@@ -462,8 +496,8 @@ def train(
 
 
 def _summarize(
-    out: Path, state: dict[str, Any], start_elapsed: float, resumed_from: int | None, config: TrainConfig,
-    context: int, chars_per_token: float, val_loss: float | None, val_tokens_per_char: float,
+    out: Path, state: dict[str, Any], start_elapsed: float, resumed_from: int | None, shape: SequenceShape,
+    chars_per_token: float, val_loss: float | None, val_tokens_per_char: float,
     params: dict[str, int], world_size: int, sums: list[float], precision: str, tokenizer_seconds: float,
     data_seconds: float, notes: list[str],
 ) -> TrainResult:
@@ -471,7 +505,7 @@ def _summarize(
     elsewhere, at another time), and the final loss is the last step's, whoever took it."""
     train_seconds = float(state["elapsed"])
     steps_here = int(state["step"]) - (resumed_from or 0)
-    tokens_here = steps_here * config.batch_size * context
+    tokens_here = sum(w * r for w, r in map(shape.at, range(resumed_from or 0, int(state["step"]))))
     seconds_here = max(train_seconds - start_elapsed, 1e-9)
     last_loss = state.get("loss")
     return TrainResult(
@@ -493,8 +527,8 @@ def _summarize(
         world_size=world_size,
         replicas_in_sync=max(sums) - min(sums) <= 1e-6 * max(1.0, abs(sums[0])),
         precision=precision,
-        context_length=context,
-        batch_size=config.batch_size,
+        context_length=shape.context,
+        batch_size=shape.rows,
         notes=notes,
     )
 
