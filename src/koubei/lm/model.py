@@ -63,6 +63,7 @@ def hf_config(mc: ModelConfig, tokenizer: PreTrainedTokenizerBase) -> Any:
         eos_token_id=eos,
         pad_token_id=tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos,
         use_cache=True,
+        attn_implementation="sdpa",
     )
 
 
@@ -80,9 +81,7 @@ def build_model(mc: ModelConfig, tokenizer: PreTrainedTokenizerBase, seed: int =
     from transformers import GPTBigCodeForCausalLM
 
     torch.manual_seed(seed)
-    cfg = hf_config(mc, tokenizer)
-    cfg._attn_implementation = "sdpa"
-    model = GPTBigCodeForCausalLM(cfg)
+    model = GPTBigCodeForCausalLM(hf_config(mc, tokenizer))
     model.tie_weights()
     return model
 

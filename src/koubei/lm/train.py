@@ -225,9 +225,7 @@ def _fresh_model(cfg: TrainConfig, tokenizer: Any) -> Any:
 def _model_from_checkpoint(ckpt_path: Path) -> Any:
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    config = AutoConfig.from_pretrained(str(ckpt_path))
-    config._attn_implementation = "sdpa"
-    return AutoModelForCausalLM.from_config(config)
+    return AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(str(ckpt_path)), attn_implementation="sdpa")
 
 
 def _resume_point(out: Path, config: TrainConfig, resume: bool) -> tuple[TrainConfig, Checkpoint | None]:
