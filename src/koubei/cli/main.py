@@ -30,9 +30,10 @@ COMMAND_MODULES = (
     "wom",
     "ask",
     "support",  # the `koubei service` group
+    "copy",
     "db",
 )
-HELP_ORDER = ("demo", "ingest", "lm", "sentiment", "aspects", "wom", "ask", "service", "db")
+HELP_ORDER = ("demo", "ingest", "lm", "sentiment", "aspects", "wom", "ask", "service", "copy", "db")
 # Exceptions that are how click and Typer end a command (exit codes, usage errors): never reworded here.
 _CLI_EXITS = (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, typer.Exit, typer.Abort)
 

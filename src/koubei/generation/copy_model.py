@@ -88,8 +88,9 @@ class Fragment:
     text: str  # the clause including its trailing punctuation
     source: int  # index of the training copy
     position: float  # relative position of the clause in its copy (0 = first)
-    mentions: list[tuple[int, int, str]]  # (start, end, value) of lexicon values in text
+    mentions: list[tuple[int, int, str, int]]  # (start, end, value, on word boundaries) of lexicon values in text
     typicality: float = 0.0
+    plain: bool = False  # names no attribute value nor a piece of one (纯 "彰显气质"): usable as filler anywhere
 
 
 def normalise(text: str) -> str:
@@ -190,6 +191,11 @@ class CopyModel:
         from koubei.generation.adlaw import AdLawRules
 
         adlaw = AdLawRules.load()
+        import jieba
+
+        jieba.setLogLevel(60)
+        parts = {t for v in self.lexicon for t in jieba.lcut(v) if len(t) >= 2} | set(self.lexicon)
+        parts_re = re.compile("|".join(re.escape(t) for t in sorted(parts, key=len, reverse=True)))
         progress.start(len(pairs), "copies", "copy model: fragments")
         positions: dict[str, list[float]] = defaultdict(list)
         fragments: list[Fragment] = []
@@ -201,8 +207,8 @@ class CopyModel:
             pieces = clauses(text)
             for j, piece in enumerate(pieces):
                 rel = j / max(1, len(pieces) - 1)
-                mentions = self._mentions(piece)
-                for _, _, value in mentions:
+                found = self._mentions(piece)
+                for _, _, value in found:
                     for key in {k for k, v in pair.attributes if v == value}:
                         positions[key].append(rel)
                 norm = normalise(piece)
@@ -212,7 +218,12 @@ class CopyModel:
                     continue
                 grams = [norm[i : i + n] for n in (2, 3, 4) for i in range(len(norm) - n + 1)]
                 typ = sum(math.log1p(df[g]) for g in grams) / max(1, len(grams))
-                fragments.append(Fragment(piece, index, rel, mentions, typ))
+                bounds = {0}
+                for token in jieba.lcut(piece):
+                    bounds.add(max(bounds) + len(token))
+                mentions = [(a, b, v, int(a in bounds and b in bounds)) for a, b, v in found]
+                plain = not found and not parts_re.search(piece) and not re.search(r"[0-9０-９]", piece)
+                fragments.append(Fragment(piece, index, rel, mentions, typ, plain))
             progress.advance(1)
         progress.close()
         self.fragments = fragments
@@ -242,7 +253,7 @@ class CopyModel:
         by_value: dict[str, list[int]] = defaultdict(list)
         by_key: dict[str, list[int]] = defaultdict(list)
         for i, frag in enumerate(self.fragments):
-            for _, _, value in frag.mentions:
+            for _, _, value, _ in frag.mentions:
                 by_value[value].append(i)
                 for key in self.lexicon.get(value, []):
                     by_key[key].append(i)
@@ -250,7 +261,7 @@ class CopyModel:
             lst.sort(key=lambda i: -self.fragments[i].typicality)
         self._by_value = dict(by_value)
         self._by_key = {k: list(dict.fromkeys(v)) for k, v in by_key.items()}
-        generic = [i for i, f in enumerate(self.fragments) if not f.mentions and not re.search(r"[0-9０-９]", f.text)]
+        generic = [i for i, f in enumerate(self.fragments) if f.plain]
         self._generic = sorted(generic, key=lambda i: -self.fragments[i].typicality)
         self._openers = [i for i, f in enumerate(self.fragments) if f.position == 0.0]
 
@@ -266,10 +277,12 @@ class CopyModel:
         out: list[str] = []
         last = 0
         used: set[str] = set()
-        for start, end, value in frag.mentions:
+        for start, end, value, standalone in frag.mentions:
             if value in values:
                 covered.add(value)
                 continue
+            if not standalone:  # part of a longer word (牛仔 in 牛仔蓝): substituting would coin a new word
+                return None
             choice = None
             for key in self.lexicon.get(value, []):
                 for candidate in by_key.get(key, []):
@@ -355,7 +368,7 @@ class CopyModel:
             frag = self.fragments[i]
             generic = [g for g in generic if g != i]
             core = normalise(frag.text)
-            if frag.source in used_sources or any(core in normalise(c) for c in chosen):
+            if frag.source in used_sources or any(core in normalise(c) or _similar(core, normalise(c)) for c in chosen):
                 continue
             chosen.append(frag.text)
             used_sources.add(frag.source)
@@ -403,7 +416,7 @@ class CopyModel:
         path.mkdir(parents=True, exist_ok=True)
         save_config(path / "config.json", self.config)
         body = {
-            "fragments": [[f.text, f.source, f.position, f.mentions, f.typicality] for f in self.fragments],
+            "fragments": [[f.text, f.source, f.position, f.mentions, f.typicality, f.plain] for f in self.fragments],
             "key_position": self.key_position,
             "lexicon": self.lexicon,
             "target_chars": self.target_chars,
@@ -427,8 +440,8 @@ class CopyModel:
         model = cls(load_config(path / "config.json", CopyModelConfig, what="copy model config"))
         body = read_json(path / "model.json", what="copy model")
         try:
-            model.fragments = [Fragment(t, int(s), float(p), [tuple(m) for m in ms], float(ty))  # type: ignore[misc]
-                               for t, s, p, ms, ty in body["fragments"]]
+            model.fragments = [Fragment(t, int(s), float(p), [(int(a), int(b), str(v), int(w)) for a, b, v, w in ms],
+                                        float(ty), bool(plain)) for t, s, p, ms, ty, plain in body["fragments"]]
             model.key_position = dict(body["key_position"])
             model.lexicon = dict(body["lexicon"])
             model.target_chars = int(body["target_chars"])
@@ -465,6 +478,12 @@ class Candidate:
     fluency: float
     agreement: float = 0.0
     flags: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _similar(a: str, b: str, threshold: float = 0.4) -> bool:
+    """Two clauses that say nearly the same (character-bigram Jaccard): 凸显气质 / 尽显优雅气质."""
+    ga, gb = {a[i : i + 2] for i in range(len(a) - 1)}, {b[i : i + 2] for i in range(len(b) - 1)}
+    return bool(ga and gb) and len(ga & gb) / len(ga | gb) >= threshold
 
 
 def _join(pieces: list[str]) -> str:

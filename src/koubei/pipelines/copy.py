@@ -242,3 +242,117 @@ def generate_batch(writer: CopyWriter, input_path: str | Path, output_path: str 
 
 def attributes_from_option(value: str | None) -> Attributes | None:
     return parse_attributes(value) if value else None
+
+
+# ------------------------------------------------------------------ guard, summaries, replies, review
+def check_text(text: str, attributes: Any = None, product_id: str | None = None, store: Store | None = None,
+               model: str | Path | None = None) -> dict[str, Any]:
+    """`generation.guard.check` with the product's attributes / praise as evidence and, when a copy model is
+    there, its training copy as the `copied` reference. Returns {"passed", "flags"}."""
+    from koubei.generation.guard import check
+
+    attrs: dict[str, list[str]] = {}
+    for k, v in parse_attributes(attributes) if attributes not in (None, "") else ():
+        attrs.setdefault(k, []).append(v)
+    evidence = None
+    if product_id is not None:
+        if store is None:
+            raise BadInputError("--product needs a store (--db)")
+        from koubei.store.content import product_evidence
+
+        ev = product_evidence(store, product_id)
+        for k, v in ev.attributes:
+            attrs.setdefault(k, []).append(v)
+        evidence = [{"id": rid, "text": s} for p in ev.praise for rid, s in zip(p.review_ids, p.sentences, strict=False)]
+    references = None
+    folder = model_dir_or_default(model)
+    if (folder / "copy_index").exists():
+        from koubei.generation.copying import CopyIndex
+
+        references = CopyIndex.load(folder / "copy_index")
+    elif model is not None:
+        raise NotFoundError(f"no copy model at {str(folder)!r} (needed for the copied check)")
+    return check(text, attrs or None, evidence, references).to_dict()
+
+
+def check_batch(input_path: str | Path, output_path: str | Path, model: str | Path | None = None) -> BatchResult:
+    """One {"line", "passed", "flags"} (or {"line", "error"}) per input row with a `text` field, in order."""
+    from koubei.artifacts import atomic_path
+
+    started = time.monotonic()
+    written = rejected = 0
+    with atomic_path(output_path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        for number, values, problem in _input_rows(Path(input_path)):
+            try:
+                if values is None:
+                    raise BadInputError(problem or "unreadable row")
+                text = values.get("text")
+                if not isinstance(text, str):
+                    raise BadInputError("text: missing or not a string")
+                record = {"line": number, **check_text(text, values.get("attributes"), model=model)}
+                written += 1
+            except BadInputError as error:
+                record = {"line": number, "error": str(error)}
+                rejected += 1
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return BatchResult(str(output_path), written, rejected, round(time.monotonic() - started, 2))
+
+
+def summarize_product(store: Store, product_id: str) -> Any:
+    """Extractive summary of a product's masked reviews (`generation.summarize`)."""
+    from koubei.generation.summarize import summarize_reviews
+    from koubei.store.content import product_review_records
+
+    records = product_review_records(store, product_id)
+    if not records:
+        raise NotFoundError(f"product {product_id!r} has no reviews to summarise")
+    return summarize_reviews(records)
+
+
+@dataclass
+class ReplyResult(Result):
+    draft: Any
+    content_id: int | None
+    review_id: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.draft.to_dict(), "content_id": self.content_id, "review_id": self.review_id,
+                "status": "draft" if self.content_id else None}
+
+
+def reply_to_review(text: str | None = None, review_id: str | None = None, store: Store | None = None,
+                    policy: dict[str, Any] | None = None, seed: int = 0, save: bool = True) -> ReplyResult:
+    from koubei.generation.reply import ReplyPolicy, draft_reply
+
+    if (text is None) == (review_id is None):
+        raise BadInputError("give exactly one of --review ID or --text TEXT")
+    product_id = None
+    if review_id is not None:
+        if store is None:
+            raise BadInputError("--review needs a store (--db)")
+        from koubei.store.content import review_text
+
+        text, product_id = review_text(store, review_id)
+    assert text is not None
+    draft = draft_reply(text, review_id, ReplyPolicy.from_dict(policy or {}), seed=seed)
+    content_id = None
+    if save and store is not None:
+        from koubei.store.content import save_content
+
+        content_id = save_content(store, "reply", draft.text, product_id=product_id,
+                                  input_data={"review_id": review_id, "policy": policy or {}, "seed": seed},
+                                  provenance={"complaints": draft.complaints, "praised": draft.praised,
+                                              "remedy": draft.remedy, "label": draft.label},
+                                  guard={"passed": draft.passed, "flags": draft.flags}, model="reply-templates@1")
+    return ReplyResult(draft, content_id, review_id)
+
+
+def read_policy(path: str | Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    from koubei.artifacts import read_json
+
+    data = read_json(Path(path), what="reply policy")
+    if not isinstance(data, dict):
+        raise BadInputError(f"reply policy {str(path)!r} must be a JSON object")
+    return data

@@ -86,6 +86,16 @@ def product_evidence(store: Store, product_id: str, top_aspects: int = 3) -> Pro
                            len(reviews))
 
 
+def product_review_records(store: Store, product_id: str, limit: int = MAX_REVIEWS) -> list[dict[str, Any]]:
+    """{review_id, text (masked), label, rating} of a product's reviews, for summaries."""
+    with store.session() as s:
+        if s.get(Product, product_id) is None:
+            raise NotFoundError(f"product {product_id!r} is not in the store (ingest products first)")
+        rows = s.execute(select(Review.review_id, Review.masked_text, Review.label, Review.rating)
+                         .where(Review.product_id == product_id).order_by(Review.review_id).limit(limit)).all()
+    return [{"review_id": str(r[0]), "text": str(r[1] or ""), "label": r[2], "rating": r[3]} for r in rows]
+
+
 def review_text(store: Store, review_id: str) -> tuple[str, str | None]:
     """(masked text, product id) of a review."""
     with store.session() as s:
