@@ -38,3 +38,10 @@ def test_small_loads_start_no_phase(tmp_path: Path) -> None:
     progress = RecordingProgress()
     load_table(RawTable(["text"], [RawRow(1, {"text": "好"})]), "reviews", tmp_path / "memory", progress=progress)
     assert progress.state.phases == 0
+
+
+def test_a_small_ingest_prints_no_progress_line(cli, tmp_path: Path) -> None:
+    source = tmp_path / "r.csv"
+    source.write_text("text\n好\n", encoding="utf-8")
+    out = cli("ingest", "reviews", source)
+    assert out.exit_code == 0 and out.stderr == ""

@@ -28,7 +28,7 @@ from koubei.ingest.schemas import (
     canonical_fields,
     validate_row,
 )
-from koubei.progress import Progress, or_null
+from koubei.progress import NULL_PROGRESS, Progress, or_null
 from koubei.text import detect_lang, mask_pii, normalize_text
 
 KINDS = tuple(SCHEMAS)
@@ -223,6 +223,8 @@ def _clean_all(job: _RowJob, rows: list[RawRow], progress: Progress) -> list[tup
     workers = min(_usable_cores(), MAX_WORKERS, len(chunks))
     if len(rows) > PROGRESS_MIN_ROWS:
         progress.start(len(rows), "rows", f"validating {job.kind}")
+    else:
+        progress = NULL_PROGRESS  # no phase, no stray "n rows" line
     results: list[tuple[dict[str, Any] | None, list[str], int]] = []
     if len(rows) < PARALLEL_MIN_ROWS or workers < 2:
         for chunk in chunks:

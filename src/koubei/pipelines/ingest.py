@@ -20,7 +20,7 @@ from koubei.config import get_settings
 from koubei.errors import BadInputError
 from koubei.ingest import LoadResult, Rejection, load_file
 from koubei.ingest.loader import PROGRESS_MIN_ROWS
-from koubei.progress import Progress, or_null
+from koubei.progress import NULL_PROGRESS, Progress, or_null
 from koubei.results import Result
 from koubei.store import Store
 from koubei.store.entities import upsert_entities
@@ -158,9 +158,8 @@ def store_loaded(
 ) -> IngestSummary:
     """Write an already loaded file: upserts, the quarantine file and the run record succeed together, or the
     store is left as it was (and a quarantine file this call created is removed again)."""
-    progress = or_null(progress)
-    if len(loaded.rows) > PROGRESS_MIN_ROWS:
-        progress.start(len(loaded.rows), "rows", f"storing {loaded.kind}")
+    progress = or_null(progress) if len(loaded.rows) > PROGRESS_MIN_ROWS else NULL_PROGRESS
+    progress.start(len(loaded.rows), "rows", f"storing {loaded.kind}")
     quarantine_file, created = None, False
     if loaded.rejected:
         quarantine_file, created = quarantine_target(quarantine, loaded.kind, loaded.path)
