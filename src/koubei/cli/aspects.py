@@ -13,7 +13,15 @@ from typing import Annotated, Any
 
 import typer
 
-from koubei.cli.common import DatabaseOption, JsonOption, MapOption, emit, existing_file, parse_map
+from koubei.cli.common import (
+    DatabaseOption,
+    JsonOption,
+    MapOption,
+    emit,
+    existing_file,
+    open_store,
+    parse_map,
+)
 from koubei.cli.sentiment import resume_refusal
 
 aspects_app = typer.Typer(
@@ -68,9 +76,7 @@ def aspects(
     else:
         if output is not None:
             raise BadInputError("--output is only used with --input; store results are written back to the store")
-        from koubei.store import Store
-
-        summary = pipeline.aspects_store(Store.open(db), extractor, name, batch_size, progress=progress)
+        summary = pipeline.aspects_store(open_store(db), extractor, name, batch_size, progress=progress)
         where, reviews, aggregates = f"the store (as {name})", summary.reviews, summary.aggregates
     counts = summary.aspect_counts()
 
