@@ -2,55 +2,65 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
 import pytest
 
 from koubei.text import mask_pii, normalize_text
 
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("快递员态度差，我的电话13812345678一直没人打", "快递员态度差，我的电话<PHONE>一直没人打"),
-        ("有问题请联系 +86 138-1234-5678，谢谢", "有问题请联系 <PHONE>，谢谢"),
-        ("客服座机 010-62345678 转 8", "客服座机 <PHONE> 转 8"),
-        ("发票寄到 zhang.san@example.com 就行", "发票寄到 <EMAIL> 就行"),
-        ("实名认证用的身份证11010519491231002X", "实名认证用的身份证<ID>"),
-        ("退款打到卡号6222020200001234562吧", "退款打到卡号<CARD>吧"),
-        ("Call me at (555) 123-4567 if it breaks again", "Call me at <PHONE> if it breaks again"),
-        ("Ship to 221 Baker Street please", "Ship to <ADDRESS> please"),
-        ("My name is John Smith and the blender died", "My name is <NAME> and the blender died"),
-        ("收货人：张伟，地址：北京市朝阳区建国路88号SOHO现代城5号楼1201室", "收货人：<NAME>，地址：<ADDRESS>"),
-        ("送到上海市浦东新区世纪大道100号，放门口", "送到<ADDRESS>，放门口"),
-        ("see https://shop.example.com/order?id=9&token=a8f9e2b1c3 for details", "see <URL> for details"),
-        ("我叫李娜，买了两件", "我叫<NAME>，买了两件"),
-        ("ｍａｉｌ：ＡＢＣ＠ｅｘａｍｐｌｅ．ｃｏｍ", "mail：<EMAIL>"),
-    ],
-)
-def test_masks_personal_data(text: str, expected: str) -> None:
-    assert mask_pii(normalize_text(text)).text == expected
+_CASES_FILE = Path(__file__).parent / "data" / "pii_cases.txt"
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "价格13800元，比实体店便宜",
-        "原价¥13812345678? 不可能，实付¥1299.00",
-        "订单号 202311281234567890 还没发货",
-        "快递单号75312345678901，三天才到",
-        "型号 13800138000 的配件",
-        "2023-11-28 下单，11月30日到货，评分4.8",
-        "买了3件共计1,299.99元，优惠了200块",
-        "Paid $1,299.99 on 2023-11-28, order #112-3456789-1234567",
-        "电池 5000mAh，充电 30 分钟到 80%",
-        "It weighs 13.5 lbs and is 120 cm tall",
-        "订单号4352628100000011 已取消",  # a Luhn-valid number after an order label
-        "外观不错，手感很好，物流也快",
-        "https://shop.example.com/p/12345 这个链接的同款",
-    ],
-)
-def test_leaves_prices_orders_and_plain_text_alone(text: str) -> None:
-    normalized = normalize_text(text)
-    assert mask_pii(normalized).text == normalized
+@dataclass(frozen=True)
+class Case:
+    expect: str
+    lang: str
+    kind: str
+    text: str
+    masked: str | None
+    line: int
+
+
+def _load_cases() -> list[Case]:
+    cases = []
+    for number, raw in enumerate(_CASES_FILE.read_text(encoding="utf-8").splitlines(), start=1):
+        if not raw.strip() or raw.startswith("#"):
+            continue
+        line = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), raw)
+        fields = [f.strip() for f in line.split(" | ")]
+        expect, lang, kind, text = fields[:4]
+        assert expect in ("mask", "keep") and lang in ("zh", "en"), f"{_CASES_FILE.name}:{number}: {raw}"
+        assert len(fields) == (5 if expect == "mask" else 4), (
+            f"{_CASES_FILE.name}:{number}: wrong column count"
+        )
+        cases.append(Case(expect, lang, kind, text, fields[4] if expect == "mask" else None, number))
+    return cases
+
+
+CASES = _load_cases()
+MASK_CASES = [c for c in CASES if c.expect == "mask"]
+KEEP_CASES = [c for c in CASES if c.expect == "keep"]
+
+
+def test_case_table_is_large_and_bilingual() -> None:
+    assert len(MASK_CASES) >= 70 and len(KEEP_CASES) >= 42
+    assert {c.lang for c in MASK_CASES} == {c.lang for c in KEEP_CASES} == {"zh", "en"}
+
+
+@pytest.mark.parametrize("case", MASK_CASES, ids=lambda c: f"L{c.line}-{c.kind}")
+def test_masks_personal_data(case: Case) -> None:
+    masked = mask_pii(normalize_text(case.text)).text
+    assert masked == case.masked
+    assert mask_pii(masked).text == masked  # masking masked text (the store re-masks turns) changes nothing
+
+
+@pytest.mark.parametrize("case", KEEP_CASES, ids=lambda c: f"L{c.line}-{c.kind}")
+def test_leaves_prices_orders_and_plain_text_alone(case: Case) -> None:
+    normalized = normalize_text(case.text)
+    result = mask_pii(normalized)
+    assert result.text == normalized, [(s.kind, normalized[s.start : s.end]) for s in result.spans]
 
 
 def test_spans_point_into_the_original_text() -> None:
