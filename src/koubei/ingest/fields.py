@@ -30,7 +30,9 @@ MAX_JSON_DEPTH = 100
 _ID_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _SHORT_TEXT_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_SHORT_TEXT_SUSPECT = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 _INT32 = 2**31 - 1
+_BINARY = (bytes, bytearray, memoryview)
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d",
                  "%Y年%m月%d日 %H:%M", "%Y年%m月%d日", "%d.%m.%Y", "%m %d, %Y")
 
@@ -38,13 +40,16 @@ _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H
 def as_text(value: Any) -> str:
     """A field value as a string: bytes (Parquet binary) must be UTF-8; unpaired surrogates (a JSON `\\ud800`
     escape) are not text and cannot be stored."""
-    if isinstance(value, bytes | bytearray | memoryview):
+    if type(value) is str:  # nearly always: the fast path
+        text = value
+    elif isinstance(value, _BINARY):
         try:
-            value = bytes(value).decode("utf-8")
+            text = bytes(value).decode("utf-8")
         except UnicodeDecodeError:
             raise ValueError("is binary data that is not UTF-8 text") from None
-    text = value if isinstance(value, str) else str(value)
-    if _SURROGATE.search(text):
+    else:
+        text = str(value)
+    if not text.isascii() and _SURROGATE.search(text):
         raise ValueError(_surrogate_message(text))
     return text
 
@@ -57,8 +62,10 @@ def _surrogate_message(text: str) -> str:
 
 def short_text(value: Any, limit: int | None) -> str:
     """A short label (category, brand, source, status, title): text without control characters, at most `limit`."""
-    text = as_text(value)
-    if _SHORT_TEXT_CONTROL.search(text):
+    text = value if type(value) is str else as_text(value)
+    if _SHORT_TEXT_SUSPECT.search(text):  # one look for both; most labels have neither
+        if _SURROGATE.search(text):
+            raise ValueError(_surrogate_message(text))
         text = _SHORT_TEXT_CONTROL.sub(" ", text)
     text = text.strip()
     if limit is not None and len(text) > limit:
@@ -245,7 +252,7 @@ def _json_safe(value: Any, where: str, depth: int) -> Any:
         if not value.is_finite():
             return None
         return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, bytes | bytearray | memoryview):
+    if isinstance(value, _BINARY):
         raw = bytes(value)
         try:
             return _json_safe(raw.decode("utf-8"), where, depth)

@@ -35,7 +35,16 @@ Attributes = Annotated[dict[str, Any], BeforeValidator(lambda v: {} if f.is_blan
 
 def _short(limit: int | None) -> Any:
     """A short text stored in a column of `limit` characters (None: unlimited); see `fields.short_text`."""
-    return _optional(lambda v: f.short_text(v, limit) or None)
+
+    def parse(value: Any) -> str | None:  # one call per value: this runs for several fields of every row
+        if type(value) is str:
+            if not value or value.isspace():
+                return None
+        elif f.is_blank(value):
+            return None
+        return f.short_text(value, limit) or None
+
+    return BeforeValidator(parse)
 
 
 # Column widths of the store (store/models.py; a test keeps the two in step): a longer value is rejected with the
@@ -53,7 +62,6 @@ def _required_text(value: Any) -> str:
     if f.is_blank(value):
         raise ValueError("is empty")
     return f.as_text(value)
-
 
 RequiredText = Annotated[str, BeforeValidator(_required_text)]
 RequiredId = Annotated[str, BeforeValidator(lambda v: f.clean_id(_required_text(v), "id"))]
