@@ -77,7 +77,7 @@ def main() -> None:
         t = time.perf_counter()
         full = CopyModel().fit(found.pairs)
         full.save(args.final)
-        final = {"folder": args.final, "pairs": len(found.pairs), "fit_seconds": round(time.perf_counter() - t, 2)}
+        final = {"folder": Path(args.final).name, "pairs": len(found.pairs), "fit_seconds": round(time.perf_counter() - t, 2)}
     model_figures = systems[0].to_dict()
     checks = {
         "bleu4 >= 6.0": model_figures["bleu4"] >= TARGETS["bleu4"],
