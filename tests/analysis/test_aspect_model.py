@@ -74,3 +74,11 @@ def test_cli_aspects_with_supervised_model(cli, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert lines[0]["summary"] == {"电池": "positive", "屏幕": "negative"} and lines[1]["review_id"] == "x2"
+
+
+def test_config_validates_when_made_and_names_the_field() -> None:
+    for field, value in (("C", 0.0), ("window", -1), ("min_term_precision", 1.5), ("min_term_count", 0),
+                         ("ngram_range", (3, 1)), ("max_text_chars", 0), ("min_category_examples", 0)):
+        with pytest.raises(BadInputError, match=field):
+            AspectModelConfig(**{field: value})
+    assert AspectModelConfig(ngram_range=[1, 2]).ngram_range == (1, 2)  # as read back from JSON

@@ -55,6 +55,18 @@ class AspectModelConfig:
     def __post_init__(self) -> None:
         # A config read back from JSON has lists where tuples were saved.
         object.__setattr__(self, "ngram_range", tuple(self.ngram_range))
+        lo, hi = self.ngram_range
+        if not 1 <= lo <= hi <= 8:
+            raise BadInputError(f"ngram_range must satisfy 1 <= min <= max <= 8, got {self.ngram_range!r}")
+        if not self.C > 0:
+            raise BadInputError(f"C must be > 0, got {self.C!r}")
+        for name in ("min_df", "min_term_count", "min_category_examples", "max_text_chars"):
+            if getattr(self, name) < 1:
+                raise BadInputError(f"{name} must be >= 1, got {getattr(self, name)!r}")
+        if self.window < 0:
+            raise BadInputError(f"window must be >= 0, got {self.window!r}")
+        if not 0 <= self.min_term_precision <= 1:
+            raise BadInputError(f"min_term_precision must be in [0, 1], got {self.min_term_precision!r}")
 
 
 class _Logistic:
