@@ -127,9 +127,13 @@ def test_realise_substitutes_within_a_key_and_refuses_foreign_values(model: Copy
     from koubei.generation.copy_model import Fragment
 
     frag = Fragment("白色的复古上衣，", 0, 0.0, [(0, 2, "白色", 1), (3, 5, "复古", 1)])
-    attrs = parse_attributes("类型#上衣*颜色#黑色*风格#简约")
-    assert model._realise(frag, attrs, {v for _, v in attrs}) == ("黑色的简约上衣，", {"黑色", "简约", "上衣"})
+    attrs = parse_attributes("类型#上衣*颜色#黑色*风格#复古")
+    assert model._realise(frag, attrs, {v for _, v in attrs}) == ("黑色的复古上衣，", {"黑色", "复古", "上衣"})
     no_style = parse_attributes("类型#上衣*颜色#黑色")
     assert model._realise(frag, no_style, {v for _, v in no_style}) is None  # 复古: a value the product lacks
+    other_style = parse_attributes("类型#上衣*颜色#黑色*风格#简约")  # styles are not swapped (only colours, fabrics...)
+    assert model._realise(frag, other_style, {v for _, v in other_style}) is None
+    dress = parse_attributes("类型#裙*颜色#白色*风格#复古")  # another product type named: not this product
+    assert model._realise(frag, dress, {v for _, v in dress}) is None
     glued = Fragment("白色系上衣，", 0, 0.0, [(0, 2, "白色", 0)])  # inside a longer word: never substituted
     assert model._realise(glued, attrs, {v for _, v in attrs}) is None

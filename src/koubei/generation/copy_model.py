@@ -56,6 +56,7 @@ _CLAUSE = re.compile(r"[^，。！？；,!?;]+[，。！？；,!?;]*")
 _DROP_FRAGMENT = re.compile(r"<UNK>|[<>]")
 _NORM_DROP = re.compile(r"[\W_]+")
 _ENDS = "。！？!?"
+KIND_KEYS = ("类型", "type", "category", "品类")
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,16 @@ class CopyModelConfig:
     opener_bonus: float = 1.0  # score bonus for a copy's opening clause in the first slot
     mbr_weight: float = 5.0  # weight of agreement with the other candidates (minimum Bayes risk) in the order
     seed: int = 0
+    # Keys whose values are interchangeable in a sentence (one colour for another); empty: every key.
+    substitute_keys: tuple[str, ...] = ("颜色", "材质", "版型", "衣长", "裤长", "裙长", "衣袖长", "裙袖长", "衣领型", "裙领型",
+                                        "color", "colour", "material", "fit")
 
     def __post_init__(self) -> None:
         if not 5 <= self.max_fragment_chars <= 19:
             raise BadInputError(f"max_fragment_chars={self.max_fragment_chars} must be 5..19 (20 chars count as copied)")
         if self.top_k < 1 or self.pool < 1:
             raise BadInputError("top_k and pool must be at least 1")
+        object.__setattr__(self, "substitute_keys", tuple(self.substitute_keys))  # JSON gives a list
         if self.target_chars < 0:
             raise BadInputError(f"target_chars={self.target_chars} must be >= 0")
 
@@ -146,6 +151,7 @@ class CopyModel:
         self.config = config or CopyModelConfig()
         self.fragments: list[Fragment] = []
         self.key_position: dict[str, float] = {}
+        self.kinds: list[str] = []  # product types seen in training (values of 类型 / type / category)
         self.lexicon: dict[str, list[str]] = {}  # value -> keys it is a value of
         self.target_chars = 0
         self.lm = CharNgramLM(self.config.lm_order)
@@ -181,6 +187,7 @@ class CopyModel:
             if len(term) >= 2 and not term.isascii():
                 lexicon[term] |= set(keys)
         self.lexicon = {v: sorted(ks) for v, ks in sorted(lexicon.items())}
+        self.kinds = sorted({v for p in pairs for k, v in p.attributes if k in KIND_KEYS})
         self._compile()
         lengths = sorted(len(t) for t in texts)
         self.target_chars = cfg.target_chars or round(cfg.length_factor * lengths[len(lengths) // 2])
@@ -285,6 +292,8 @@ class CopyModel:
                 return None
             choice = None
             for key in self.lexicon.get(value, []):
+                if self.config.substitute_keys and key not in self.config.substitute_keys:
+                    continue  # 图案#线条 -> 渐变 makes nonsense (修饰颈部渐变); colours and fabrics swap cleanly
                 for candidate in by_key.get(key, []):
                     if candidate not in used and candidate not in covered:
                         choice = candidate
@@ -300,6 +309,9 @@ class CopyModel:
         out.append(text[last:])
         realised = "".join(out)
         if any(v + v in realised for v in used):
+            return None
+        # Another product type named anywhere (裤侧 / 西装裤 in copy for a 上衣, 裙身 for 裤): not this product.
+        if any(kind in realised and not any(kind in v for v in values) for kind in self.kinds):
             return None
         covered |= {v for v in values if v in realised}
         return realised, covered
@@ -420,6 +432,7 @@ class CopyModel:
             "key_position": self.key_position,
             "lexicon": self.lexicon,
             "target_chars": self.target_chars,
+            "kinds": self.kinds,
             "lm": {"order": self.lm.order, "counts": self.lm.counts},
         }
         atomic_write_text(path / "model.json", json.dumps(body, ensure_ascii=False))
@@ -445,6 +458,7 @@ class CopyModel:
             model.key_position = dict(body["key_position"])
             model.lexicon = dict(body["lexicon"])
             model.target_chars = int(body["target_chars"])
+            model.kinds = [str(k) for k in body.get("kinds", [])]
             model.lm = CharNgramLM(int(body["lm"]["order"]))
             model.lm.counts = [dict(c) for c in body["lm"]["counts"]]
             model.lm.vocab = len(model.lm.counts[1]) + 1
