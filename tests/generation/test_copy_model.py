@@ -137,3 +137,13 @@ def test_realise_substitutes_within_a_key_and_refuses_foreign_values(model: Copy
     assert model._realise(frag, dress, {v for _, v in dress}) is None
     glued = Fragment("白色系上衣，", 0, 0.0, [(0, 2, "白色", 0)])  # inside a longer word: never substituted
     assert model._realise(glued, attrs, {v for _, v in attrs}) is None
+
+
+def test_a_clause_naming_a_part_the_product_type_lacks_is_refused(model: CopyModel) -> None:
+    from koubei.generation.copy_model import Fragment
+
+    frag = Fragment("黑色的领口，", 0, 0.0, [(0, 2, "黑色", 1)])
+    trousers = parse_attributes("类型#裤*颜色#黑色")
+    top = parse_attributes("类型#上衣*颜色#黑色")
+    assert model._realise(frag, trousers, {v for _, v in trousers}) is None  # trousers have no neckline
+    assert model._realise(frag, top, {v for _, v in top}) == ("黑色的领口，", {"黑色"})

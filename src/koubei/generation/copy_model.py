@@ -57,6 +57,12 @@ _DROP_FRAGMENT = re.compile(r"<UNK>|[<>]")
 _NORM_DROP = re.compile(r"[\W_]+")
 _ENDS = "。！？!?"
 KIND_KEYS = ("类型", "type", "category", "品类")
+# Parts a product type does not have, by type value: a clause naming one was written for another garment.
+FOREIGN_PARTS = {
+    "裤": ("颈", "领", "袖", "肩", "胸", "前襟", "衣身", "后背", "锁骨", "裙"),
+    "上衣": ("裤脚", "裤腿", "裤型", "腿部", "裙摆", "裙身"),
+    "裙": ("裤脚", "裤腿", "裤型"),
+}
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,7 @@ class CopyModelConfig:
     opener_bonus: float = 1.0  # score bonus for a copy's opening clause in the first slot
     mbr_weight: float = 5.0  # weight of agreement with the other candidates (minimum Bayes risk) in the order
     seed: int = 0
+    min_token_df: int = 3  # a clause with a word found in fewer training copies than this is not reused (1/100 of the pairs at most)
     # Keys whose values are interchangeable in a sentence (one colour for another); empty: every key.
     substitute_keys: tuple[str, ...] = ("颜色", "材质", "版型", "衣长", "裤长", "裙长", "衣袖长", "裙袖长", "衣领型", "裙领型",
                                         "color", "colour", "material", "fit")
@@ -203,6 +210,10 @@ class CopyModel:
         jieba.setLogLevel(60)
         parts = {t for v in self.lexicon for t in jieba.lcut(v) if len(t) >= 2} | set(self.lexicon)
         parts_re = re.compile("|".join(re.escape(t) for t in sorted(parts, key=len, reverse=True)))
+        token_df: Counter[str] = Counter()
+        min_df = min(cfg.min_token_df, max(1, len(pairs) // 100))  # a handful of pairs: every word is rare
+        for t in texts:
+            token_df.update({w for w in jieba.lcut(t) if len(w) >= 2})
         progress.start(len(pairs), "copies", "copy model: fragments")
         positions: dict[str, list[float]] = defaultdict(list)
         fragments: list[Fragment] = []
@@ -226,8 +237,13 @@ class CopyModel:
                 grams = [norm[i : i + n] for n in (2, 3, 4) for i in range(len(norm) - n + 1)]
                 typ = sum(math.log1p(df[g]) for g in grams) / max(1, len(grams))
                 bounds = {0}
-                for token in jieba.lcut(piece):
+                tokens = jieba.lcut(piece)
+                for token in tokens:
                     bounds.add(max(bounds) + len(token))
+                # A word few copies use (瑜伽服, 静电, 手工) is a specific claim about that one product: drop the clause.
+                if any(len(w) >= 2 and token_df[w] < min_df and not any(w in v or v in w for _, _, v in found)
+                       for w in tokens):
+                    continue
                 mentions = [(a, b, v, int(a in bounds and b in bounds)) for a, b, v in found]
                 plain = not found and not parts_re.search(piece) and not re.search(r"[0-9０-９]", piece)
                 fragments.append(Fragment(piece, index, rel, mentions, typ, plain))
@@ -313,6 +329,10 @@ class CopyModel:
         # Another product type named anywhere (裤侧 / 西装裤 in copy for a 上衣, 裙身 for 裤): not this product.
         if any(kind in realised and not any(kind in v for v in values) for kind in self.kinds):
             return None
+        # A garment part the product type has no (颈部 / 袖口 / 前襟 of trousers).
+        for kind, parts in FOREIGN_PARTS.items():
+            if kind in values and any(p in realised and not any(p in v for v in values) for p in parts):
+                return None
         covered |= {v for v in values if v in realised}
         return realised, covered
 
