@@ -25,7 +25,6 @@ from koubei.text.pii_numbers import number_spans
 from koubei.text.pii_patterns import (
     ADDRESS_LEAD,
     ADDRESS_WORD,
-    ANY_TRIGGER,
     CN_ADDRESS,
     CN_ADDRESS_CUE,
     CN_NAME_CUE,
@@ -35,6 +34,10 @@ from koubei.text.pii_patterns import (
     EN_ADDRESS,
     EN_NAME_CUE,
     EN_TITLE_NAME,
+    HAS_CN_ADDRESS,
+    HAS_CN_NAME_CUE,
+    HAS_DIGIT_RUN,
+    HAS_EN_ADDRESS,
     NOT_AN_ADDRESS_START,
     NOT_AN_ADDRESS_WORD,
     URL,
@@ -42,6 +45,11 @@ from koubei.text.pii_patterns import (
     cn_name_ok,
     en_name_ok,
     fold,
+    may_have_cn_address_cue,
+    may_have_en_name,
+    may_have_spelled_email,
+    may_have_url,
+    may_have_wechat,
     spelled_email_ok,
     url_has_secret,
     wechat_id_ok,
@@ -80,8 +88,50 @@ def _find_spans(text: str) -> list[PiiSpan]:
     addresses, addresses before names); `_drop_overlaps` keeps the first of overlapping ones."""
     view = fold(text)
     found: list[PiiSpan] = []
-    if not ANY_TRIGGER.search(view):
-        return found
+    if may_have_url(view):
+        for m in URL.finditer(view):
+            if url_has_secret(m.group()):
+                found.append(PiiSpan("url", m.start(), m.end()))
+    if "@" in view:
+        found += [PiiSpan("email", m.start(), m.end()) for m in EMAIL.finditer(view)]
+    if may_have_spelled_email(view):
+        for m in EMAIL_OBFUSCATED.finditer(view):
+            if spelled_email_ok(m.group()):
+                found.append(PiiSpan("email", m.start(), m.end()))
+    if may_have_wechat(view):
+        for m in WECHAT_ID.finditer(view):
+            if m.group("wxid"):
+                found.append(PiiSpan("wechat", m.start("wxid"), m.end("wxid")))
+            elif wechat_id_ok(m.group("cue"), m.group("suffix") or "", m.group("sep"), m.group("id")):
+                found.append(PiiSpan("wechat", m.start("id"), m.end("id")))
+    if HAS_DIGIT_RUN.search(view):
+        found += [PiiSpan(kind, start, end) for start, end, kind, _ in number_spans(view)]
+    if HAS_CN_ADDRESS.search(view):
+        for m in CN_ADDRESS.finditer(view):
+            lead = ADDRESS_LEAD.match(m.group())
+            found.append(PiiSpan("address", m.start() + (lead.end() if lead else 0), m.end()))
+    if may_have_cn_address_cue(view):
+        for m in CN_ADDRESS_CUE.finditer(view):
+            value = m.group("value")
+            if NOT_AN_ADDRESS_START.match(value) or NOT_AN_ADDRESS_WORD.search(value):
+                continue
+            if m.group("link") != "在" or ADDRESS_WORD.search(value):
+                found.append(PiiSpan("address", m.start("value"), m.end("value")))
+    if HAS_EN_ADDRESS.search(view):
+        found += [PiiSpan("address", m.start(), m.end()) for m in EN_ADDRESS.finditer(view)]
+    if HAS_CN_NAME_CUE.search(view):
+        for pattern in (CN_NAME_CUE, CN_NAME_WOSHI):
+            found += [
+                PiiSpan("name", m.start(1), m.end(1))
+                for m in pattern.finditer(view)
+                if cn_name_ok(m.group(1))
+            ]
+    if may_have_en_name(view):
+        for pattern, after_title in ((EN_NAME_CUE, False), (EN_TITLE_NAME, True)):
+            for m in pattern.finditer(view):
+                if en_name_ok(m.group(1), after_title=after_title):
+                    found.append(PiiSpan("name", m.start(1), m.end(1)))
+    return found
     for m in URL.finditer(view):
         if url_has_secret(m.group()):
             found.append(PiiSpan("url", m.start(), m.end()))

@@ -41,8 +41,10 @@ _CN_MOBILE = re.compile(r"(?:(?:00)?86)?(1[3-9]\d{9})")
 _HK_MO = re.compile(r"(?:00)?85[23][2-9]\d{7}")
 _TW_MOBILE = re.compile(r"(?:00)?886(9\d{8})|(09\d{8})")
 _UK_MOBILE = re.compile(r"07[1-9]\d{8}")
-# A business's service line (400 / 800 numbers in China, toll-free in North America) is not personal data.
-_SERVICE_LINE = re.compile(r"[48]00\d{7}")
+# The subscriber part after a trunk-0 area code: 6-8 digits, whole or split 3-4 / 4-4 (not "099 0818 300").
+_SUBSCRIBER_LAYOUTS = {(6,), (7,), (8,), (3, 4), (4, 4), (3, 3)}
+# A business's service line (400 / 800 numbers in China, toll-free 1-8xx in North America) is not personal data.
+_SERVICE_LINE = re.compile(r"[48]00\d{7}|1?8(?:00|33|44|55|66|77|88)\d{7}")
 
 # Higher priority first where candidates overlap.
 _PRIORITY = {
@@ -112,6 +114,11 @@ def _mobile_ok(digits: str, lens: list[int]) -> bool:
     return bool(_UK_MOBILE.fullmatch(digits)) and _layout_ok(lens, 0, _UK_LAYOUTS)
 
 
+def _service_line(digits: str, lens: list[int]) -> bool:
+    """400/800 and toll-free numbers, unless written as a Chinese mobile (180/183/185-188 ... are mobiles)."""
+    return bool(_SERVICE_LINE.fullmatch(digits)) and not _mobile_ok(digits, lens)
+
+
 def _brackets_ok(seps: list[str], i: int, j: int, plus: bool, opens: bool) -> bool:
     """Brackets belong to a number only around its first group, "(0755) 8888 8888", or after a country code,
     "+1 (415) 555-0100"; "1799（1999-200）" is two prices, not a phone."""
@@ -149,7 +156,7 @@ def _structural(digits: str, lens: list[int], plus: bool, has_x: bool) -> str | 
     if len(lens) >= 2 and digits[0] == "0" and digits[1] != "0":
         # A national number with its trunk 0 and area code: CN 010-6234 5678 / 0755-8888 8888, TW (02) 2345-6789,
         # UK 020 7946 0958 / 01632 960123, FR 01 23 45 67 89.
-        if 2 <= lens[0] <= 5 and 9 <= n <= 12 and all(k >= 3 for k in lens[1:]):
+        if 2 <= lens[0] <= 5 and 9 <= n <= 12 and tuple(lens[1:]) in _SUBSCRIBER_LAYOUTS:
             return "phone"
         if lens == [2, 2, 2, 2, 2]:
             return "phone"
@@ -265,7 +272,7 @@ def _candidates(
                     kind = cue
                 elif kind in ("phone", "id15", "card") and cue in ("cue_id", "cue_card") and i == 0:
                     kind = cue  # an id / card cue says what the number is
-            if kind is None or (kind in ("phone", "cue_phone") and _SERVICE_LINE.fullmatch(digits)):
+            if kind is None or (kind in ("phone", "cue_phone") and _service_line(digits, lens)):
                 continue
             if _MONEY_AFTER.match(view, end) or _CURRENCY_BEFORE.search(view[max(0, start - 5) : start]):
                 continue

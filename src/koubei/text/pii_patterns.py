@@ -28,11 +28,46 @@ def fold(text: str) -> str:
     return text.translate(_FOLD_TABLE) if _NEEDS_FOLD.search(text) else text
 
 
-# Most texts have no digit, '@' or cue word at all; one search of this skips every pattern for them.
-ANY_TRIGGER = re.compile(
-    r"\d|@|#|\(at\)|\[at\]| dot |我叫|我是|本人|名字|姓名|联系人|收货人|收件人|签收人|寄件人|持卡人|户名|客户|地址|住址|"
-    r"微信|薇信|威信|[Vv]信|[VvWw][Xx]|[Ww]e[Cc]hat|[Ww]eixin|[Nn]ame|I'm|I am|\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\b"
+# Cheap tests that rule a family of patterns out (most reviews have no digit run, '@', link or cue word at all):
+# substring checks and simple searches, far cheaper than the patterns they guard. Each must accept every text
+# its family can match.
+HAS_DIGIT_RUN = re.compile(r"\d[\d \-.\u00ad\u2010-\u2013\u2212()]{3,}\d")  # 5+ digits in one run
+HAS_CN_ADDRESS = re.compile(r"[路街道巷弄同村]\d+[号弄]")
+HAS_EN_ADDRESS = re.compile(r"\d\s+[A-Z]")
+HAS_CN_NAME_CUE = re.compile(
+    r"我叫|我是|本人|名字|姓名|联系人|收货人|收件人|签收人|寄件人|持卡人|开户人|户名|客户|称呼"
 )
+
+
+def may_have_url(view: str) -> bool:
+    return "://" in view or "www." in view or "WWW." in view
+
+
+def may_have_spelled_email(view: str) -> bool:
+    return (
+        "#" in view
+        or "(at" in view
+        or "[at" in view
+        or " at " in view
+        or "(AT" in view
+        or "[AT" in view
+        or " AT " in view
+    )
+
+
+def may_have_wechat(view: str) -> bool:
+    return (
+        "信" in view or "x" in view or "X" in view or "hat" in view or "HAT" in view
+    )  # 微信 V信 vx WX WeChat
+
+
+def may_have_en_name(view: str) -> bool:
+    return any(cue in view for cue in ("I'm", "I am", "ame", "all me", "Mr", "Ms", "Miss", "Mx", "Dr"))
+
+
+def may_have_cn_address_cue(view: str) -> bool:
+    return "地址" in view or "住址" in view
+
 
 # ---------------------------------------------------------------------------------------------------- URL, e-mail
 URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'，。、；！？）)\]}]+", re.IGNORECASE)
@@ -45,14 +80,17 @@ URL_SECRET_PARAM = re.compile(
     re.IGNORECASE,
 )
 URL_USERINFO = re.compile(r"^[a-z]+://[^/@\s]+:[^/@\s]*@", re.IGNORECASE)
-URL_SEGMENT = re.compile(r"[A-Za-z0-9_-]{16,}")
+URL_SEGMENT = re.compile(
+    r"[A-Za-z0-9]{16,}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
 URL_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 _LONG_WORD = re.compile(r"[a-z]{5,}|[A-Z][a-z]{4,}")
 
 
 def url_has_secret(url: str) -> bool:
-    """A URL is personal data when it carries a credential: a secret query parameter, user:password@, a JWT, or a
-    path / value segment that looks random (16+ characters mixing letters and digits, no readable word in it)."""
+    """A URL is personal data when it carries a credential: a secret query parameter, user:password@, a JWT, a UUID,
+    or a path / value piece that looks random (16+ letters and digits in a row, mixing both, no readable word in it;
+    `SV218Z2-I36_dia_zoom.gif` is a file name, not a token)."""
     if URL_SECRET_PARAM.search(url) or URL_USERINFO.search(url) or URL_JWT.search(url):
         return True
     for m in URL_SEGMENT.finditer(url):
