@@ -53,3 +53,21 @@ def test_too_narrow_a_model_is_refused() -> None:
     model.config.n_embd = 1
     with pytest.raises(ValueError, match="n_embd"):
         bigram_spectral_init(model, torch.tensor([0, 1, 2]))
+
+
+def test_truncated_svd_matches_the_exact_one_on_a_low_rank_matrix() -> None:
+    from scipy import sparse
+
+    from koubei.lm.spectral_init import truncated_svd
+
+    rng = np.random.default_rng(0)
+    exact_s = np.array([50.0, 20.0, 10.0, 5.0, 2.0])
+    left = np.linalg.qr(rng.standard_normal((60, 5)))[0]
+    right = np.linalg.qr(rng.standard_normal((40, 5)))[0]
+    matrix = sparse.csr_matrix((left * exact_s) @ right.T)
+    u, s, vt = truncated_svd(matrix, 3, seed=1)
+    np.testing.assert_allclose(s, exact_s[:3], rtol=1e-8)
+    np.testing.assert_allclose(np.abs(u.T @ left[:, :3]), np.eye(3), atol=1e-8)  # same directions, up to sign
+    np.testing.assert_allclose(np.abs(vt @ right[:, :3]), np.eye(3), atol=1e-8)
+    again = truncated_svd(matrix, 3, seed=1)
+    assert all(np.array_equal(a, b) for a, b in zip((u, s, vt), again, strict=True))
