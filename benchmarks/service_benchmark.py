@@ -121,7 +121,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     import torch
 
-    report: dict[str, Any] = {"data": os.path.relpath(data_file.resolve(), REPO), "seed": SEED, "torch_threads": torch.get_num_threads(),
+    report: dict[str, Any] = {"data": os.path.relpath(os.path.abspath(data_file), REPO), "seed": SEED, "torch_threads": torch.get_num_threads(),
                               "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()}
     rows = load(data_file, args.quick)
     dev, test = split_queries(rows)

@@ -49,7 +49,7 @@ def shown(path: Path) -> str:
     """A data path as results record it: relative to the repository (e.g. ../shared/data/...), never absolute."""
     import os
 
-    return os.path.relpath(path.resolve(), REPO)
+    return os.path.relpath(os.path.abspath(path), REPO)  # not resolve(): a symlinked ../shared stays ../shared
 
 
 def log(*parts: Any) -> None:
@@ -147,7 +147,7 @@ def compare(
     result: dict[str, Any] = {"graph": graph.summary(), "mc_runs": mc_runs, "celf_trials": trials, "k": {}}
     ks = (10, 50)
     log(f"[{name}] CELF k={ks[-1]} ({trials} trials per estimate) ...")
-    celf = celf_seeds(graph, probs, ks[-1], trials=trials, seed=3, progress=False)
+    celf = celf_seeds(graph, probs, ks[-1], trials=trials, seed=3)
     log(f"[{name}] CELF done in {celf.seconds:.1f} s")
     for k in ks:
         row: dict[str, Any] = {}
