@@ -48,6 +48,7 @@ from koubei.artifacts import (
 )
 from koubei.errors import BadInputError
 from koubei.generation.copy_data import Attributes, CopyPair, format_attributes
+from koubei.generation.ngram_lm import CharNgramLM
 from koubei.progress import Progress, or_null
 
 FORMAT_VERSION = 1
@@ -111,44 +112,6 @@ def normalise(text: str) -> str:
 
 def clauses(text: str) -> list[str]:
     return [m.group(0) for m in _CLAUSE.finditer(text) if m.group(0).strip()]
-
-
-class CharNgramLM:
-    """Interpolated character n-gram LM (fixed weights, add-one unigrams): cheap fluency for reranking."""
-
-    def __init__(self, order: int = 4) -> None:
-        self.order = order
-        self.counts: list[dict[str, int]] = [dict() for _ in range(order + 1)]
-        self.vocab = 1
-
-    def fit(self, texts: Sequence[str]) -> CharNgramLM:
-        counts: list[Counter[str]] = [Counter() for _ in range(self.order + 1)]
-        for text in texts:
-            padded = "\x02" * (self.order - 1) + text + "\x03"
-            for n in range(1, self.order + 1):
-                for i in range(len(padded) - n + 1):
-                    counts[n][padded[i : i + n]] += 1
-        counts[0][""] = sum(counts[1].values())
-        self.counts = [dict(c) for c in counts]
-        self.vocab = len(self.counts[1]) + 1
-        return self
-
-    def logprob(self, text: str, context: str = "") -> float:
-        """Total natural-log probability of `text` after `context`."""
-        padded = ("\x02" * (self.order - 1) + context)[-(self.order - 1) :] + text
-        total = 0.0
-        c = self.counts
-        weights = [0.05, 0.15, 0.3, 0.5][-self.order :] if self.order <= 4 else [1.0 / self.order] * self.order
-        for i in range(self.order - 1, len(padded)):
-            ch = padded[i]
-            p = weights[0] * (c[1].get(ch, 0) + 1) / (c[0].get("", 0) + self.vocab)
-            for n in range(2, self.order + 1):
-                hist = padded[i - n + 1 : i]
-                denom = c[n - 1].get(hist, 0)
-                if denom:
-                    p += weights[n - 1] * c[n].get(hist + ch, 0) / denom
-            total += math.log(p)
-        return total
 
 
 class CopyModel:
