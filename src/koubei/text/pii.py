@@ -27,6 +27,7 @@ from koubei.text.pii_patterns import (
     ADDRESS_WORD,
     CN_ADDRESS,
     CN_ADDRESS_CUE,
+    CN_CUE_LATIN_NAME,
     CN_NAME_CUE,
     CN_NAME_WOSHI,
     EMAIL,
@@ -120,6 +121,7 @@ def _find_spans(text: str) -> list[PiiSpan]:
     if HAS_EN_ADDRESS.search(view):
         found += [PiiSpan("address", m.start(), m.end()) for m in EN_ADDRESS.finditer(view)]
     if HAS_CN_NAME_CUE.search(view):
+        found += [PiiSpan("name", m.start(1), m.end(1)) for m in CN_CUE_LATIN_NAME.finditer(view)]
         for pattern in (CN_NAME_CUE, CN_NAME_WOSHI):
             found += [
                 PiiSpan("name", m.start(1), m.end(1))

@@ -141,11 +141,10 @@ def _structural(digits: str, lens: list[int], plus: bool, has_x: bool) -> str | 
         return "card"
     if n == 15 and _id_grouping_ok(lens) and id15_ok(digits):
         return "id15"
-    if plus:
+    if plus:  # +CC or 00CC, then the national number; "+44 (0)20 ..." keeps its trunk 0 in brackets
+        rest = lens[2:] if len(lens) > 2 and lens[1] == 1 else lens[1:]
         return (
-            "phone"
-            if (10 <= n <= 15 or (n >= 9 and len(lens) > 1)) and min(lens[1:], default=2) >= 2
-            else None
+            "phone" if (10 <= n <= 15 or (n >= 9 and len(lens) > 1)) and min(rest, default=2) >= 2 else None
         )
     if _mobile_ok(digits, lens):
         return "phone"
@@ -213,7 +212,10 @@ def number_spans(view: str) -> list[tuple[int, int, str, int]]:
         if total < 5:
             continue
         has_x = text[-1] in "Xx"
-        plus = "+" in text[: groups[0].start - run_start]
+        first = groups[0].digits
+        plus = "+" in text[: groups[0].start - run_start] or (
+            len(groups) > 1 and 3 <= len(first) <= 5 and first.startswith("00") and first[2] != "0"
+        )
         cue = _cue_kind(view[max(0, run_start - 30) : run_start])
         if cue == "order":
             continue

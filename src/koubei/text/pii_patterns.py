@@ -127,7 +127,7 @@ def spelled_email_ok(candidate: str) -> bool:
 # ---------------------------------------------------------------------------------------------------- accounts
 _WECHAT_WORDS = r"微信|薇信|威信|徽信|[Vv]信|VX|Vx|vX|vx|WX|Wx|wx|[Ww]e[Cc]hat|[Ww]eixin"
 WECHAT_ID = re.compile(
-    r"(?<![A-Za-z])(?P<cue>" + _WECHAT_WORDS + r")(?P<suffix>号|ID|id|账号)?"
+    r"(?<![A-Za-z])(?P<cue>" + _WECHAT_WORDS + r")(?P<suffix>\s?(?:号|ID|id|账号))?"
     r"(?P<sep>\s*[:：]\s*|\s*(?:号?是|为|同号)\s*|\s*)(?P<id>[A-Za-z][-_A-Za-z0-9]{5,19})(?![-_A-Za-z0-9@])"
     r"|(?<![A-Za-z0-9])(?P<wxid>wxid_[A-Za-z0-9]{6,20})(?![A-Za-z0-9])"
 )
@@ -153,7 +153,9 @@ ID_CUE = re.compile(
 CARD_CUE = re.compile(
     r"(?:银行卡|信用卡|储蓄卡|借记卡|卡号|银行账号|card\s*(?:number|no\.?|#))(?:号码?|号)?" + _CONNECT, re.I
 )
-QQ_CUE = re.compile(r"(?<![A-Za-z])(?:QQ|扣扣|企鹅)(?:号码?|号)?(?:\s*(?:number|no\.?))?" + _CONNECT, re.I)
+QQ_CUE = re.compile(
+    r"(?<![A-Za-z])(?:QQ|扣扣|企鹅|Q(?=号))(?:号码?|号)?(?:\s*(?:number|no\.?))?" + _CONNECT, re.I
+)
 WECHAT_CUE = re.compile(r"(?<![A-Za-z])(?:" + _WECHAT_WORDS + r")(?:号|ID|账号)?(?:同号)?" + _CONNECT, re.I)
 PHONE_CUE = re.compile(
     r"(?<![A-Za-z])(?:手机|电话|座机|固话|热线|联系方式|联系(?:我|本人)?|致电|拨打|传真|call(?:\s+me)?(?:\s+(?:at|on))?|"
@@ -225,6 +227,11 @@ CN_NAME_CUE = re.compile(
     r"我叫|本人叫|我的名字是|我的名字叫|我名字叫|名字叫|我姓名是)(" + _CN_NAME + r")" + _CN_NAME_END
 )
 # "我是" is followed far more often by a word than by a name, so only a name that ends the clause counts.
+# A name in Latin letters after a Chinese cue ("收货人: Li Lei").
+CN_CUE_LATIN_NAME = re.compile(
+    r"(?:真实姓名|姓名|联系人|收货人|收件人|签收人|寄件人|持卡人|开户人|户名|客户|称呼)\s*[:：]?\s*"
+    r"([A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2})\b"
+)
 CN_NAME_WOSHI = re.compile(r"(?:我是|本人是)(" + _CN_NAME + r")(?=[\s，。,.!！?？;；、~～]|$|先生|女士|小姐)")
 # Words that begin with a surname character but are not names (the cue patterns would otherwise mask them).
 _CN_NOT_NAMES_WORDS = (
