@@ -35,18 +35,17 @@ def _runs(url: str) -> list[tuple[int, int, int]]:
 
 
 def _together(url: str, sources: list[Path], monkeypatch: pytest.MonkeyPatch) -> list[IngestSummary]:
-    """Ingest `sources` in threads that have all looked at the store before any of them writes a row."""
+    """Ingest `sources` in threads that have all validated their file and start writing at the same moment."""
+    import koubei.pipelines.ingest as pipeline
+
     barrier = threading.Barrier(len(sources), timeout=20)
-    waited: set[int] = set()
-    real_execute = Session.execute
+    real_upsert = pipeline.upsert_entities
 
-    def execute(self: Session, statement: Any, *args: Any, **kwargs: Any) -> Any:
-        if getattr(statement, "is_insert", False) and threading.get_ident() not in waited:
-            waited.add(threading.get_ident())
-            barrier.wait()  # every ingest has read the store: now all write at once
-        return real_execute(self, statement, *args, **kwargs)
+    def upsert(session: Session, *args: Any, **kwargs: Any) -> Any:
+        barrier.wait()  # every ingest is about to read the stored hashes and write
+        return real_upsert(session, *args, **kwargs)
 
-    monkeypatch.setattr(Session, "execute", execute)
+    monkeypatch.setattr(pipeline, "upsert_entities", upsert)
     with Store.open(url):
         pass  # the schema exists before the race (the migration race is the store's test)
     summaries: list[IngestSummary | BaseException] = [RuntimeError("not run")] * len(sources)
