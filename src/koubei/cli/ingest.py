@@ -35,7 +35,7 @@ RecipeOption = Annotated[
     str | None, typer.Option("--recipe", help="A documented column mapping for a known data set (see `koubei ingest recipes`).")
 ]
 QuarantineOption = Annotated[
-    Path | None, typer.Option("--quarantine", help="Where rejected rows go (JSONL). Default: KOUBEI_HOME/quarantine/.")
+    Path | None, typer.Option("--quarantine", help="Where rejected rows go (JSONL): a file, or a folder to write a new file in. Default: KOUBEI_HOME/quarantine/.")
 ]
 EncodingOption = Annotated[str, typer.Option("--encoding", help="Text encoding of the file, e.g. gb18030.")]
 FormatOption = Annotated[str | None, typer.Option("--format", help="csv, tsv, jsonl, json, parquet or edges; default: from the extension.")]
