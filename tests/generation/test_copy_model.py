@@ -147,3 +147,16 @@ def test_a_clause_naming_a_part_the_product_type_lacks_is_refused(model: CopyMod
     top = parse_attributes("类型#上衣*颜色#黑色")
     assert model._realise(frag, trousers, {v for _, v in trousers}) is None  # trousers have no neckline
     assert model._realise(frag, top, {v for _, v in top}) == ("黑色的领口，", {"黑色"})
+
+
+def test_tone_length_and_persona_options_change_the_copy(model: CopyModel) -> None:
+    from koubei.generation.generate import CopyRequest, CopyWriter, Praise
+
+    writer = CopyWriter(model)
+    attrs = parse_attributes("类型#上衣*颜色#白色*材质#棉")
+    plain = writer.write(CopyRequest(attrs, n=1)).text
+    assert "！" in writer.write(CopyRequest(attrs, n=1, tone="lively")).text
+    assert len(writer.write(CopyRequest(attrs, n=1, tone="concise")).text) < len(plain)
+    praise = [Praise("quality", "质量", ("r1",)), Praise("price", "价格", ("r2",))]
+    assert writer.write(CopyRequest(attrs, praise, n=1, persona="学生党")).text.endswith("称赞它的价格和质量。")
+    assert writer.write(CopyRequest(attrs, praise, n=1)).text.endswith("称赞它的质量和价格。")

@@ -4,7 +4,8 @@
 1. a request that asks for customer reviews or testimonials (in the persona, tone or title) is refused
    (`fake_review.refuse` raises `FakeReviewRequest`);
 2. the persona decides which values and praised aspects lead (values named in it, aspects whose cue words it
-   uses: "students on a budget" -> price first); `length` sets the target length; `tone` the sentence ends;
+   uses: "students on a budget" -> price first); `length` sets the target length (short 0.6x, long 1.4x the
+   training median x 1.2); `tone`: plain, lively (exclamation marks), concise (value clauses only, no filler);
 3. the copy model draws `pool` candidates (fragments already grounding-checked against the attributes); praised
    aspects become one clause ("不少买家称赞它的做工" / "Buyers praise its quality") whose claim rests on the ids
    of the reviews that praise it;
@@ -166,6 +167,8 @@ class CopyWriter:
         lead = [v for v in values if request.persona and v.lower() in request.persona.lower()]
         praise = _aspect_order(request.persona, request.praise)
         target = max(20, round(self.model.target_chars * LENGTHS[request.length]))
+        if request.tone == "concise":
+            target = 1  # only the clauses that say the attribute values: no filler phrases
         pool = max(request.n * 2, self.model.config.pool)
         drawn = self.model.generate(attrs, n=pool, seed=request.seed, target_chars=target, lead=lead,
                                     grounder=self.guard.grounder)
