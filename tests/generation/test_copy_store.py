@@ -35,3 +35,22 @@ def test_product_evidence_ranks_praised_aspects_with_review_ids(store) -> None:
     assert "logistics" not in [p.aspect for p in ev.praise]
     with pytest.raises(NotFoundError, match="NOPE"):
         product_evidence(store, "NOPE")
+
+
+def test_migration_0002_keeps_existing_rows_and_downgrades(db_url: str) -> None:
+    from sqlalchemy import text
+
+    from koubei.store import Store
+    from koubei.store.migrate import downgrade, upgrade
+
+    with Store.open(db_url, upgrade=False) as store:
+        upgrade(store.engine, "0001")
+        with store.engine.begin() as conn:
+            conn.execute(text("INSERT INTO generated_content (kind, text, provenance, ai_generated) "
+                              "VALUES ('copy', 'old draft', '{}', 1)"))
+        assert [m.revision for m in upgrade(store.engine).applied] == ["0002"]
+        row = list_content(store)[0]
+        assert (row["text"], row["status"], row["input"], row["guard"]) == ("old draft", "draft", {}, {})
+        assert [m.revision for m in downgrade(store.engine, "0001").applied] == ["0002"]
+        with store.engine.begin() as conn:
+            assert conn.execute(text("SELECT text FROM generated_content")).scalar_one() == "old draft"
