@@ -49,7 +49,7 @@ def render(result: CopyStep, console: Any) -> None:
                   f"praise from its {copy['reviews']} reviews)")
     for p in copy["praise"]:
         console.print(f"  buyers praise {escape(p['label'])} in {len(p['review_ids'])} reviews, e.g. "
-                      f"“{_cut(p['sentences'][0] if p['sentences'] else '')}” ({_ids(p['review_ids'])})")
+                      f"“{_cut(min(p['sentences'], key=len) if p['sentences'] else '')}” ({_ids(p['review_ids'])})")
     state = "[green]passed the guard[/]" if copy["passed"] else "[red]flagged by the guard[/]"
     console.print(f"  [bold]{escape(copy['text'])}[/]")
     console.print(f"  {state}; label: {escape(str(copy['label'].get('label', '')))} (machine-generated, kept as metadata); "

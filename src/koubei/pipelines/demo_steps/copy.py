@@ -24,7 +24,7 @@ ORDER = 35
 TITLE = "Marketing content: copy with sources, ad-law guard, fake-review refusal, replies, summaries"
 SHOWS = ("copy for a demo product from its attributes and its reviews' praise (each claim with its source), the guard "
          "catching a planted violation, a fake-review request refused, a reply to a negative review, a product summary")
-SECONDS = (6, 12)
+SECONDS = (4, 8)
 
 PRODUCTS_FILE = "demo_products.json"
 PAIRS_FILE = "demo_copy_pairs.jsonl"
