@@ -63,7 +63,6 @@ def hf_config(mc: ModelConfig, tokenizer: PreTrainedTokenizerBase) -> Any:
         eos_token_id=eos,
         pad_token_id=tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos,
         use_cache=True,
-        attn_implementation="sdpa",
     )
 
 
@@ -78,10 +77,10 @@ def quiet_transformers() -> None:
 def build_model(mc: ModelConfig, tokenizer: PreTrainedTokenizerBase, seed: int = 0) -> PreTrainedModel:
     """A freshly initialised model (same seed -> same weights)."""
     import torch
-    from transformers import GPTBigCodeForCausalLM
+    from transformers import AutoModelForCausalLM
 
     torch.manual_seed(seed)
-    model = GPTBigCodeForCausalLM(hf_config(mc, tokenizer))
+    model = AutoModelForCausalLM.from_config(hf_config(mc, tokenizer), attn_implementation="sdpa")
     model.tie_weights()
     return model
 
