@@ -59,7 +59,9 @@ def test_stored_ask_turns_are_masked(db_url: str) -> None:
     question = "我的邮箱是abc@163.com，收货地址为什么改不了？"
     reply = "已记录：邮箱zhangsan@qq.com。下单后地址是可以修改的"
     with Store.open(db_url) as store:
-        save_turn(store, {"conversation_id": "c1", "last_question": question}, question, reply, {"intent": "faq"})
+        save_turn(
+            store, {"conversation_id": "c1", "last_question": question}, question, reply, {"intent": "faq"}
+        )
         turns = conversation_turns(store, "c1")
         state = load_conversation(store, "c1")
     assert [t["text"] for t in turns] == [
