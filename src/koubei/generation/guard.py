@@ -38,6 +38,7 @@ _PII_NAMES = {
     "phone": ("电话号码", "phone number"), "email": ("电子邮箱", "e-mail address"), "id_number": ("身份证号", "ID number"),
     "bank_card": ("银行卡号", "bank card number"), "url": ("带凭据的链接", "URL with credentials"),
     "address": ("地址", "address"), "name": ("姓名", "name"),
+    "wechat": ("微信号", "WeChat id"), "qq": ("QQ号", "QQ number"),
 }
 
 
