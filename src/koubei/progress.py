@@ -141,6 +141,7 @@ class ConsoleProgress:
         self._bar: Any = None
         self._state = ProgressState()
         self._last_line = 0.0
+        self._last_written: tuple[int, str] | None = None  # (done, note) of the last line, so a phase end adds none twice
 
     # -- protocol
     def start(self, total: int | None, unit: str = "items", desc: str = "") -> None:
@@ -154,6 +155,7 @@ class ConsoleProgress:
             self._bar = tqdm(total=total, unit=f" {unit}", desc=desc or None, file=self.stream, leave=False, dynamic_ncols=True)
         else:
             self._last_line = time.monotonic()
+            self._last_written = None
 
     def advance(self, n: int = 1) -> None:
         if not self.enabled:
@@ -183,7 +185,8 @@ class ConsoleProgress:
             self._bar.close()
             self._bar = None
         elif not self.interactive and (self._state.done or self._state.note):
-            self._line()
+            if self._last_written != (self._state.done, self._state.note):
+                self._line()
         self._state = ProgressState()
 
     def _line(self) -> None:
@@ -196,3 +199,4 @@ class ConsoleProgress:
         self.stream.write(f"{label}{amount} {s.unit}{pct} in {elapsed:.0f}s{note}\n")
         self.stream.flush()
         self._last_line = time.monotonic()
+        self._last_written = (s.done, s.note)

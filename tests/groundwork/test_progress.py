@@ -50,6 +50,8 @@ def test_console_progress_writes_again_once_the_interval_passed() -> None:
     progress.advance(2)
     progress.note("loss 3.1")
     assert stream.getvalue().splitlines() == ["2 steps in 0s", "2 steps in 0s  loss 3.1"]
+    progress.close()  # nothing new since the last line: the phase end does not repeat it
+    assert len(stream.getvalue().splitlines()) == 2
 
 
 def test_disabled_console_progress_writes_nothing() -> None:
