@@ -184,9 +184,12 @@ class ConsoleProgress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
-        elif not self.interactive and (self._state.done or self._state.note):
-            if self._last_written != (self._state.done, self._state.note):
-                self._line()
+        elif (
+            not self.interactive
+            and (self._state.done or self._state.note)
+            and self._last_written != (self._state.done, self._state.note)
+        ):
+            self._line()
         self._state = ProgressState()
 
     def _line(self) -> None:
