@@ -138,13 +138,13 @@ def spread_samples(
     weighted = node_weights is not None
     progress = or_null(progress)
     progress.start(runs, "runs", f"{model.upper()} simulations")
-    for i in range(runs):
-        sim.reset_model()
-        sim.advance_until_completion()
-        out[i] = sim.compute_payoffs() if weighted else sim.get_num_activated_nodes()
-        if i % _REPORT_EVERY == _REPORT_EVERY - 1:
-            progress.advance(_REPORT_EVERY)
-    progress.advance(runs % _REPORT_EVERY)
+    for start in range(0, runs, _REPORT_EVERY):  # chunks, so the per-run loop carries no progress bookkeeping
+        stop = min(start + _REPORT_EVERY, runs)
+        for i in range(start, stop):
+            sim.reset_model()
+            sim.advance_until_completion()
+            out[i] = sim.compute_payoffs() if weighted else sim.get_num_activated_nodes()
+        progress.advance(stop - start)
     return out
 
 
