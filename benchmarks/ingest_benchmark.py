@@ -37,7 +37,7 @@ def _repo_path(path: Path) -> Path:
 
 def _relative(path: Path) -> str:
     """How results name a file: relative to the repository, never this machine's absolute path."""
-    return os.path.relpath(_repo_path(path).resolve(), REPO)
+    return os.path.relpath(os.path.abspath(_repo_path(path)), REPO)  # abspath: a symlinked data folder keeps its name
 
 
 def _measure(url: str, path: Path) -> dict[str, float]:
