@@ -1,6 +1,6 @@
 """Language-model benchmark: `koubei lm train`'s default command against nanoGPT, side by side in one run.
 
-Run (heavy: ~17 min on 2 shared cores; always under the shared lock):
+Run (heavy: ~12 min on 2 shared cores, ~17 with --mode sequential; always under the shared lock):
     flock /tmp/koubei-heavy.lock python benchmarks/lm_benchmark.py --nanogpt PATH/TO/nanoGPT [--budget 300] [--quick]
 
 Data: the review texts of ../shared/data/online_shopping_10_cats (relative to the repository; --data-dir to change).
@@ -16,8 +16,12 @@ periodic evaluation).
    bits/char and perplexity on the held-out 10%, each review scored from its start; characters/s of training text;
    MFU = achieved model FLOP/s (6 x matmul params incl. the LM head + attention) / measured peak of its precision.
 4. nanoGPT's character-level model of the same size trained for the same --budget on the same training reviews and
-   scored on the same held-out reviews, right after in the same run (see nanogpt_baseline.py), so the bits/char and
-   characters/s ratios are measured under the same conditions, not quoted. Load averages are recorded around both.
+   scored on the same held-out reviews, in the same run (see nanogpt_baseline.py), so the bits/char and
+   characters/s ratios are measured under the same conditions, not quoted. `--mode concurrent` (default) trains
+   both at the same time as two processes with one thread each (OMP_NUM_THREADS=1; the command line is the
+   default one), so the other work on a shared machine hits both alike: on the project's 2 shared cores, two
+   sequential runs gave chars/s ratios of 1.45 and 0.54 because other processes' load came and went between
+   them. `--mode sequential` runs them one after the other with every core. Load averages are recorded.
 5. Sampling: tokens/s of `generate` with vs without the KV cache (same model, prompt, seed, 120 new tokens).
 6. Distillation: preset `tiny` student for --distill-budget seconds alone vs distilled from the step-3 model
    (same tokenizer, same seconds, same data, default sequence shape), both evaluated on the held-out 10%.
@@ -81,23 +85,35 @@ def load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def train_default_command(train_texts: list[str], out: Path, budget: float, vocab_size: int) -> dict[str, Any]:
-    """Run the README's default `koubei lm train` command on the training reviews; its --json result."""
-    data = out.parent / "train.txt"
-    data.write_text("\n".join(t.replace("\n", " ") for t in train_texts) + "\n", encoding="utf-8")
+def start_default_command(
+    train_file: Path, out: Path, budget: float, vocab_size: int, env: dict[str, str]
+) -> tuple[subprocess.Popen[str], str]:
+    """Start the README's default `koubei lm train` command on the training reviews (its --json comes on stdout)."""
     command = DEFAULT_COMMAND.format(budget=budget).split()
     if vocab_size != TrainConfig.__dataclass_fields__["vocab_size"].default:
         command += ["--vocab-size", str(vocab_size)]  # only --quick changes it
     koubei = Path(sys.executable).parent / "koubei"
     args = [str(koubei), *command[1:], "--out", str(out), "--no-progress", "--json"]
-    args[args.index("train.txt")] = str(data)
-    started = time.perf_counter()
-    proc = subprocess.run(args, capture_output=True, text=True, check=False)
+    args[args.index("train.txt")] = str(train_file)
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return proc, " ".join(command)
+
+
+def start_nanogpt(checkout: Path, texts_file: Path, budget: float, env: dict[str, str]) -> subprocess.Popen[str]:
+    script = Path(__file__).resolve().parent / "nanogpt_baseline.py"
+    args = [sys.executable, str(script), "--nanogpt", str(checkout), "--texts", str(texts_file), "--budget", str(budget)]
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def finish(proc: subprocess.Popen[str], what: str) -> dict[str, Any]:
+    out, err = proc.communicate()
     if proc.returncode != 0:
-        raise SystemExit(f"koubei lm train failed ({proc.returncode}): {proc.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(proc.stdout)
-    result["model_dir"] = out.name
-    return {"command": " ".join(command), "result": result, "wall_seconds": round(time.perf_counter() - started, 1)}
+        raise SystemExit(f"{what} failed ({proc.returncode}): {err[-3000:]}")
+    try:
+        result: dict[str, Any] = json.loads(out)
+    except json.JSONDecodeError:  # nanoGPT prints its own lines before the result's
+        result = json.loads(out.strip().splitlines()[-1])
+    return result
 
 
 def peak_matmul_flops(n: int = 2048, repeats: int = 10, dtype: torch.dtype = torch.float32) -> float:
@@ -200,6 +216,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "koubei-lm-benchmark")
     parser.add_argument("--nanogpt", type=Path, default=None, help="local nanoGPT checkout: run its char model too")
+    parser.add_argument(
+        "--mode", choices=("concurrent", "sequential"), default="concurrent",
+        help="run koubei and nanoGPT at the same time, one thread each (default), or one after the other",
+    )
     args = parser.parse_args()
     if args.quick:
         args.budget, args.distill_budget, args.vocab_size = 3.0, 2.0, 1000
@@ -247,40 +267,55 @@ def main() -> None:
     results["candidates_step_ms"] = candidates(args.vocab_size, steps=1 if args.quick else 5)
     log("candidate step times (16 x 128):", results["candidates_step_ms"])
 
-    # 3. Quality at fixed compute: the README's default command.
+    # 3 + 4. The README's default command and nanoGPT on the same data and budget. Concurrent (default): both at
+    # once, one thread each (OMP_NUM_THREADS=1 for both, the command line untouched), so whatever else runs on the
+    # machine hits both alike; sequential: one after the other, each with every core.
     small_dir = args.workdir / "small"
+    train_file = args.workdir / "train.txt"
+    train_docs = [t.replace("\n", " ") for t in train_texts]  # one document a line, for both models
+    train_file.write_text("\n".join(train_docs) + "\n", encoding="utf-8")
+    texts_file = args.workdir / "texts.json"
+    texts_file.write_text(json.dumps({"train": train_docs, "held_out": held}, ensure_ascii=False), encoding="utf-8")
+    env = dict(os.environ)
+    if args.mode == "concurrent":
+        env["OMP_NUM_THREADS"] = "1"
+    results["config"]["mode"] = args.mode
+    results["config"]["threads_each"] = 1 if args.mode == "concurrent" else torch.get_num_threads()
     load_before = load_average()
-    ours = train_default_command(train_texts, small_dir, args.budget, args.vocab_size)
-    trained = ours["result"]
+    started = time.perf_counter()
+    ours_proc, command = start_default_command(train_file, small_dir, args.budget, args.vocab_size, env)
+    base: dict[str, Any] | None = None
+    if args.nanogpt is not None and args.mode == "concurrent":
+        base = finish(start_nanogpt(args.nanogpt, texts_file, args.budget, env), "nanoGPT")
+    trained = finish(ours_proc, "koubei lm train")
+    trained["model_dir"] = small_dir.name
+    ours_wall = round(time.perf_counter() - started, 1)
+    load_after = load_average()
+    if args.nanogpt is not None and args.mode == "sequential":
+        base = finish(start_nanogpt(args.nanogpt, texts_file, args.budget, env), "nanoGPT")
+        base["load_average_before_after"] = [load_after, load_average()]
     model, tok = load_model(small_dir)
     ev = evaluate_texts(model, tok, held, batch_size=64)
     fpt = flops_per_token(model, trained["context_length"])
     mfu = trained["tokens_per_second"] * fpt / (peak_bf16 if trained["precision"] == "bf16" else peak)
     results["small"] = {
-        "command": ours["command"],
+        "command": command,
         "train": trained,
-        "wall_seconds_total": ours["wall_seconds"],
+        "wall_seconds_total": ours_wall,
         "held_out": ev.to_dict(),
         "flops_per_token": fpt,
         "achieved_gflops": round(trained["tokens_per_second"] * fpt / 1e9, 2),
         "mfu": round(mfu, 4),
-        "load_average_before_after": [load_before, load_average()],
+        "load_average_before_after": [load_before, load_after],
     }
     log(
-        f"small ({ours['command']}): {trained['steps']} steps in {trained['train_seconds']:.0f} s, "
+        f"small ({command}): {trained['steps']} steps in {trained['train_seconds']:.0f} s, "
         f"{trained['chars_per_second']:,.0f} chars/s ({trained['precision']}, {trained['batch_size']} x "
         f"{trained['context_length']}), held-out {ev.bits_per_char:.4f} bits/char, ppl {ev.perplexity:.1f}, "
         f"MFU {mfu:.1%}"
     )
-    save(results, args.out, suffix)
-
-    # 4. nanoGPT, right after, same data, same budget.
-    if args.nanogpt is not None:
-        from nanogpt_baseline import run as run_nanogpt
-
-        load_before = load_average()
-        base = run_nanogpt(args.nanogpt, train_texts, held, args.budget)
-        base["load_average_before_after"] = [load_before, load_average()]
+    if base is not None:
+        base.setdefault("load_average_before_after", [load_before, load_after])
         base["commit"] = nanogpt_commit(args.nanogpt)
         results["nanogpt"] = base
         results["ratios"] = {
@@ -288,7 +323,7 @@ def main() -> None:
             "chars_per_second": round(trained["chars_per_second"] / base["chars_per_second"], 3),
         }
         log(f"nanoGPT char: {base}; ratios {results['ratios']}")
-        save(results, args.out, suffix)
+    save(results, args.out, suffix)
 
     results["sampling_tokens_per_s"] = sampling_speed(small_dir, 20 if args.quick else 120)
     log("sampling:", results["sampling_tokens_per_s"])
@@ -339,7 +374,11 @@ def render(r: dict[str, Any]) -> str:
         f"torch {r['machine']['torch']}, {r['machine']['threads']} threads, {r['machine']['cpu_count']} cores; "
         f"data `{r['config']['data']}` {r['data']}",
         "",
-        f"Command: `{s['command']}` (nothing else; the benchmark adds --out and --json).",
+        f"Command: `{s['command']}` (nothing else; the benchmark adds --out and --json). Mode: "
+        f"{r['config'].get('mode', 'sequential')} ({r['config'].get('threads_each')} thread(s) each"
+        + ("; both trainings ran at the same time, so the machine's other load hit both alike and absolute speeds are "
+           "those of one core each" if r["config"].get("mode") == "concurrent" else "; one after the other")
+        + ").",
         "",
         "| figure | value |",
         "| --- | --- |",
@@ -358,7 +397,8 @@ def render(r: dict[str, Any]) -> str:
         f"| small: chars/token (held-out) | {e['chars_per_token']:.3f} |",
         f"| small: training chars/s | **{t['chars_per_second']:,.0f}** |",
         f"| small: training tokens/s | {t['tokens_per_second']:,.0f} |",
-        f"| small: MFU vs measured peak of that precision | {s['mfu']:.1%} ({s['achieved_gflops']} GFLOP/s) |",
+        f"| small: MFU vs measured peak of that precision (peak measured with {r['machine']['threads']} threads) | "
+        f"{s['mfu']:.1%} ({s['achieved_gflops']} GFLOP/s) |",
         f"| small: load average before / after | {s['load_average_before_after'][0]} / "
         f"{s['load_average_before_after'][1]} |",
         f"| distillation: tiny student alone, held-out bits/char | {d['alone']['held_out']['bits_per_char']:.4f} "
@@ -371,7 +411,7 @@ def render(r: dict[str, Any]) -> str:
     if "nanogpt" in r:
         n = r["nanogpt"]
         lines += [
-            f"| nanoGPT char ({n.get('commit')}; same budget, same data, right after): steps, params, vocab | "
+            f"| nanoGPT char ({n.get('commit')}; same budget, same data, same run): steps, params, vocab | "
             f"{n['steps']}, {n['params']:,}, {n['vocab_size']:,} |",
             f"| nanoGPT char: held-out bits/char | {n['held_out_bits_per_char']:.4f} |",
             f"| nanoGPT char: training chars/s | {n['chars_per_second']:,.0f} |",

@@ -1,4 +1,4 @@
-"""nanoGPT's character-level model as the side-by-side baseline of the LM benchmark (issue 3).
+"""nanoGPT's character-level model as the side-by-side baseline of the LM benchmark.
 
 Nothing of nanoGPT is copied here: the caller passes a local checkout (`--nanogpt DIR`, e.g. a clone of
 github.com/karpathy/nanoGPT at 3adf61e) and its own `model.py` is imported from there. The recipe is the one the
@@ -16,7 +16,9 @@ its start ("\\n" given as the boundary), sliding windows of half a context for l
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
+import json
 import math
 import time
 from pathlib import Path
@@ -110,6 +112,24 @@ def run(checkout: Path, train_texts: list[str], held: list[str], budget: float, 
         "chars_per_second": round(it * 16 * 128 / seconds, 1),
         "vocab_size": len(vocab),
         "params": params,
-        "final_loss": round(float(loss), 4),
+        "final_loss": round(float(loss.detach()), 4),
         "held_out_bits_per_char": round(bits_per_char(model, stoi, held), 4),
     }
+
+
+def main() -> None:
+    """`python benchmarks/nanogpt_baseline.py --nanogpt DIR --texts texts.json --budget 300`: the result as JSON.
+
+    texts.json holds {"train": [...], "held_out": [...]}; the LM benchmark runs this as a process of its own so it
+    can train side by side with `koubei lm train`."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--nanogpt", type=Path, required=True)
+    parser.add_argument("--texts", type=Path, required=True)
+    parser.add_argument("--budget", type=float, default=300.0)
+    args = parser.parse_args()
+    texts = json.loads(args.texts.read_text(encoding="utf-8"))
+    print(json.dumps(run(args.nanogpt, texts["train"], texts["held_out"], args.budget)))
+
+
+if __name__ == "__main__":
+    main()
