@@ -143,6 +143,12 @@ class ConsoleProgress:
         self._last_line = 0.0
         self._last_written: tuple[int, str] | None = None  # (done, note) of the last line, so a phase end adds none twice
 
+    def __enter__(self) -> ConsoleProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # -- protocol
     def start(self, total: int | None, unit: str = "items", desc: str = "") -> None:
         if not self.enabled:

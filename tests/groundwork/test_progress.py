@@ -62,3 +62,24 @@ def test_disabled_console_progress_writes_nothing() -> None:
     progress.note("x")
     progress.close()
     assert stream.getvalue() == ""
+
+
+def test_the_cli_progress_writes_its_last_line_when_the_command_ends() -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from koubei.cli.common import console_progress
+
+    app = typer.Typer()
+
+    @app.command()
+    def work(fail: bool = False) -> None:
+        progress = console_progress()
+        progress.start(3, unit="rows", desc="load")
+        progress.advance(3)  # well inside the reporting interval: no line yet
+        if fail:
+            raise RuntimeError("boom")
+
+    for args in ([], ["--fail"]):
+        result = CliRunner().invoke(app, args)
+        assert "load: 3/3 rows (100%)" in result.stderr

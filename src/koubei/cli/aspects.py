@@ -21,8 +21,8 @@ from koubei.cli.common import (
     existing_file,
     open_store,
     parse_map,
+    resume_refusal,
 )
-from koubei.cli.sentiment import resume_refusal
 
 aspects_app = typer.Typer(
     invoke_without_command=True,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,6 +37,32 @@ DatabaseOption = Annotated[
         show_envvar=False,
     ),
 ]
+
+
+def console_progress(enabled: bool = True) -> Any:
+    """The progress every command draws (stderr: a bar on a terminal, a line every few seconds otherwise), off
+    when `enabled` is false (e.g. under --json). It is closed when the command ends, so the last line is written
+    even when the work fails; it is also a context manager for code that wants to close it earlier."""
+    import click
+
+    from koubei.progress import ConsoleProgress
+
+    progress = ConsoleProgress(enabled=enabled)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(progress.close)
+    return progress
+
+
+@contextmanager
+def resume_refusal() -> Iterator[None]:
+    """A refused resume of `--output`, told with the commands' flags."""
+    from koubei.pipelines.resumable import ResumeRefused
+
+    try:
+        yield
+    except ResumeRefused as refused:
+        raise BadInputError(f"{refused.reason}; --no-resume starts over, or choose another --output") from None
 
 
 def open_store(db: str | None, *, upgrade: bool | None = None) -> Any:

@@ -12,18 +12,21 @@ from typing import Annotated, Any
 
 import typer
 
-from koubei.cli.common import DatabaseOption, JsonOption, emit, existing_file, get_console, open_store
+from koubei.cli.common import (
+    DatabaseOption,
+    JsonOption,
+    console_progress,
+    emit,
+    existing_file,
+    get_console,
+    open_store,
+)
 
 copy_app = typer.Typer(help="Marketing copy, review replies and summaries, grounded and checked (drafts for approval).",
                        no_args_is_help=True)
 
 ModelOption = Annotated[Path | None, typer.Option("--model", help="Copy model folder (default KOUBEI_HOME/models/copy).")]
 
-
-def _progress(enabled: bool) -> Any:
-    from koubei.progress import ConsoleProgress
-
-    return ConsoleProgress(enabled=enabled)
 
 
 def _print_flags(console: Any, flags: list[dict[str, Any]]) -> None:
@@ -44,7 +47,7 @@ def train_command(
     """
     from koubei.pipelines.copy import train_copy_model
 
-    result = train_copy_model(existing_file(data, "--data"), out, time_budget=time_budget, progress=_progress(not as_json))
+    result = train_copy_model(existing_file(data, "--data"), out, time_budget=time_budget, progress=console_progress(not as_json))
 
     def render(console: Any) -> None:
         console.print(f"[bold]copy model saved to {result.out}[/]: {result.pairs_used}/{result.pairs} pairs, "
@@ -94,7 +97,7 @@ def generate_command(
     try:
         if input is not None and output is not None:
             batch = generate_batch(writer, existing_file(input, "--input"), output, store=store if not no_save else None,
-                                   n=n, tone=tone, length=length, progress=_progress(not as_json))
+                                   n=n, tone=tone, length=length, progress=console_progress(not as_json))
             emit(batch.to_dict(), as_json, lambda c: c.print(f"wrote {batch.written} outputs and {batch.rejected} rejects to {batch.output}"))
             return
         try:
@@ -139,7 +142,7 @@ def eval_command(
     """
     from koubei.pipelines.copy import evaluate_copy
 
-    result = evaluate_copy(model, existing_file(data, "--data"), n=n, progress=_progress(not as_json))
+    result = evaluate_copy(model, existing_file(data, "--data"), n=n, progress=console_progress(not as_json))
 
     def render(console: Any) -> None:
         console.print(f"[bold]{result.pairs} pairs from {result.data}[/] ({result.rejected} rejected), model {result.model}")

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from koubei.cli.common import DatabaseOption, JsonOption, emit, existing_file, get_console
+from koubei.cli.common import DatabaseOption, JsonOption, console_progress, emit, existing_file, get_console
 from koubei.pipelines.lm import DistillConfig, SampleConfig, TrainConfig
 
 
@@ -72,11 +72,6 @@ def _warn_if_emulated(precision: str, device: str) -> None:
     if message:
         get_console(stderr=True).print(message)
 
-
-def _progress(enabled: bool) -> Any:
-    from koubei.progress import ConsoleProgress
-
-    return ConsoleProgress(enabled=enabled)
 
 
 def _render_dict(title: str, data: dict[str, Any]) -> Any:
@@ -208,7 +203,7 @@ def train_command(
         init_from=str(init_from) if init_from else None,
     )
     _warn_if_emulated(precision, device)
-    result = train_model(training_texts(data, db), config, out=out, resume=resume, progress=_progress(not no_progress))
+    result = train_model(training_texts(data, db), config, out=out, resume=resume, progress=console_progress(not no_progress))
     _show_notes(result.notes)
     emit(result.to_dict(), as_json, _render_dict("model trained", result.to_dict()))
 
@@ -229,7 +224,7 @@ def eval_command(
     from koubei.pipelines.lm import evaluate, evaluation_texts
 
     texts = evaluation_texts(existing_file(input, "--input"))
-    result = evaluate(model, texts, batch_size=batch_size, device=device, progress=_progress(not as_json))
+    result = evaluate(model, texts, batch_size=batch_size, device=device, progress=console_progress(not as_json))
     emit(result.to_dict(), as_json, _render_dict(f"evaluation of {model}", result.to_dict()))
 
 
@@ -329,7 +324,7 @@ def distill_command(
     dcfg = DistillConfig(temperature=temperature, alpha=alpha)
     _warn_if_emulated(precision, device)
     texts = training_texts(data, db)
-    result = distill_model(teacher, texts, config, dcfg, out=out, resume=resume, progress=_progress(not no_progress))
+    result = distill_model(teacher, texts, config, dcfg, out=out, resume=resume, progress=console_progress(not no_progress))
     _show_notes(result.notes)
     emit(result.to_dict(), as_json, _render_dict("student distilled", result.to_dict()))
 

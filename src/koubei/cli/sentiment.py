@@ -5,8 +5,6 @@ Thin shell over `koubei.pipelines.sentiment`; heavy imports happen inside the co
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,10 +14,12 @@ from koubei.cli.common import (
     DatabaseOption,
     JsonOption,
     MapOption,
+    console_progress,
     emit,
     existing_file,
     open_store,
     parse_map,
+    resume_refusal,
 )
 
 sentiment_app = typer.Typer(
@@ -34,23 +34,6 @@ ModelDirOption = Annotated[
 BatchOption = Annotated[int, typer.Option("--batch-size", help="Reviews per batch (each batch is written when done).")]
 
 
-@contextmanager
-def resume_refusal() -> Iterator[None]:
-    """A refused resume, told with this command's flags."""
-    from koubei.errors import BadInputError
-    from koubei.pipelines.resumable import ResumeRefused
-
-    try:
-        yield
-    except ResumeRefused as refused:
-        raise BadInputError(f"{refused.reason}; --no-resume starts over, or choose another --output") from None
-
-
-def _progress(as_json: bool) -> Any:
-    """The console progress (stderr; a bar on a terminal, a line every few seconds otherwise), off under --json."""
-    from koubei.progress import ConsoleProgress
-
-    return ConsoleProgress(enabled=not as_json)
 
 
 def _rows(data: Path | None, mapping: list[str] | None, db: str | None, source: str | None) -> list[Any]:
@@ -111,7 +94,7 @@ def train(
     }
     options = {name: value for name, value in flags.items() if value is not None}
     rows = _rows(data, mapping, db, source)
-    report = pipeline.train_rows(rows, out, kind=kind, holdout=holdout, seed=seed, options=options, progress=_progress(as_json))
+    report = pipeline.train_rows(rows, out, kind=kind, holdout=holdout, seed=seed, options=options, progress=console_progress(not as_json))
 
     def render(console: Any) -> None:
         console.print(f"Trained a {kind} model on {report.n_train:,} reviews in {report.seconds:.1f}s -> {report.model_dir}")
@@ -149,13 +132,13 @@ def score(
         with resume_refusal():
             summary = pipeline.score_file(
                 model, existing_file(input_file, "--input"), output, parse_map(mapping), batch_size, resume,
-                progress=_progress(as_json),
+                progress=console_progress(not as_json),
             )
         where = summary.output
     else:
         if output is not None:
             raise BadInputError("--output is only used with --input; store scores are written back to the store")
-        summary = pipeline.score_store(open_store(db), model, batch_size, rescore=not resume, progress=_progress(as_json))
+        summary = pipeline.score_store(open_store(db), model, batch_size, rescore=not resume, progress=console_progress(not as_json))
         where = f"the store (model {summary.model})"
 
     def render(console: Any) -> None:

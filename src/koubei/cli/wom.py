@@ -5,8 +5,6 @@ Thin shell over `koubei.pipelines.wom`: options are parsed here, the work happen
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +14,7 @@ from koubei.cli.common import (
     DatabaseOption,
     JsonOption,
     MapOption,
+    console_progress,
     emit,
     existing_file,
     open_store,
@@ -66,17 +65,6 @@ LearnedOption = Annotated[
 ]
 SeedOption = Annotated[int, typer.Option("--seed", help="Random seed (same seed, same result).")]
 
-
-@contextmanager
-def _progress(as_json: bool) -> Iterator[Any]:
-    """Progress drawn on stderr while the work runs (off under --json), its last line written when it is over."""
-    from koubei.progress import ConsoleProgress
-
-    progress = ConsoleProgress(enabled=not as_json)
-    try:
-        yield progress
-    finally:
-        progress.close()
 
 
 def _skipped_note(console: Any, result: Any) -> None:
@@ -219,7 +207,7 @@ def simulate(
 
     graph_file = existing_file(graph, "graph file") if graph is not None else None
     source = GraphInput(graph_file, db, directed, follows, parse_map(map_), probs, p, learned)
-    with _progress(as_json) as progress:
+    with console_progress(not as_json) as progress:
         result = campaign_spread(source, seeds, negative_seeds=negative_seeds or (), model=model, runs=runs, seed=seed,
                                  negative_boost=negative_boost, tie=tie, progress=progress)
 
@@ -282,7 +270,7 @@ def seeds(
 
     graph_file = existing_file(graph, "graph file") if graph is not None else None
     source = GraphInput(graph_file, db, directed, follows, parse_map(map_), probs, p, learned)
-    with _progress(as_json) as progress:
+    with console_progress(not as_json) as progress:
         result = campaign_seeds(source, k=k, method=method, model=model, epsilon=epsilon, seed=seed,
                                 exclude=exclude or (),
                                 weights=existing_file(weights, "weights file") if weights is not None else None,
