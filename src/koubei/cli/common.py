@@ -43,12 +43,15 @@ def console_progress(enabled: bool = True) -> Any:
     """The progress every command draws (stderr: a bar on a terminal, a line every few seconds otherwise), off
     when `enabled` is false (e.g. under --json). It is closed when the command ends, so the last line is written
     even when the work fails; it is also a context manager for code that wants to close it earlier."""
-    import click
-
     from koubei.progress import ConsoleProgress
 
+    try:  # Typer >= 0.20 runs commands in its own vendored copy of click
+        from typer._click.globals import get_current_context
+    except ImportError:  # pragma: no cover - older Typer on plain click
+        from click import get_current_context  # type: ignore[no-redef]
+
     progress = ConsoleProgress(enabled=enabled)
-    ctx = click.get_current_context(silent=True)
+    ctx = get_current_context(silent=True)
     if ctx is not None:
         ctx.call_on_close(progress.close)
     return progress
