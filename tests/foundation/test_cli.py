@@ -64,3 +64,12 @@ def test_unknown_database_scheme_is_a_plain_error(cli, tmp_path) -> None:
 def test_missing_file_is_exit_2(cli, tmp_path) -> None:
     result = cli("ingest", "reviews", tmp_path / "nope.csv")
     assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+def test_usage_errors_are_typers_own_message_and_exit_2(cli) -> None:
+    # Typer runs commands in its vendored click; its usage errors must not be taken for a koubei bug (exit 1).
+    missing = cli("ingest", "reviews")
+    assert missing.exit_code == 2 and "Missing argument" in missing.output
+    assert "a bug in koubei" not in missing.output
+    unknown = cli("sentiment", "score", "--bogus")
+    assert unknown.exit_code == 2 and "No such option" in unknown.output

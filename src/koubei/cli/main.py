@@ -34,8 +34,17 @@ COMMAND_MODULES = (
     "db",
 )
 HELP_ORDER = ("demo", "ingest", "lm", "sentiment", "aspects", "wom", "ask", "service", "copy", "db")
-# Exceptions that are how click and Typer end a command (exit codes, usage errors): never reworded here.
-_CLI_EXITS = (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, typer.Exit, typer.Abort)
+# Exceptions that are how click and Typer end a command (exit codes, usage errors): never reworded here. Typer
+# runs commands in its own vendored copy of click, whose exception classes are not plain click's: both count.
+_CLI_EXITS: tuple[type[BaseException], ...] = (
+    click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, typer.Exit, typer.Abort,
+)
+try:
+    from typer._click import exceptions as _typer_click
+
+    _CLI_EXITS += (_typer_click.ClickException,)  # usage errors (Exit and Abort are typer.Exit/Abort)
+except ImportError:  # pragma: no cover - Typer on plain click
+    pass
 
 
 def _debug() -> bool:
