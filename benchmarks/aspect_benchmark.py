@@ -57,10 +57,14 @@ def rule_reference(test: list[dict]) -> float:
 def main() -> None:
     from koubei.analysis.aspects.supervised import AspectModelConfig, SupervisedAspectModel
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     parser.add_argument("--workdir", type=Path, default=Path("runs/sentiment/aspects"))
-    parser.add_argument("--data", type=Path, default=DATA, help="the shared data folder (relative paths: from the repository)")
+    parser.add_argument(
+        "--data", type=Path, default=DATA, help="the shared data folder (relative paths: from the repository)"
+    )
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
     data = repo_path(args.data)
@@ -74,7 +78,12 @@ def main() -> None:
         started = time.perf_counter()
         model = SupervisedAspectModel(AspectModelConfig()).fit(train)
         seconds = time.perf_counter() - started
-        result = {"dataset": name, "n_train": len(train), **model.evaluate(test), "train_seconds": round(seconds, 1)}
+        result = {
+            "dataset": name,
+            "n_train": len(train),
+            **model.evaluate(test),
+            "train_seconds": round(seconds, 1),
+        }
         if name != "asap_sample":
             result["rules_lexicon_sentiment_accuracy"] = rule_reference(test)
         model.save(args.workdir / name, metrics=result)
@@ -86,9 +95,12 @@ def main() -> None:
         "command": " ".join(relative(a) if a.startswith("/") else a for a in sys.argv),
         "data": relative(args.data),
     }
-    (args.out / "aspect_benchmark.json").write_text(json.dumps({**header, "rows": rows}, indent=2) + "\n", encoding="utf-8")
+    (args.out / "aspect_benchmark.json").write_text(
+        json.dumps({**header, "rows": rows}, indent=2) + "\n", encoding="utf-8"
+    )
     lines = [
-        "# Aspect benchmark (issue 4)", "",
+        "# Aspect benchmark (issue 4)",
+        "",
         "| data set | train | test texts | test aspects | detection P | R | F1 | sentiment acc | sentiment macro-F1 | rules+lexicon acc |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]

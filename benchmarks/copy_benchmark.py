@@ -29,7 +29,9 @@ from koubei.pipelines.copy import evaluate_pairs
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-DATA = Path("..") / "shared" / "data" / "advertisegen" / "advertisegen_dev.jsonl"  # relative to the repository
+DATA = (
+    Path("..") / "shared" / "data" / "advertisegen" / "advertisegen_dev.jsonl"
+)  # relative to the repository
 RESULTS = HERE / "results"
 SPLIT_SEED = 20261214
 REFERENCE = {
@@ -47,14 +49,27 @@ def timing(writer: CopyWriter, pairs: list[Any], n: int = 5) -> dict[str, float]
         writer.write(CopyRequest(pair.attributes, n=n))
         times.append(time.perf_counter() - t)
     times.sort()
-    return {"products": len(times), "candidates": n, "p50_seconds": round(times[len(times) // 2], 4),
-            "p95_seconds": round(times[min(len(times) - 1, int(0.95 * len(times)))], 4), "max_seconds": round(times[-1], 4)}
+    return {
+        "products": len(times),
+        "candidates": n,
+        "p50_seconds": round(times[len(times) // 2], 4),
+        "p95_seconds": round(times[min(len(times) - 1, int(0.95 * len(times)))], 4),
+        "max_seconds": round(times[-1], 4),
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="smoke run on 40 pairs of the inner validation split of dev-train (dev-test untouched)")
-    parser.add_argument("--final", default=None, help="also train the shipped model on the whole file into this folder")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run on 40 pairs of the inner validation split of dev-train (dev-test untouched)",
+    )
+    parser.add_argument(
+        "--final", default=None, help="also train the shipped model on the whole file into this folder"
+    )
     args = parser.parse_args()
     os.chdir(REPO)
     found = read_pairs(DATA)
@@ -77,7 +92,11 @@ def main() -> None:
         t = time.perf_counter()
         full = CopyModel().fit(found.pairs)
         full.save(args.final)
-        final = {"folder": Path(args.final).name, "pairs": len(found.pairs), "fit_seconds": round(time.perf_counter() - t, 2)}
+        final = {
+            "folder": Path(args.final).name,
+            "pairs": len(found.pairs),
+            "fit_seconds": round(time.perf_counter() - t, 2),
+        }
     model_figures = systems[0].to_dict()
     checks = {
         "bleu4 >= 6.0": model_figures["bleu4"] >= TARGETS["bleu4"],
@@ -89,33 +108,62 @@ def main() -> None:
         "5 candidates p95 < 2 s": times["p95_seconds"] < TARGETS["p95_seconds"],
     }
     result = {
-        "data": str(DATA), "rows_read": len(found.pairs) + len(found.rejected), "rows_rejected": len(found.rejected),
-        "split": {"seed": SPLIT_SEED, "by": "attribute set", "dev_train": len(train), "dev_test": len(test),
-                  "quick": args.quick},
-        "fit_seconds": round(fit_seconds, 2), "eval_seconds": round(eval_seconds, 2), "decoding": decoding,
-        "systems": [s.to_dict() for s in systems], "timing": times, "targets_met": checks, "references": REFERENCE,
-        "final_model": final, "machine": {"cpus_allowed": len(os.sched_getaffinity(0)), "python": platform.python_version()},
+        "data": str(DATA),
+        "rows_read": len(found.pairs) + len(found.rejected),
+        "rows_rejected": len(found.rejected),
+        "split": {
+            "seed": SPLIT_SEED,
+            "by": "attribute set",
+            "dev_train": len(train),
+            "dev_test": len(test),
+            "quick": args.quick,
+        },
+        "fit_seconds": round(fit_seconds, 2),
+        "eval_seconds": round(eval_seconds, 2),
+        "decoding": decoding,
+        "systems": [s.to_dict() for s in systems],
+        "timing": times,
+        "targets_met": checks,
+        "references": REFERENCE,
+        "final_model": final,
+        "machine": {"cpus_allowed": len(os.sched_getaffinity(0)), "python": platform.python_version()},
     }
     RESULTS.mkdir(exist_ok=True)
     suffix = "_quick" if args.quick else ""
-    (RESULTS / f"copy_benchmark{suffix}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    lines = ["# copy benchmark (issue 14)", "", f"Data: `{DATA}` ({result['rows_read']} rows, {len(found.rejected)} rejected); "
-             f"split by attribute set, seed {SPLIT_SEED}: dev-train {len(train)}, dev-test {len(test)}.", "",
-             "| system | BLEU-4 | ROUGE-1 | ROUGE-2 | ROUGE-L | coverage % | contradiction % | distinct-2 | banned % | copied % |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    (RESULTS / f"copy_benchmark{suffix}.json").write_text(
+        json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    lines = [
+        "# copy benchmark (issue 14)",
+        "",
+        f"Data: `{DATA}` ({result['rows_read']} rows, {len(found.rejected)} rejected); "
+        f"split by attribute set, seed {SPLIT_SEED}: dev-train {len(train)}, dev-test {len(test)}.",
+        "",
+        "| system | BLEU-4 | ROUGE-1 | ROUGE-2 | ROUGE-L | coverage % | contradiction % | distinct-2 | banned % | copied % |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for s in result["systems"]:
-        lines.append(f"| {s['system']} | {s['bleu4']:.2f} | {s['rouge_1']:.2f} | {s['rouge_2']:.2f} | {s['rouge_l']:.2f} | "
-                     f"{s['coverage']:.1f} | {s['contradiction_rate']:.1f} | {s['distinct_2']:.3f} | {s['banned_term_rate']:.1f} | "
-                     f"{s['copied_rate']:.1f} |")
-    lines += ["", f"Timing, 5 candidates per product over {times['products']} products ({result['machine']['cpus_allowed']} CPUs "
-              f"allowed): p50 {times['p50_seconds']} s, p95 {times['p95_seconds']} s, max {times['max_seconds']} s. "
-              f"Fit on dev-train: {result['fit_seconds']} s.", "", "Decoding: `" + json.dumps(decoding, ensure_ascii=False) + "`",
-              "", "Targets: " + ", ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in checks.items()),
-              "", "Contradiction: share of outputs with a `contradiction` flag of koubei.generation.grounding (the "
-              "same checker that filters fragments, so the model's 0 is by construction; the baselines show what "
-              "the checker finds). ROUGE: F1 on jieba tokens, n-gram sets for 1/2, whole-sequence LCS for L (not "
-              "rouge-chinese's sentence-split summary-level LCS), so the template baseline's ROUGE-L here differs "
-              "from the published 20.4."]
+        lines.append(
+            f"| {s['system']} | {s['bleu4']:.2f} | {s['rouge_1']:.2f} | {s['rouge_2']:.2f} | {s['rouge_l']:.2f} | "
+            f"{s['coverage']:.1f} | {s['contradiction_rate']:.1f} | {s['distinct_2']:.3f} | {s['banned_term_rate']:.1f} | "
+            f"{s['copied_rate']:.1f} |"
+        )
+    lines += [
+        "",
+        f"Timing, 5 candidates per product over {times['products']} products ({result['machine']['cpus_allowed']} CPUs "
+        f"allowed): p50 {times['p50_seconds']} s, p95 {times['p95_seconds']} s, max {times['max_seconds']} s. "
+        f"Fit on dev-train: {result['fit_seconds']} s.",
+        "",
+        "Decoding: `" + json.dumps(decoding, ensure_ascii=False) + "`",
+        "",
+        "Targets: " + ", ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in checks.items()),
+        "",
+        "Contradiction: share of outputs with a `contradiction` flag of koubei.generation.grounding (the "
+        "same checker that filters fragments, so the model's 0 is by construction; the baselines show what "
+        "the checker finds). ROUGE: F1 on jieba tokens, n-gram sets for 1/2, whole-sequence LCS for L (not "
+        "rouge-chinese's sentence-split summary-level LCS), so the template baseline's ROUGE-L here differs "
+        "from the published 20.4.",
+    ]
     (RESULTS / f"copy_benchmark{suffix}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 

@@ -37,7 +37,9 @@ def _repo_path(path: Path) -> Path:
 
 def _relative(path: Path) -> str:
     """How results name a file: relative to the repository, never this machine's absolute path."""
-    return os.path.relpath(os.path.abspath(_repo_path(path)), REPO)  # abspath: a symlinked data folder keeps its name
+    return os.path.relpath(
+        os.path.abspath(_repo_path(path)), REPO
+    )  # abspath: a symlinked data folder keeps its name
 
 
 def _measure(url: str, path: Path) -> dict[str, float]:
@@ -73,7 +75,9 @@ def _hundred_thousand(source: Path, target: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
-    parser.add_argument("--file", type=Path, default=DEFAULT_FILE, help="relative paths are from the repository")
+    parser.add_argument(
+        "--file", type=Path, default=DEFAULT_FILE, help="relative paths are from the repository"
+    )
     parser.add_argument("--quick", action="store_true", help="skip the 100,000-row SQLite run")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
     args = parser.parse_args()
@@ -86,8 +90,11 @@ def main() -> None:
             started = time.perf_counter()
             with Store.open(f"sqlite:///{tmp}/big.db") as store:
                 summary = ingest_file(store, big, "reviews")
-            results["sqlite_100k"] = {"read": summary.read, "stored": summary.stored,
-                                      "seconds": round(time.perf_counter() - started, 2)}
+            results["sqlite_100k"] = {
+                "read": summary.read,
+                "stored": summary.stored,
+                "seconds": round(time.perf_counter() - started, 2),
+            }
     schema = f"koubei_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(args.postgres, autocommit=True) as connection:
         connection.execute(f'CREATE SCHEMA "{schema}"')
@@ -99,8 +106,10 @@ def main() -> None:
     print(f"{'store':<12}{'rows':>8}{'first s':>10}{'rows/s':>10}{'re-ingest s':>13}{'rows/s':>10}")
     for name in ("sqlite", "postgresql"):
         r: Any = results[name]
-        print(f"{name:<12}{r['read']:>8}{r['first_seconds']:>10}{r['first_rows_per_s']:>10}"
-              f"{r['again_seconds']:>13}{r['again_rows_per_s']:>10}")
+        print(
+            f"{name:<12}{r['read']:>8}{r['first_seconds']:>10}{r['first_rows_per_s']:>10}"
+            f"{r['again_seconds']:>13}{r['again_rows_per_s']:>10}"
+        )
     big_run: Any = results.get("sqlite_100k")
     if big_run:
         print(f"100,000 reviews on SQLite: {big_run['seconds']} s ({big_run['stored']} stored)")

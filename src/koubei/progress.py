@@ -141,7 +141,9 @@ class ConsoleProgress:
         self._bar: Any = None
         self._state = ProgressState()
         self._last_line = 0.0
-        self._last_written: tuple[int, str] | None = None  # (done, note) of the last line, so a phase end adds none twice
+        self._last_written: tuple[int, str] | None = (
+            None  # (done, note) of the last line, so a phase end adds none twice
+        )
 
     def __enter__(self) -> ConsoleProgress:
         return self
@@ -158,7 +160,14 @@ class ConsoleProgress:
         if self.interactive:
             from tqdm.auto import tqdm
 
-            self._bar = tqdm(total=total, unit=f" {unit}", desc=desc or None, file=self.stream, leave=False, dynamic_ncols=True)
+            self._bar = tqdm(
+                total=total,
+                unit=f" {unit}",
+                desc=desc or None,
+                file=self.stream,
+                leave=False,
+                dynamic_ncols=True,
+            )
         else:
             self._last_line = time.monotonic()
             self._last_written = None

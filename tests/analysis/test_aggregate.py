@@ -8,10 +8,42 @@ from koubei.analysis.aggregate import aggregate, iso_week
 from koubei.errors import BadInputError
 
 RECORDS = [
-    {"review_id": "r1", "product_id": "p1", "category": "phone", "brand": "A", "created_at": datetime(2026, 11, 23), "label": "positive", "aspects": {"quality": "positive"}},
-    {"review_id": "r2", "product_id": "p1", "category": "phone", "brand": "A", "created_at": datetime(2026, 11, 24), "label": "negative", "aspects": {"logistics": "negative", "quality": "positive"}},
-    {"review_id": "r3", "product_id": "p2", "category": "phone", "brand": "B", "created_at": "2026-12-01T10:00:00", "label": "negative", "aspects": {"logistics": "negative"}},
-    {"review_id": "r4", "product_id": "p2", "category": "phone", "brand": None, "created_at": None, "label": "unscorable", "aspects": {}},
+    {
+        "review_id": "r1",
+        "product_id": "p1",
+        "category": "phone",
+        "brand": "A",
+        "created_at": datetime(2026, 11, 23),
+        "label": "positive",
+        "aspects": {"quality": "positive"},
+    },
+    {
+        "review_id": "r2",
+        "product_id": "p1",
+        "category": "phone",
+        "brand": "A",
+        "created_at": datetime(2026, 11, 24),
+        "label": "negative",
+        "aspects": {"logistics": "negative", "quality": "positive"},
+    },
+    {
+        "review_id": "r3",
+        "product_id": "p2",
+        "category": "phone",
+        "brand": "B",
+        "created_at": "2026-12-01T10:00:00",
+        "label": "negative",
+        "aspects": {"logistics": "negative"},
+    },
+    {
+        "review_id": "r4",
+        "product_id": "p2",
+        "category": "phone",
+        "brand": None,
+        "created_at": None,
+        "label": "unscorable",
+        "aspects": {},
+    },
 ]
 
 

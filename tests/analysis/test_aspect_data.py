@@ -13,22 +13,36 @@ from koubei.pipelines.ingest import write_rejects
 
 
 def _jsonl(path: Path, lines: list[object]) -> Path:
-    path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(x if isinstance(x, str) else json.dumps(x, ensure_ascii=False) for x in lines) + "\n",
+        encoding="utf-8",
+    )
     return path
 
 
 def test_jsonl_terms_keep_good_rows_and_reject_bad_ones(tmp_path: Path) -> None:
-    path = _jsonl(tmp_path / "a.jsonl", [
-        {"text": "电池很好", "aspects": [{"term": "电池", "from": 0, "to": 2, "polarity": "positive"}], "orig_split": "train"},
-        {"text": "屏幕很差", "aspects": [{"term": "屏幕", "from": 0, "to": 2, "polarity": "negative"}], "orig_split": "test"},
-        "{not json",
-        {"text": "  ", "aspects": []},
-        {"text": "电池很好", "aspects": [{"term": "电池", "from": 1, "to": 3, "polarity": "positive"}]},
-        {"text": "电池很好", "aspects": [{"term": "电池", "from": 0, "to": 9, "polarity": "positive"}]},
-        {"text": "电池很好", "aspects": [{"term": "电池", "from": 0, "to": 2, "polarity": "great"}]},
-        {"text": "价格很好", "aspects": [{"category": "price", "polarity": "positive"}]},
-        {"text": "没说什么", "aspects": []},
-    ])
+    path = _jsonl(
+        tmp_path / "a.jsonl",
+        [
+            {
+                "text": "电池很好",
+                "aspects": [{"term": "电池", "from": 0, "to": 2, "polarity": "positive"}],
+                "orig_split": "train",
+            },
+            {
+                "text": "屏幕很差",
+                "aspects": [{"term": "屏幕", "from": 0, "to": 2, "polarity": "negative"}],
+                "orig_split": "test",
+            },
+            "{not json",
+            {"text": "  ", "aspects": []},
+            {"text": "电池很好", "aspects": [{"term": "电池", "from": 1, "to": 3, "polarity": "positive"}]},
+            {"text": "电池很好", "aspects": [{"term": "电池", "from": 0, "to": 9, "polarity": "positive"}]},
+            {"text": "电池很好", "aspects": [{"term": "电池", "from": 0, "to": 2, "polarity": "great"}]},
+            {"text": "价格很好", "aspects": [{"category": "price", "polarity": "positive"}]},
+            {"text": "没说什么", "aspects": []},
+        ],
+    )
     data = read_aspect_file(path)
     assert [r["row"] for r in data.records] == [1, 2, 9]
     assert [is_test(r) for r in data.records] == [False, True, False] and data.has_test_split
@@ -58,7 +72,10 @@ def test_asap_wide_csv(tmp_path: Path) -> None:
     data = read_aspect_file(path)
     assert data.layout == "csv"
     assert [r["aspects"] for r in data.records] == [
-        [{"category": "dish_taste", "polarity": "positive"}, {"category": "service_wait_time", "polarity": "negative"}],
+        [
+            {"category": "dish_taste", "polarity": "positive"},
+            {"category": "service_wait_time", "polarity": "negative"},
+        ],
         [{"category": "dish_taste", "polarity": "neutral"}],
         [],
     ]

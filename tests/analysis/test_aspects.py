@@ -15,27 +15,52 @@ from koubei.errors import BadInputError, NotFoundError
 def test_default_taxonomy_has_the_ecommerce_aspects() -> None:
     tax = Taxonomy.load()
     assert set(tax.aspects) >= {
-        "quality", "price", "logistics", "service", "packaging", "appearance", "size_fit", "function", "taste_freshness",
+        "quality",
+        "price",
+        "logistics",
+        "service",
+        "packaging",
+        "appearance",
+        "size_fit",
+        "function",
+        "taste_freshness",
     }
 
 
 def test_clause_split_exact() -> None:
     clauses = split_clauses("质量很好，但是物流太慢了！The box was fine but the size is wrong.")
-    assert [c.text for c in clauses] == ["质量很好", "但是物流太慢了", "The box was fine", "but the size is wrong"]
+    assert [c.text for c in clauses] == [
+        "质量很好",
+        "但是物流太慢了",
+        "The box was fine",
+        "but the size is wrong",
+    ]
     text = "质量很好，但是物流太慢了！The box was fine but the size is wrong."
     for c in clauses:
         assert text[c.start : c.end] == c.text
-    assert split_clauses("价格3.5元") [0].text == "价格3.5元"
+    assert split_clauses("价格3.5元")[0].text == "价格3.5元"
 
 
 def test_term_matcher_longest_and_word_boundaries() -> None:
     m = TermMatcher({"a": ["battery", "物流"], "b": ["battery life", "物流速度"]})
-    assert [(t, k) for _, _, t, k in m.find("Battery life and 物流速度, batteryX")] == [("battery life", "b"), ("物流速度", "b")]
+    assert [(t, k) for _, _, t, k in m.find("Battery life and 物流速度, batteryX")] == [
+        ("battery life", "b"),
+        ("物流速度", "b"),
+    ]
 
 
 @pytest.mark.parametrize(
     ("text", "polarity"),
-    [("很好", 1.0), ("不好", -1.0), ("没有问题", 1.0), ("太差了", -1.0), ("not good", -1.0), ("good and fast", 2.0), ("一般", -1.0), ("桌子", 0.0)],
+    [
+        ("很好", 1.0),
+        ("不好", -1.0),
+        ("没有问题", 1.0),
+        ("太差了", -1.0),
+        ("not good", -1.0),
+        ("good and fast", 2.0),
+        ("一般", -1.0),
+        ("桌子", 0.0),
+    ],
 )
 def test_lexicon_polarity_with_negation(text: str, polarity: float) -> None:
     assert LexiconScorer().polarity(text) == polarity
@@ -51,7 +76,11 @@ def test_extractor_exact_mentions() -> None:
     ]
     for m in mentions:
         assert text[m.start : m.end] == m.term
-    assert summarize_mentions(mentions) == {"quality": "positive", "logistics": "negative", "service": "negative"}
+    assert summarize_mentions(mentions) == {
+        "quality": "positive",
+        "logistics": "negative",
+        "service": "negative",
+    }
     english = AspectExtractor().extract("The price is great but the shipping was slow.")
     assert [(m.aspect, m.sentiment) for m in english] == [("price", "positive"), ("logistics", "negative")]
 
@@ -65,7 +94,9 @@ def test_extractor_bad_input_gives_no_mentions() -> None:
 
 def test_custom_taxonomy_file(tmp_path: Path) -> None:
     path = tmp_path / "tax.json"
-    path.write_text(json.dumps({"aspects": {"battery": {"zh": ["电池", "续航"], "en": ["battery"]}}}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"aspects": {"battery": {"zh": ["电池", "续航"], "en": ["battery"]}}}), encoding="utf-8"
+    )
     mentions = AspectExtractor(Taxonomy.load(path)).extract("电池续航很好，物流很快")
     assert [(m.aspect, m.sentiment) for m in mentions] == [("battery", "positive")]
     bad = tmp_path / "bad.json"

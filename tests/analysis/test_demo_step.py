@@ -8,14 +8,27 @@ from pathlib import Path
 import pytest
 
 BEFORE_KEYS = {
-    "model_dir", "accuracy", "macro_f1", "n_train", "n_heldout", "scored", "sentiment_model", "aspect_model",
-    "aspect_mentions", "top_praised", "top_criticized", "explanation", "seconds",
+    "model_dir",
+    "accuracy",
+    "macro_f1",
+    "n_train",
+    "n_heldout",
+    "scored",
+    "sentiment_model",
+    "aspect_model",
+    "aspect_mentions",
+    "top_praised",
+    "top_criticized",
+    "explanation",
+    "seconds",
 }
 
 
 @pytest.mark.slow
 def test_demo_sentiment_step(cli, tmp_path: Path) -> None:
-    result = cli("demo", "--quick", "--only", "corpus", "--only", "sentiment", "--json", "--workdir", tmp_path / "demo")
+    result = cli(
+        "demo", "--quick", "--only", "corpus", "--only", "sentiment", "--json", "--workdir", tmp_path / "demo"
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["failed"] == []
@@ -40,7 +53,9 @@ def test_step_returns_data_and_the_view_renders_it(tmp_path: Path) -> None:
 
     progress = RecordingProgress()
     with Store.open() as store:
-        ctx = DemoContext(store=store, workdir=tmp_path, quick=True, progress=progress)  # no console: steps never print
+        ctx = DemoContext(
+            store=store, workdir=tmp_path, quick=True, progress=progress
+        )  # no console: steps never print
         corpus.run(ctx)
         step = sentiment.run(ctx)
     assert isinstance(step, sentiment.SentimentStep)

@@ -63,7 +63,9 @@ def _teacher(tmp: Path) -> Path:
 
     path = tmp / "teacher"
     if not path.exists():
-        TransferSentimentModel(TransferConfig(base_model=str(_lm(tmp)), **NEURAL)).fit(TEXTS, LABELS).save(path)
+        TransferSentimentModel(TransferConfig(base_model=str(_lm(tmp)), **NEURAL)).fit(TEXTS, LABELS).save(
+            path
+        )
     return path
 
 
@@ -150,36 +152,89 @@ def _specs() -> list[Spec]:
     X, y = vec.transform(TEXTS), np.array(LABELS)
     lsa_texts = [f"{t} {i}" for i, t in enumerate(TEXTS * 2)]
     nblr_params = {"C": 2.0, "alpha": 0.5, "max_iter": 500, "random_state": 0}
-    vec_params = {"ngram_range": (1, 2), "min_df": 1, "max_features": None, "sublinear_tf": True, "lowercase": True, "batch_size": 64}
+    vec_params = {
+        "ngram_range": (1, 2),
+        "min_df": 1,
+        "max_features": None,
+        "sublinear_tf": True,
+        "lowercase": True,
+        "batch_size": 64,
+    }
     em_params = {"init": 0.2, "max_iter": 50, "tol": 1e-8}
     lsa_params = {"dims": 4, "ngram_max": 2, "seed": 0, "min_docs_for_svd": 5, "max_features": 500}
     return [
-        Spec("koubei.analysis.sentiment.fast.FastSentimentModel", lambda t: FastSentimentModel(**_fast_params(t)),
-             lambda m: m.fit(TEXTS, LABELS), lambda m: m.predict_proba(TEXTS), _save_load_sentiment, _fast_params),
-        Spec("koubei.analysis.sentiment.transfer.TransferSentimentModel", lambda t: TransferSentimentModel(**_transfer_params(t)),
-             lambda m: m.fit(TEXTS, LABELS), lambda m: m.predict_proba(TEXTS), _save_load_sentiment, _transfer_params),
-        Spec("koubei.analysis.sentiment.distilled.DistilledSentimentModel", lambda t: DistilledSentimentModel(**_distilled_params(t)),
-             lambda m: m.fit(TEXTS, LABELS), lambda m: m.predict_proba(TEXTS), _save_load_sentiment, _distilled_params),
-        Spec("koubei.analysis.sentiment.nblr.NBLogisticRegression", lambda t: NBLogisticRegression(**nblr_params),
-             lambda m: m.fit(X, y), lambda m: m.decision_function(X),
-             None,  # a member of the fast model: its weights are saved folded into the fast model's (above)
-             lambda t: nblr_params),
-        Spec("koubei.analysis.ngrams.CharNgramTfidf", lambda t: CharNgramTfidf(**vec_params),
-             lambda m: m.fit(TEXTS), lambda m: m.transform(TEXTS).toarray(), _save_load_vectorizer, lambda t: vec_params),
-        Spec("koubei.analysis.aspects.supervised.SupervisedAspectModel", lambda t: SupervisedAspectModel(**_aspect_params(t)),
-             lambda m: m.fit(TERM_RECORDS), lambda m: m.predict(aspect_texts),
-             lambda m, t: SupervisedAspectModel.load(m.save(t / "aspects")), _aspect_params),
-        Spec("koubei.support.intent.IntentRouter", lambda t: IntentRouter(**_router_params(t)),
-             lambda m: m.fit([e["text"] for e in examples], [e["intent"] for e in examples]),
-             lambda m: m.predict_proba(ROUTER_QUESTIONS), lambda m, t: IntentRouter.load(m.save(t / "router")), _router_params),
-        Spec("koubei.social.learning.CascadeEM", lambda t: CascadeEM(**em_params),
-             lambda m: m.fit(*_cascade_data()), lambda m: m.learned(),
-             None,  # see test_cascade_em_learned_probabilities_round_trip: its artifact is written by the wom pipeline
-             lambda t: em_params),
-        Spec("koubei.support.dense.LsaEmbedder", lambda t: LsaEmbedder(**lsa_params),
-             lambda m: m.fit(lsa_texts), lambda m: m.encode(TEXTS),
-             lambda m, t: (m.save(t / "lsa"), LsaEmbedder.load(t / "lsa", dims=4, ngram_max=2, seed=0))[1],
-             lambda t: lsa_params),
+        Spec(
+            "koubei.analysis.sentiment.fast.FastSentimentModel",
+            lambda t: FastSentimentModel(**_fast_params(t)),
+            lambda m: m.fit(TEXTS, LABELS),
+            lambda m: m.predict_proba(TEXTS),
+            _save_load_sentiment,
+            _fast_params,
+        ),
+        Spec(
+            "koubei.analysis.sentiment.transfer.TransferSentimentModel",
+            lambda t: TransferSentimentModel(**_transfer_params(t)),
+            lambda m: m.fit(TEXTS, LABELS),
+            lambda m: m.predict_proba(TEXTS),
+            _save_load_sentiment,
+            _transfer_params,
+        ),
+        Spec(
+            "koubei.analysis.sentiment.distilled.DistilledSentimentModel",
+            lambda t: DistilledSentimentModel(**_distilled_params(t)),
+            lambda m: m.fit(TEXTS, LABELS),
+            lambda m: m.predict_proba(TEXTS),
+            _save_load_sentiment,
+            _distilled_params,
+        ),
+        Spec(
+            "koubei.analysis.sentiment.nblr.NBLogisticRegression",
+            lambda t: NBLogisticRegression(**nblr_params),
+            lambda m: m.fit(X, y),
+            lambda m: m.decision_function(X),
+            None,  # a member of the fast model: its weights are saved folded into the fast model's (above)
+            lambda t: nblr_params,
+        ),
+        Spec(
+            "koubei.analysis.ngrams.CharNgramTfidf",
+            lambda t: CharNgramTfidf(**vec_params),
+            lambda m: m.fit(TEXTS),
+            lambda m: m.transform(TEXTS).toarray(),
+            _save_load_vectorizer,
+            lambda t: vec_params,
+        ),
+        Spec(
+            "koubei.analysis.aspects.supervised.SupervisedAspectModel",
+            lambda t: SupervisedAspectModel(**_aspect_params(t)),
+            lambda m: m.fit(TERM_RECORDS),
+            lambda m: m.predict(aspect_texts),
+            lambda m, t: SupervisedAspectModel.load(m.save(t / "aspects")),
+            _aspect_params,
+        ),
+        Spec(
+            "koubei.support.intent.IntentRouter",
+            lambda t: IntentRouter(**_router_params(t)),
+            lambda m: m.fit([e["text"] for e in examples], [e["intent"] for e in examples]),
+            lambda m: m.predict_proba(ROUTER_QUESTIONS),
+            lambda m, t: IntentRouter.load(m.save(t / "router")),
+            _router_params,
+        ),
+        Spec(
+            "koubei.social.learning.CascadeEM",
+            lambda t: CascadeEM(**em_params),
+            lambda m: m.fit(*_cascade_data()),
+            lambda m: m.learned(),
+            None,  # see test_cascade_em_learned_probabilities_round_trip: its artifact is written by the wom pipeline
+            lambda t: em_params,
+        ),
+        Spec(
+            "koubei.support.dense.LsaEmbedder",
+            lambda t: LsaEmbedder(**lsa_params),
+            lambda m: m.fit(lsa_texts),
+            lambda m: m.encode(TEXTS),
+            lambda m, t: (m.save(t / "lsa"), LsaEmbedder.load(t / "lsa", dims=4, ngram_max=2, seed=0))[1],
+            lambda t: lsa_params,
+        ),
     ]
 
 
@@ -202,7 +257,9 @@ def _classes_with_fit() -> set[str]:
     for path in SRC.rglob("*.py"):
         module = ".".join(("koubei", *path.relative_to(SRC).with_suffix("").parts))
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ClassDef) and any(isinstance(b, ast.FunctionDef) and b.name == "fit" for b in node.body):
+            if isinstance(node, ast.ClassDef) and any(
+                isinstance(b, ast.FunctionDef) and b.name == "fit" for b in node.body
+            ):
                 found.add(f"{module}.{node.name}")
     return found
 
@@ -224,12 +281,16 @@ def _same(a: Any, b: Any) -> None:
         for key in a:
             _same(a[key], b[key])
     elif isinstance(a, np.ndarray) or (isinstance(a, list) and a and isinstance(a[0], float)):
-        np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=1e-5, atol=1e-6
+        )
     else:
         assert a == b
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=SLOW) if "Sentiment" in n and "fast" not in n else n for n in SPEC_NAMES])
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=SLOW) if "Sentiment" in n and "fast" not in n else n for n in SPEC_NAMES]
+)
 def test_estimator_contract(name: str, shared_tmp: Path, tmp_path: Path) -> None:
     import sklearn.exceptions
 

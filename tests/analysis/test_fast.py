@@ -16,7 +16,9 @@ def _fit(texts: list[str], labels: list[str], **kw: object) -> FastSentimentMode
     return FastSentimentModel(FastSentimentConfig(min_df=1, **kw)).fit(texts, labels)  # type: ignore[arg-type]
 
 
-def test_overfit_save_load_same_predictions(tiny_reviews: tuple[list[str], list[str]], tmp_path: Path) -> None:
+def test_overfit_save_load_same_predictions(
+    tiny_reviews: tuple[list[str], list[str]], tmp_path: Path
+) -> None:
     texts, labels = tiny_reviews
     model = _fit(texts, labels)
     assert list(model.predict(texts)) == labels  # overfits the training set
@@ -32,8 +34,19 @@ def test_overfit_save_load_same_predictions(tiny_reviews: tuple[list[str], list[
 
 @pytest.mark.parametrize("classifier", ["svm", "logreg"])
 def test_exact_answers_on_tiny_input(classifier: str) -> None:
-    model = _fit(["好", "好好", "好的", "差", "差差", "差的"], ["positive"] * 3 + ["negative"] * 3, classifier=classifier, ngram_range=(1, 1), C=10.0)
-    assert list(model.predict(["好", "差", "好好好", "差差差"])) == ["positive", "negative", "positive", "negative"]
+    model = _fit(
+        ["好", "好好", "好的", "差", "差差", "差的"],
+        ["positive"] * 3 + ["negative"] * 3,
+        classifier=classifier,
+        ngram_range=(1, 1),
+        C=10.0,
+    )
+    assert list(model.predict(["好", "差", "好好好", "差差差"])) == [
+        "positive",
+        "negative",
+        "positive",
+        "negative",
+    ]
     proba = model.predict_proba(["好", "差"])
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     assert proba[0, 1] > 0.5 > proba[1, 1]  # classes_ are sorted: negative, positive
@@ -117,10 +130,18 @@ def test_expected_calibration_error_exact() -> None:
 
 # "很小" is praise for a phone and a complaint about a hotel room: only per-category weights can tell.
 CATEGORY_ROWS = [
-    ("房间很小", "negative", "酒店"), ("房间太小了", "negative", "酒店"), ("卫生间很小", "negative", "酒店"),
-    ("房间很大", "positive", "酒店"), ("房间挺大的", "positive", "酒店"), ("卫生间很大", "positive", "酒店"),
-    ("机身很小", "positive", "手机"), ("手机很小巧", "positive", "手机"), ("机器很小", "positive", "手机"),
-    ("机身很大", "negative", "手机"), ("手机太大了", "negative", "手机"), ("机器很大", "negative", "手机"),
+    ("房间很小", "negative", "酒店"),
+    ("房间太小了", "negative", "酒店"),
+    ("卫生间很小", "negative", "酒店"),
+    ("房间很大", "positive", "酒店"),
+    ("房间挺大的", "positive", "酒店"),
+    ("卫生间很大", "positive", "酒店"),
+    ("机身很小", "positive", "手机"),
+    ("手机很小巧", "positive", "手机"),
+    ("机器很小", "positive", "手机"),
+    ("机身很大", "negative", "手机"),
+    ("手机太大了", "negative", "手机"),
+    ("机器很大", "negative", "手机"),
 ]
 
 
@@ -160,7 +181,9 @@ def test_category_weights_tell_what_a_word_means_in_each_category(tmp_path: Path
 
 def test_categories_can_be_switched_off_and_need_two_frequent_ones() -> None:
     assert _fit_categories(category_features=False).categories_ == []
-    assert _fit_categories(min_category_reviews=7).categories_ == []  # 6 reviews each: none is frequent enough
+    assert (
+        _fit_categories(min_category_reviews=7).categories_ == []
+    )  # 6 reviews each: none is frequent enough
     texts, labels, _ = (list(x) for x in zip(*CATEGORY_ROWS, strict=True))
     config = FastSentimentConfig(min_df=1, min_category_reviews=2)
     one = FastSentimentModel(config).fit(texts, labels, categories=["酒店"] * len(texts))
@@ -190,7 +213,16 @@ def test_explanations_leave_out_punctuation_whitespace_and_digits() -> None:
     from koubei.analysis.sentiment.explain import is_reason
 
     # Every positive review ends in "！" and carries a "5": the model learns both as strong positive n-grams.
-    texts = ["质量好！5", "很满意！5", "物流快！5", "推荐！5", "质量差。1", "很失望。1", "物流慢。1", "退货。1"]
+    texts = [
+        "质量好！5",
+        "很满意！5",
+        "物流快！5",
+        "推荐！5",
+        "质量差。1",
+        "很失望。1",
+        "物流慢。1",
+        "退货。1",
+    ]
     labels = ["positive"] * 4 + ["negative"] * 4
     model = _fit(texts, labels, ngram_range=(1, 1), C=10.0)
     text = "服务好！5， 很满意"
@@ -201,5 +233,13 @@ def test_explanations_leave_out_punctuation_whitespace_and_digits() -> None:
     assert shown and not {"！", "5", "，"} & set(shown)
     assert all(text[s.start : s.end] == s.text for s in explanation.spans)
     assert [is_reason(x) for x in ("，", "!?", " ", "2024", "3.5%", "好", "bad", "😀", "5星")] == [
-        False, False, False, False, False, True, True, True, True,
+        False,
+        False,
+        False,
+        False,
+        False,
+        True,
+        True,
+        True,
+        True,
     ]

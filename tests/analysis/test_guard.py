@@ -52,7 +52,9 @@ def test_language_guess() -> None:
 
 
 @pytest.mark.parametrize(("value", "reason", "flag"), CASES)
-def test_fast_model_never_crashes_on_bad_input(value: object, reason: str | None, flag: str | None, tiny_reviews: tuple[list[str], list[str]]) -> None:
+def test_fast_model_never_crashes_on_bad_input(
+    value: object, reason: str | None, flag: str | None, tiny_reviews: tuple[list[str], list[str]]
+) -> None:
     texts, labels = tiny_reviews
     model = FastSentimentModel(FastSentimentConfig(min_df=1, max_text_chars=LIMIT)).fit(texts, labels)
     pred = model.score_texts([value])[0]

@@ -59,8 +59,13 @@ def test_folders_that_are_not_models_get_plain_errors(fast_dir: Path, tmp_path: 
 
 def test_saving_leaves_no_temporary_files_and_writes_the_config(fast_dir: Path) -> None:
     assert sorted(p.name for p in fast_dir.iterdir()) == ["meta.json", "model.npz", "sentiment_config.json"]
-    assert json.loads((fast_dir / "sentiment_config.json").read_text(encoding="utf-8"))["ngram_range"] == [1, 4]
-    assert load_sentiment_model(fast_dir).config == FastSentimentConfig(min_df=1)  # tuples come back as tuples
+    assert json.loads((fast_dir / "sentiment_config.json").read_text(encoding="utf-8"))["ngram_range"] == [
+        1,
+        4,
+    ]
+    assert load_sentiment_model(fast_dir).config == FastSentimentConfig(
+        min_df=1
+    )  # tuples come back as tuples
 
 
 def test_aspect_model_config_is_its_own_and_old_models_still_load(tmp_path: Path) -> None:

@@ -26,7 +26,9 @@ def test_nb_logreg_folds_the_ratios_into_its_weights() -> None:
     model = NBLogisticRegression(C=2.0).fit(X, y)
     r = nb_log_ratio(X, y == "positive")
     ref = LogisticRegression(C=2.0, max_iter=3000).fit(X @ sparse.diags(r), y == "positive")
-    np.testing.assert_allclose(model.decision_function(X), ref.decision_function(X @ sparse.diags(r)), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(
+        model.decision_function(X), ref.decision_function(X @ sparse.diags(r)), rtol=1e-6, atol=1e-8
+    )
     assert list(model.classes_) == ["negative", "positive"]
     assert (model.predict(X) == np.where(ref.predict(X @ sparse.diags(r)), "positive", "negative")).all()
     three = NBLogisticRegression().fit(X, np.array(["a", "b", "c"] * 20))
@@ -40,8 +42,13 @@ def test_stack_linear_recovers_the_mixture() -> None:
     d1, d2 = rng.normal(size=20000), rng.normal(size=20000)
     y = np.where(rng.random(20000) < 1 / (1 + np.exp(-(2.0 * d1 + 0.5 * d2 - 1.0))), "positive", "negative")
     c1, c2 = np.array([[1.0, 0.0, 2.0]]), np.array([[0.0, 4.0, 1.0]])
-    coef, intercept = stack_linear([c1, c2], [np.array([0.5]), np.array([-1.0])], [d1[:, None], d2[:, None]], y,
-                                   np.array(["negative", "positive"]))
+    coef, intercept = stack_linear(
+        [c1, c2],
+        [np.array([0.5]), np.array([-1.0])],
+        [d1[:, None], d2[:, None]],
+        y,
+        np.array(["negative", "positive"]),
+    )
     w1, w2 = 2.0, 0.5
     np.testing.assert_allclose(coef, w1 * c1 + w2 * c2, atol=0.15)
     assert intercept[0] == pytest.approx(w1 * 0.5 + w2 * -1.0 - 1.0, abs=0.1)
@@ -49,9 +56,16 @@ def test_stack_linear_recovers_the_mixture() -> None:
 
 def test_stack_linear_falls_back_to_the_mean_margin_when_a_member_is_upside_down() -> None:
     d = np.array([[1.0], [2.0], [-1.0], [-2.0]])
-    y = np.array(["negative", "negative", "positive", "positive"])  # out-of-fold decisions contradict the labels
-    coef, intercept = stack_linear([np.array([[2.0, 0.0]]), np.array([[0.0, 4.0]])], [np.zeros(1), np.ones(1)],
-                                   [d, d], y, np.array(["negative", "positive"]))
+    y = np.array(
+        ["negative", "negative", "positive", "positive"]
+    )  # out-of-fold decisions contradict the labels
+    coef, intercept = stack_linear(
+        [np.array([[2.0, 0.0]]), np.array([[0.0, 4.0]])],
+        [np.zeros(1), np.ones(1)],
+        [d, d],
+        y,
+        np.array(["negative", "positive"]),
+    )
     np.testing.assert_allclose(coef, [[1.0, 2.0]])
     np.testing.assert_allclose(intercept, [0.5])
 

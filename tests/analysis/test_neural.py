@@ -41,12 +41,16 @@ def test_student_starts_from_evenly_spaced_teacher_layers(lm_dir: Path) -> None:
         torch.testing.assert_close(student_state[key], teacher_state[key.replace(".0.", ".1.", 1)])
 
 
-def test_transfer_and_distilled_overfit_save_load(lm_dir: Path, tiny_reviews: tuple[list[str], list[str]], tmp_path: Path) -> None:
+def test_transfer_and_distilled_overfit_save_load(
+    lm_dir: Path, tiny_reviews: tuple[list[str], list[str]], tmp_path: Path
+) -> None:
     from koubei.progress import RecordingProgress
 
     texts, labels = tiny_reviews
     progress = RecordingProgress()
-    teacher = TransferSentimentModel(TransferConfig(base_model=str(lm_dir), **FAST)).fit(texts, labels, progress=progress)
+    teacher = TransferSentimentModel(TransferConfig(base_model=str(lm_dir), **FAST)).fit(
+        texts, labels, progress=progress
+    )
     assert list(teacher.predict(texts)) == labels
     # 12 reviews in batches of 6 for 15 epochs: 30 optimizer steps, each reported with its loss.
     assert (progress.state.desc, progress.state.total, progress.state.done) == ("training transfer", 30, 30)
@@ -56,9 +60,15 @@ def test_transfer_and_distilled_overfit_save_load(lm_dir: Path, tiny_reviews: tu
     assert isinstance(loaded, TransferSentimentModel)
     np.testing.assert_allclose(loaded.predict_proba(texts), teacher.predict_proba(texts), atol=1e-5)
     meta = json.loads((tmp_path / "teacher" / "meta.json").read_text())
-    assert meta["format_version"] == 1 and meta["kind"] == "transfer" and (tmp_path / "teacher" / "model.safetensors").exists()
+    assert (
+        meta["format_version"] == 1
+        and meta["kind"] == "transfer"
+        and (tmp_path / "teacher" / "model.safetensors").exists()
+    )
 
-    student = DistilledSentimentModel(DistilledConfig(teacher=str(tmp_path / "teacher"), student_layers=1, **FAST)).fit(texts, labels)
+    student = DistilledSentimentModel(
+        DistilledConfig(teacher=str(tmp_path / "teacher"), student_layers=1, **FAST)
+    ).fit(texts, labels)
     assert list(student.predict(texts)) == labels
     assert student.model_.config.num_hidden_layers == 1
     student.save(tmp_path / "student")
@@ -73,10 +83,16 @@ def test_transfer_and_distilled_overfit_save_load(lm_dir: Path, tiny_reviews: tu
     assert all("质量很好，非常满意"[s.start : s.end] == s.text for s in explanation.spans)
 
 
-def test_narrow_student_from_scratch(lm_dir: Path, tiny_reviews: tuple[list[str], list[str]], tmp_path: Path) -> None:
+def test_narrow_student_from_scratch(
+    lm_dir: Path, tiny_reviews: tuple[list[str], list[str]], tmp_path: Path
+) -> None:
     texts, labels = tiny_reviews
-    TransferSentimentModel(TransferConfig(base_model=str(lm_dir), **{**FAST, "epochs": 2})).fit(texts, labels).save(tmp_path / "t")
-    student = DistilledSentimentModel(DistilledConfig(teacher=str(tmp_path / "t"), student_hidden=16, **{**FAST, "epochs": 2})).fit(texts, labels)
+    TransferSentimentModel(TransferConfig(base_model=str(lm_dir), **{**FAST, "epochs": 2})).fit(
+        texts, labels
+    ).save(tmp_path / "t")
+    student = DistilledSentimentModel(
+        DistilledConfig(teacher=str(tmp_path / "t"), student_hidden=16, **{**FAST, "epochs": 2})
+    ).fit(texts, labels)
     assert student.model_.config.hidden_size == 16
 
 
@@ -86,7 +102,9 @@ def test_neural_errors(lm_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match="base_model"):
         TransferSentimentModel(TransferConfig()).fit(["a", "b"], ["positive", "negative"])
     with pytest.raises(NotFoundError):
-        TransferSentimentModel(TransferConfig(base_model=str(tmp_path))).fit(["a", "b"], ["positive", "negative"])
+        TransferSentimentModel(TransferConfig(base_model=str(tmp_path))).fit(
+            ["a", "b"], ["positive", "negative"]
+        )
     with pytest.raises(BadInputError, match="teacher"):
         DistilledSentimentModel(DistilledConfig()).fit(["a", "b"], ["positive", "negative"])
     with pytest.raises(BadInputError, match="precision"):
@@ -97,20 +115,71 @@ def test_cli_transfer_then_distilled(cli, lm_dir: Path, tmp_path: Path) -> None:
     from tests.analysis.conftest import NEGATIVE_TEXTS, POSITIVE_TEXTS
 
     data = tmp_path / "train.jsonl"
-    rows = [{"text": t, "label": 1} for t in POSITIVE_TEXTS] + [{"text": t, "label": 0} for t in NEGATIVE_TEXTS]
+    rows = [{"text": t, "label": 1} for t in POSITIVE_TEXTS] + [
+        {"text": t, "label": 0} for t in NEGATIVE_TEXTS
+    ]
     data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    result = cli("sentiment", "train", "--data", data, "--kind", "transfer", "--base-model", lm_dir, "--epochs", "2",
-                 "--holdout", "0.25", "--out", tmp_path / "t", "--json")
+    result = cli(
+        "sentiment",
+        "train",
+        "--data",
+        data,
+        "--kind",
+        "transfer",
+        "--base-model",
+        lm_dir,
+        "--epochs",
+        "2",
+        "--holdout",
+        "0.25",
+        "--out",
+        tmp_path / "t",
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["kind"] == "transfer"
-    result = cli("sentiment", "train", "--data", data, "--kind", "distilled", "--teacher", tmp_path / "t", "--epochs", "2",
-                 "--holdout", "0.25", "--out", tmp_path / "s", "--json")
+    result = cli(
+        "sentiment",
+        "train",
+        "--data",
+        data,
+        "--kind",
+        "distilled",
+        "--teacher",
+        tmp_path / "t",
+        "--epochs",
+        "2",
+        "--holdout",
+        "0.25",
+        "--out",
+        tmp_path / "s",
+        "--json",
+    )
     assert result.exit_code == 0, result.output
-    narrow = cli("sentiment", "train", "--data", data, "--kind", "distilled", "--teacher", tmp_path / "t", "--epochs", "1",
-                 "--student-hidden", "16", "--holdout", "0.25", "--out", tmp_path / "s16", "--json")
+    narrow = cli(
+        "sentiment",
+        "train",
+        "--data",
+        data,
+        "--kind",
+        "distilled",
+        "--teacher",
+        tmp_path / "t",
+        "--epochs",
+        "1",
+        "--student-hidden",
+        "16",
+        "--holdout",
+        "0.25",
+        "--out",
+        tmp_path / "s16",
+        "--json",
+    )
     assert narrow.exit_code == 0, narrow.output
     student_config = json.loads((tmp_path / "s16" / "config.json").read_text())
-    assert student_config.get("hidden_size", student_config.get("n_embd")) == 16  # Llama-style / GPT-2-style key
+    assert (
+        student_config.get("hidden_size", student_config.get("n_embd")) == 16
+    )  # Llama-style / GPT-2-style key
     out = tmp_path / "scores.jsonl"
     result = cli("sentiment", "score", "--model", tmp_path / "s", "--input", data, "--output", out)
     assert result.exit_code == 0, result.output
@@ -141,13 +210,21 @@ def test_balanced_class_weights_are_sklearns_formula() -> None:
     plain.config_, plain.classes_ = plain.config, ["negative", "positive"]
     assert plain._class_weights(torch.tensor([1, 1, 1, 0])) is None
 
+
 def test_configs_validate_when_made_and_name_the_field(tmp_path: Path) -> None:
     """One way: values are checked in __post_init__ (the shared fields once, for both kinds), folders by fit."""
     for config in (TransferConfig, DistilledConfig):
         with pytest.raises(BadInputError, match="class_weight"):
             config(class_weight="inverse")
-        for field, value in (("epochs", 0), ("batch_size", 0), ("max_length", 0), ("learning_rate", 0.0),
-                             ("calibration_fraction", 0.5), ("precision", "fp16"), ("max_train_examples", 0)):
+        for field, value in (
+            ("epochs", 0),
+            ("batch_size", 0),
+            ("max_length", 0),
+            ("learning_rate", 0.0),
+            ("calibration_fraction", 0.5),
+            ("precision", "fp16"),
+            ("max_train_examples", 0),
+        ):
             with pytest.raises(BadInputError, match=field):
                 config(**{field: value})
     with pytest.raises(BadInputError, match="kd_temperature"):
@@ -163,7 +240,13 @@ def test_configs_validate_when_made_and_name_the_field(tmp_path: Path) -> None:
 
     shared = {f.name for f in fields(FineTuneConfig)}
     assert {f.name for f in fields(TransferConfig)} - shared == {"base_model"}
-    assert {f.name for f in fields(DistilledConfig)} - shared == {"teacher", "student_layers", "student_hidden", "kd_temperature", "alpha"}
+    assert {f.name for f in fields(DistilledConfig)} - shared == {
+        "teacher",
+        "student_layers",
+        "student_hidden",
+        "kd_temperature",
+        "alpha",
+    }
     assert DistilledConfig().learning_rate == 5e-4 and TransferConfig().learning_rate == 3e-4
 
 
@@ -198,7 +281,11 @@ def test_distillation_loss_exact() -> None:
     got = float(student_loss(student, teacher, gold, None, DistillConfig(temperature=1.0, alpha=0.5)))
     assert got == pytest.approx(0.5 * kl_first / 2 + 0.5 * sum(ce) / 2, rel=1e-6)
     # Class weights 1 and 3: weighted means.
-    got = float(student_loss(student, teacher, gold, torch.tensor([1.0, 3.0]), DistillConfig(temperature=1.0, alpha=0.5)))
+    got = float(
+        student_loss(
+            student, teacher, gold, torch.tensor([1.0, 3.0]), DistillConfig(temperature=1.0, alpha=0.5)
+        )
+    )
     assert got == pytest.approx(0.5 * kl_first / 4 + 0.5 * (ce[0] + 3 * ce[1]) / 4, rel=1e-6)
     # T = 2 scales the soft term by T^2 and softens both distributions.
     soft = float(student_loss(student, teacher, gold, None, DistillConfig(temperature=2.0, alpha=1.0)))
@@ -210,4 +297,8 @@ def test_one_knowledge_distillation_loss() -> None:
     from koubei.analysis.sentiment import distilled
 
     source = Path(distilled.__file__).read_text(encoding="utf-8")
-    assert not hasattr(distilled, "distillation_loss") and "kl_div" not in source and "from koubei.lm.losses import kd_loss" in source
+    assert (
+        not hasattr(distilled, "distillation_loss")
+        and "kl_div" not in source
+        and "from koubei.lm.losses import kd_loss" in source
+    )

@@ -16,9 +16,21 @@ ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src" / "koubei"
 AREA = [
     *sorted((SRC / "analysis").rglob("*.py")),
-    *(SRC / p for p in ("pipelines/sentiment.py", "pipelines/aspects.py", "pipelines/resumable.py",
-                        "cli/sentiment.py", "cli/aspects.py", "pipelines/demo_steps/sentiment.py")),
-    *(ROOT / "benchmarks" / p for p in ("sentiment_benchmark.py", "sentiment_data.py", "aspect_benchmark.py")),
+    *(
+        SRC / p
+        for p in (
+            "pipelines/sentiment.py",
+            "pipelines/aspects.py",
+            "pipelines/resumable.py",
+            "cli/sentiment.py",
+            "cli/aspects.py",
+            "pipelines/demo_steps/sentiment.py",
+        )
+    ),
+    *(
+        ROOT / "benchmarks" / p
+        for p in ("sentiment_benchmark.py", "sentiment_data.py", "aspect_benchmark.py")
+    ),
 ]
 
 
@@ -34,9 +46,15 @@ def test_no_private_names_imported_across_modules() -> None:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             # obj._name(...) on anything but self/cls is a reach into another object's private part
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr.startswith("_"):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr.startswith("_")
+            ):
                 owner = node.func.value
-                if not node.func.attr.startswith("__") and not (isinstance(owner, ast.Name) and owner.id in ("self", "cls", "object")):
+                if not node.func.attr.startswith("__") and not (
+                    isinstance(owner, ast.Name) and owner.id in ("self", "cls", "object")
+                ):
                     pytest.fail(f"{path.relative_to(ROOT)}:{node.lineno} calls private {node.func.attr}")
 
 
@@ -83,10 +101,15 @@ def test_probabilities_are_scipys_sigmoid_and_softmax() -> None:
     three = _Logistic(np.zeros((3, 2)), np.log(np.array([1.0, 2.0, 5.0])), ["a", "b", "c"])
     np.testing.assert_allclose(three.proba(X), [[0.125, 0.25, 0.625]] * 2)
     # p = 1 / (1 + exp(a * f + b)) with a = -1, b = 0 and decision f = log 3: 0.75.
-    linear = _Linear(np.array([[np.log(3.0), 0.0]]), np.zeros(1), np.full(1, -1.0), np.zeros(1), ["negative", "positive"])
+    linear = _Linear(
+        np.array([[np.log(3.0), 0.0]]), np.zeros(1), np.full(1, -1.0), np.zeros(1), ["negative", "positive"]
+    )
     np.testing.assert_allclose(linear.proba(X), [[0.25, 0.75], [0.5, 0.5]])
-    for path in (SRC / "analysis" / "aspects" / "supervised.py", SRC / "analysis" / "sentiment" / "fast.py",
-                 SRC / "analysis" / "sentiment" / "neural.py"):
+    for path in (
+        SRC / "analysis" / "aspects" / "supervised.py",
+        SRC / "analysis" / "sentiment" / "fast.py",
+        SRC / "analysis" / "sentiment" / "neural.py",
+    ):
         assert "1.0 / (1.0 + np.exp" not in path.read_text(encoding="utf-8")
 
 
@@ -96,13 +119,19 @@ def test_not_fitted_is_sklearns_and_help_does_not_import_sklearn() -> None:
     from koubei.analysis.sentiment.fast import FastSentimentModel
     from koubei.errors import KoubeiError, NotFittedError
 
-    assert issubclass(NotFittedError, sklearn.exceptions.NotFittedError) and issubclass(NotFittedError, KoubeiError)
+    assert issubclass(NotFittedError, sklearn.exceptions.NotFittedError) and issubclass(
+        NotFittedError, KoubeiError
+    )
     with pytest.raises(sklearn.exceptions.NotFittedError):
         FastSentimentModel().predict(["x"])
     assert NotFittedError("x").exit_code == 1 and NotFittedError.http_status == 409
     # scikit-learn is imported only when the error is first used, so `koubei --help` stays instant.
-    code = "import sys; from koubei.cli.main import app; import koubei.errors; print('sklearn' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    code = (
+        "import sys; from koubei.cli.main import app; import koubei.errors; print('sklearn' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "False"
 
 

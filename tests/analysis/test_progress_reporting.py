@@ -14,10 +14,16 @@ from tests.analysis.test_cli import _write_csv
 ROOT = Path(__file__).resolve().parents[2]
 AREA = [
     *sorted((ROOT / "src" / "koubei" / "analysis").rglob("*.py")),
-    *(ROOT / "src" / "koubei" / p for p in (
-        "pipelines/sentiment.py", "pipelines/aspects.py", "cli/sentiment.py", "cli/aspects.py",
-        "pipelines/demo_steps/sentiment.py",
-    )),
+    *(
+        ROOT / "src" / "koubei" / p
+        for p in (
+            "pipelines/sentiment.py",
+            "pipelines/aspects.py",
+            "cli/sentiment.py",
+            "cli/aspects.py",
+            "pipelines/demo_steps/sentiment.py",
+        )
+    ),
 ]
 
 
@@ -30,12 +36,22 @@ def test_training_and_file_scoring_report_progress(tmp_path: Path) -> None:
     trained = RecordingProgress()
     pipeline.train_rows(_rows(), tmp_path / "m", holdout=0, progress=trained)
     # Two stacked members (SVM, NB-LR), each 3 out-of-fold fits + 1 on all the data.
-    assert (trained.state.desc, trained.state.unit, trained.state.total, trained.state.done) == ("training fast", "fits", 8, 8)
+    assert (trained.state.desc, trained.state.unit, trained.state.total, trained.state.done) == (
+        "training fast",
+        "fits",
+        8,
+        8,
+    )
 
     data = _write_csv(tmp_path / "s.csv", [{"review_id": f"x{i}", "text": "质量很好"} for i in range(5)])
     scoring = RecordingProgress()
     pipeline.score_file(tmp_path / "m", data, tmp_path / "out.jsonl", batch_size=2, progress=scoring)
-    assert (scoring.state.desc, scoring.state.unit, scoring.state.total, scoring.state.done) == ("scoring", "reviews", 5, 5)
+    assert (scoring.state.desc, scoring.state.unit, scoring.state.total, scoring.state.done) == (
+        "scoring",
+        "reviews",
+        5,
+        5,
+    )
 
     aspects = RecordingProgress()
     extractor, _ = aspect_pipeline.build_extractor()
@@ -49,7 +65,11 @@ def test_store_scoring_reports_progress(tmp_path: Path) -> None:
 
     pipeline.train_rows(_rows(), tmp_path / "m", holdout=0)
     store = Store.open()
-    ingest_file(store, _write_csv(tmp_path / "r.csv", [{"review_id": f"x{i}", "text": f"质量很好{i}"} for i in range(3)]), "reviews")
+    ingest_file(
+        store,
+        _write_csv(tmp_path / "r.csv", [{"review_id": f"x{i}", "text": f"质量很好{i}"} for i in range(3)]),
+        "reviews",
+    )
     scoring = RecordingProgress()
     pipeline.score_store(store, tmp_path / "m", batch_size=2, progress=scoring)
     assert (scoring.state.total, scoring.state.done) == (3, 3)
@@ -63,4 +83,6 @@ def test_no_progress_flags_or_private_bars_left() -> None:
     """No `progress: bool`, `on_batch` callback or hand-made tqdm bar in the sentiment and aspects area."""
     for path in AREA:
         source = path.read_text(encoding="utf-8")
-        assert not re.search(r"progress: bool|on_batch|show_progress|from tqdm|_progress\(.*enabled", source), path
+        assert not re.search(
+            r"progress: bool|on_batch|show_progress|from tqdm|_progress\(.*enabled", source
+        ), path

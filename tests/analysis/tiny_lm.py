@@ -21,7 +21,9 @@ def make_tiny_lm(
         from koubei.lm.tokenizer import train_tokenizer
 
         koubei_tok = train_tokenizer(texts, 400)
-        shape = ModelConfig(n_layer=layers, n_head=2, n_embd=hidden, intermediate_size=2 * hidden, context_length=64)
+        shape = ModelConfig(
+            n_layer=layers, n_head=2, n_embd=hidden, intermediate_size=2 * hidden, context_length=64
+        )
         save_model(build_model(shape, koubei_tok, seed=seed), koubei_tok, path)
         return path
 
@@ -35,9 +37,16 @@ def make_tiny_lm(
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|endoftext|>", pad_token="<|endoftext|>")
     torch.manual_seed(seed)
     cfg = LlamaConfig(
-        vocab_size=len(fast), hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=layers,
-        num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=64,
-        eos_token_id=fast.eos_token_id, bos_token_id=fast.eos_token_id, pad_token_id=fast.pad_token_id,
+        vocab_size=len(fast),
+        hidden_size=hidden,
+        intermediate_size=2 * hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=64,
+        eos_token_id=fast.eos_token_id,
+        bos_token_id=fast.eos_token_id,
+        pad_token_id=fast.pad_token_id,
         tie_word_embeddings=True,
     )
     model = LlamaForCausalLM(cfg)

@@ -44,7 +44,9 @@ def test_help_is_instant_and_imports_no_heavy_library() -> None:
         "print('HEAVY', heavy)\n"
     )
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, check=True
+    )
     elapsed = time.perf_counter() - started
     assert "HEAVY []" in out.stdout, out.stdout[-300:]
     assert elapsed < 5  # generous for a loaded CI machine; typically well under a second

@@ -17,7 +17,9 @@ def test_demo_corpus_step_loads_the_bundled_corpus(cli, tmp_path) -> None:
     assert set(corpus["label_balance"]) == {"positive", "negative"}
     assert corpus["store_counts"]["reviews"] == corpus["ingest"]["stored"]
     # Running it again changes nothing: ingest is idempotent.
-    again = json.loads(cli("demo", "--quick", "--only", "corpus", "--json", "--workdir", tmp_path / "demo").stdout)
+    again = json.loads(
+        cli("demo", "--quick", "--only", "corpus", "--json", "--workdir", tmp_path / "demo").stdout
+    )
     assert again["steps"]["corpus"]["ingest"]["stored"] == 0
 
 

@@ -112,10 +112,22 @@ def test_malformed_file_exits_2_and_leaves_store_unchanged(
 
 def test_map_option_with_fallback_and_extra_columns(cli, db_url: str, tmp_path: Path) -> None:
     source = tmp_path / "export.csv"
-    source.write_text("id,body,title,stars,shop\nA1,,Nice kettle,5,s1\nA2,很好用,标题,4,s2\n", encoding="utf-8")
+    source.write_text(
+        "id,body,title,stars,shop\nA1,,Nice kettle,5,s1\nA2,很好用,标题,4,s2\n", encoding="utf-8"
+    )
     result = cli(
-        "ingest", "reviews", source, "--db", db_url, "--json",
-        "--map", "review_id=id", "--map", "text=body|title", "--map", "rating=stars",
+        "ingest",
+        "reviews",
+        source,
+        "--db",
+        db_url,
+        "--json",
+        "--map",
+        "review_id=id",
+        "--map",
+        "text=body|title",
+        "--map",
+        "rating=stars",
     )
     assert result.exit_code == 0, result.output
     with Store.open(db_url) as store, store.session() as session:
@@ -160,16 +172,31 @@ def test_products_parquet_with_both_attribute_formats(cli, db_url: str, tmp_path
 def test_shares_users_faq_orders_and_edge_lists(cli, db_url: str, tmp_path: Path) -> None:
     (tmp_path / "shares.csv").write_text(
         "share_id,from_user,to_user,item_id,parent_share_id,created_at\n"
-        "s1,u1,u2,r1,,2024-01-01 10:00\ns2,u2,u3,r1,s1,2024-01-01 11:00\n", encoding="utf-8")
-    (tmp_path / "users.jsonl").write_text('{"user_id": "u1", "city": "杭州", "vip": true}\n', encoding="utf-8")
-    (tmp_path / "faq.csv").write_text("question,answer,product_id\n能用多久？,续航约8小时,p1\n", encoding="utf-8")
-    (tmp_path / "orders.csv").write_text("order_id,user_id,product_id,quantity,amount\no1,u1,p1,2,258\n", encoding="utf-8")
+        "s1,u1,u2,r1,,2024-01-01 10:00\ns2,u2,u3,r1,s1,2024-01-01 11:00\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "users.jsonl").write_text(
+        '{"user_id": "u1", "city": "杭州", "vip": true}\n', encoding="utf-8"
+    )
+    (tmp_path / "faq.csv").write_text(
+        "question,answer,product_id\n能用多久？,续航约8小时,p1\n", encoding="utf-8"
+    )
+    (tmp_path / "orders.csv").write_text(
+        "order_id,user_id,product_id,quantity,amount\no1,u1,p1,2,258\n", encoding="utf-8"
+    )
     (tmp_path / "edges.txt").write_text("# friends\n1 2\n2 3\n3 3\n", encoding="utf-8")
-    for kind, name in (("shares", "shares.csv"), ("users", "users.jsonl"), ("faq", "faq.csv"), ("orders", "orders.csv")):
+    for kind, name in (
+        ("shares", "shares.csv"),
+        ("users", "users.jsonl"),
+        ("faq", "faq.csv"),
+        ("orders", "orders.csv"),
+    ):
         result = cli("ingest", kind, tmp_path / name, "--db", db_url, "--json")
         assert result.exit_code == 0, result.output
         assert json.loads(result.stdout)["stored"] >= 1
-    edges = json.loads(cli("ingest", "follows", tmp_path / "edges.txt", "--undirected", "--db", db_url, "--json").stdout)
+    edges = json.loads(
+        cli("ingest", "follows", tmp_path / "edges.txt", "--undirected", "--db", db_url, "--json").stdout
+    )
     assert (edges["read"], edges["stored"], edges["rejected"]) == (3, 4, 1)  # 2 edges both ways, 1 self-loop
     with Store.open(db_url) as store, store.session() as session:
         arcs = set(session.execute(select(Follow.src, Follow.dst)).all())
@@ -192,4 +219,6 @@ def test_cleaning_on_several_cores_gives_the_same_result(tmp_path: Path, monkeyp
     monkeypatch.setattr(loader, "_usable_cores", lambda: 2)
     parallel = loader.load_file(source, "reviews")
     assert parallel.rows == sequential.rows
-    assert [(r.row, r.reasons) for r in parallel.rejected] == [(r.row, r.reasons) for r in sequential.rejected]
+    assert [(r.row, r.reasons) for r in parallel.rejected] == [
+        (r.row, r.reasons) for r in sequential.rejected
+    ]

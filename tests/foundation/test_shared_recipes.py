@@ -19,7 +19,9 @@ def _head(source: Path, target: Path, lines: int) -> Path:
 
 
 def test_online_shopping_10_cats_recipe(cli, db_url: str, tmp_path: Path) -> None:
-    sample = _head(shared_file("online_shopping_10_cats", "online_shopping_10_cats.csv"), tmp_path / "s.csv", 301)
+    sample = _head(
+        shared_file("online_shopping_10_cats", "online_shopping_10_cats.csv"), tmp_path / "s.csv", 301
+    )
     result = cli("ingest", "reviews", sample, "--recipe", "online_shopping_10_cats", "--db", db_url, "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)

@@ -10,9 +10,21 @@ from koubei.store.models import User
 def test_migrations_create_every_table_on_both_databases(store) -> None:
     tables = set(inspect(store.engine).get_table_names())
     assert {
-        "products", "users", "reviews", "orders", "follows", "shares", "faq", "sentiment_scores",
-        "aspect_mentions", "aggregates", "generated_content", "conversations", "conversation_turns",
-        "artifacts", "ingest_runs",
+        "products",
+        "users",
+        "reviews",
+        "orders",
+        "follows",
+        "shares",
+        "faq",
+        "sentiment_scores",
+        "aspect_mentions",
+        "aggregates",
+        "generated_content",
+        "conversations",
+        "conversation_turns",
+        "artifacts",
+        "ingest_runs",
     } <= tables
     assert current_revision(store.engine) is not None
 

@@ -48,7 +48,9 @@ def _hold_write_lock(path: Path) -> sqlite3.Connection:
 # ---- a second writer holds the SQLite lock --------------------------------------------------------------------
 
 
-def test_busy_timeout_defaults_to_30_s_and_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_busy_timeout_defaults_to_30_s_and_is_configurable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url, _ = _sqlite_path(tmp_path)
     with Store.open(url) as store, store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
@@ -57,7 +59,9 @@ def test_busy_timeout_defaults_to_30_s_and_is_configurable(tmp_path: Path, monke
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 2_500
 
 
-def test_a_held_write_lock_waits_then_says_plainly_who_holds_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_held_write_lock_waits_then_says_plainly_who_holds_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url, path = _sqlite_path(tmp_path)
     _set_env(monkeypatch, KOUBEI_DB_BUSY_TIMEOUT="0.4")
     other = _hold_write_lock(path)
@@ -77,7 +81,9 @@ def test_a_held_write_lock_waits_then_says_plainly_who_holds_it(tmp_path: Path, 
     assert caught.value.exit_code == 1
 
 
-def test_cli_with_the_store_locked_exits_1_with_one_line(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_with_the_store_locked_exits_1_with_one_line(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url, path = _sqlite_path(tmp_path)
     reviews = tmp_path / "r.csv"
     reviews.write_text(f"text\n{SECRET}\n", encoding="utf-8")
@@ -94,7 +100,9 @@ def test_cli_with_the_store_locked_exits_1_with_one_line(cli, tmp_path: Path, mo
     assert "database is locked" not in line and SECRET not in result.stderr + result.stdout
 
 
-def test_the_migration_itself_waits_for_a_held_lock_then_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_migration_itself_waits_for_a_held_lock_then_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "fresh.db"
     sqlite3.connect(path).close()
     _set_env(monkeypatch, KOUBEI_DB_BUSY_TIMEOUT="0.2")
@@ -113,7 +121,9 @@ def test_the_migration_itself_waits_for_a_held_lock_then_says_so(tmp_path: Path,
 def test_a_file_that_is_not_a_database_is_bad_input(cli, tmp_path: Path) -> None:
     notdb = tmp_path / "reviews.csv"
     notdb.write_text("text\nhello, this is a CSV and not a database\n", encoding="utf-8")
-    with pytest.raises(BadInputError, match=r"'.*reviews.csv' is not a SQLite database \(file is not a database\)"):
+    with pytest.raises(
+        BadInputError, match=r"'.*reviews.csv' is not a SQLite database \(file is not a database\)"
+    ):
         Store.open(f"sqlite:///{notdb}")
     for args in (("db", "status"), ("ingest", "reviews", notdb)):
         result = cli(*args, "--db", f"sqlite:///{notdb}")
@@ -129,7 +139,9 @@ def test_a_folder_as_the_sqlite_store_is_bad_input(tmp_path: Path) -> None:
 
 
 def test_an_unreachable_postgres_server_is_one_sentence() -> None:
-    with pytest.raises(StoreError, match=r"^cannot reach the database at postgresql\+psycopg://nobody@127.0.0.1:1/x: "):
+    with pytest.raises(
+        StoreError, match=r"^cannot reach the database at postgresql\+psycopg://nobody@127.0.0.1:1/x: "
+    ):
         Store.open("postgresql://nobody@127.0.0.1:1/x")
 
 
@@ -158,7 +170,9 @@ def test_a_bad_busy_timeout_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) 
     from koubei.config import get_settings
 
     _set_env(monkeypatch, KOUBEI_DB_BUSY_TIMEOUT="-1")
-    with pytest.raises(BadInputError, match="KOUBEI_DB_BUSY_TIMEOUT='-1' is not valid: input should be greater than 0"):
+    with pytest.raises(
+        BadInputError, match="KOUBEI_DB_BUSY_TIMEOUT='-1' is not valid: input should be greater than 0"
+    ):
         get_settings()
 
 
@@ -170,10 +184,12 @@ def _force_failure(store: Store) -> None:
     with store.engine.begin() as connection:
         if store.dialect == "sqlite":
             for table in ("reviews", "ingest_runs"):
-                connection.execute(text(
-                    f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} "
-                    "BEGIN SELECT RAISE(ABORT, 'forced failure'); END"
-                ))
+                connection.execute(
+                    text(
+                        f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} "
+                        "BEGIN SELECT RAISE(ABORT, 'forced failure'); END"
+                    )
+                )
         else:  # PostgreSQL's message DETAIL would quote the whole failing row, review text included
             connection.execute(text("ALTER TABLE reviews ADD CONSTRAINT refuse_all CHECK (length(text) < 0)"))
             connection.execute(text("ALTER TABLE ingest_runs ADD CONSTRAINT refuse_all CHECK (read < 0)"))
@@ -182,7 +198,9 @@ def _force_failure(store: Store) -> None:
 def test_a_database_error_carries_no_row_text(store: Store, caplog: pytest.LogCaptureFixture) -> None:
     _force_failure(store)
     caplog.set_level(logging.DEBUG, logger="sqlalchemy")
-    logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)  # statement logging on: parameters stay hidden
+    logging.getLogger("sqlalchemy.engine").setLevel(
+        logging.INFO
+    )  # statement logging on: parameters stay hidden
     try:
         with pytest.raises(StoreError) as caught, store.session() as session:
             session.add(Review(review_id="r1", text=SECRET, masked_text=SECRET, content_hash="h", extra={}))
@@ -193,7 +211,9 @@ def test_a_database_error_carries_no_row_text(store: Store, caplog: pytest.LogCa
     assert SECRET not in message and "13800138000" not in message
     cause = str(caught.value.__cause__)  # what KOUBEI_DEBUG=1 shows: the statement, not its values
     assert "INSERT INTO reviews" in cause and SECRET not in cause
-    assert caught.value.__suppress_context__  # the driver's own error (PostgreSQL quotes the row) is not printed
+    assert (
+        caught.value.__suppress_context__
+    )  # the driver's own error (PostgreSQL quotes the row) is not printed
     assert "INSERT INTO reviews" in caplog.text and SECRET not in caplog.text
 
 
@@ -212,11 +232,15 @@ def test_cli_database_error_prints_one_line_without_row_text(cli, db_url: str, t
 # ---- the CLI's last line of defence ----------------------------------------------------------------------------
 
 
-def test_an_unexpected_exception_is_one_line_and_koubei_debug_shows_it(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unexpected_exception_is_one_line_and_koubei_debug_shows_it(
+    cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from sqlalchemy.exc import IntegrityError
 
     def broken(self: Store) -> None:
-        raise IntegrityError("INSERT INTO reviews (text) VALUES (?)", {"text": SECRET}, Exception("forced\nDETAIL: x"))
+        raise IntegrityError(
+            "INSERT INTO reviews (text) VALUES (?)", {"text": SECRET}, Exception("forced\nDETAIL: x")
+        )
 
     monkeypatch.setattr(Store, "schema_status", broken)
     result = cli("db", "status")

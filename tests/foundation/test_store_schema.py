@@ -16,8 +16,21 @@ from koubei.store import Store
 from koubei.store.migrate import current_revision, downgrade, head_revision, schema_status, upgrade
 
 KOUBEI_TABLES = {
-    "products", "users", "reviews", "orders", "follows", "shares", "faq", "sentiment_scores", "aspect_mentions",
-    "aggregates", "generated_content", "conversations", "conversation_turns", "artifacts", "ingest_runs",
+    "products",
+    "users",
+    "reviews",
+    "orders",
+    "follows",
+    "shares",
+    "faq",
+    "sentiment_scores",
+    "aspect_mentions",
+    "aggregates",
+    "generated_content",
+    "conversations",
+    "conversation_turns",
+    "artifacts",
+    "ingest_runs",
 }
 
 
@@ -71,7 +84,9 @@ def test_postgres_first_use_creates_the_schema_but_a_store_behind_is_refused(db_
     with Store.open(db_url) as store:  # an empty database: its first use creates the schema
         assert current_revision(store.engine) == head_revision()
         downgrade(store.engine, "base")  # now it has a (empty) version table: not a first use, but behind
-    with pytest.raises(StoreError, match=r"at schema revision none, koubei needs 0002 .*run `koubei db upgrade`"):
+    with pytest.raises(
+        StoreError, match=r"at schema revision none, koubei needs 0002 .*run `koubei db upgrade`"
+    ):
         Store.open(db_url)
     with Store.open(db_url, upgrade=True) as store:
         assert current_revision(store.engine) == head_revision()
@@ -116,8 +131,13 @@ def test_db_status_and_upgrade_commands(cli, db_url: str) -> None:
     assert status.exit_code == 0, status.stderr
     data = json.loads(status.stdout)
     assert data["current"] is None and data["head"] == head_revision() and data["up_to_date"] is False
-    assert data["pending"] == [{"revision": "0001", "description": "initial schema"},
-                               {"revision": "0002", "description": "generated_content: input, guard results, review status, updated_at, reviewed_by"}]
+    assert data["pending"] == [
+        {"revision": "0001", "description": "initial schema"},
+        {
+            "revision": "0002",
+            "description": "generated_content: input, guard results, review status, updated_at, reviewed_by",
+        },
+    ]
 
     human = cli("db", "status", "--db", db_url)
     assert "pending (2)" in human.stdout and "0001  initial schema" in human.stdout
@@ -143,7 +163,9 @@ def test_db_commands_show_an_example_in_their_help(cli) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-def test_a_behind_postgres_store_tells_the_cli_user_to_run_db_upgrade(cli, db_url: str, tmp_path: Path) -> None:
+def test_a_behind_postgres_store_tells_the_cli_user_to_run_db_upgrade(
+    cli, db_url: str, tmp_path: Path
+) -> None:
     with Store.open(db_url) as store:
         downgrade(store.engine, "base")
     reviews = tmp_path / "r.csv"
@@ -171,8 +193,13 @@ def test_several_processes_opening_a_fresh_store_at_once(db_url: str, tmp_path: 
     go = tmp_path / "go"
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     children = [
-        subprocess.Popen([sys.executable, "-c", _CHILD, db_url, str(go)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=env)
+        subprocess.Popen(
+            [sys.executable, "-c", _CHILD, db_url, str(go)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         for _ in range(4)
     ]
     for child in children:  # start them together, once every child has imported koubei

@@ -25,7 +25,22 @@ def add_product(store, product_id: str = "P1", reviews: list[tuple[str, str]] | 
     from koubei.store.models import Product, Review
 
     with store.session() as s:
-        s.add(Product(product_id=product_id, title="白色棉质上衣", attributes={"类型": "上衣", "颜色": "白色"},
-                      content_hash="x"))
+        s.add(
+            Product(
+                product_id=product_id,
+                title="白色棉质上衣",
+                attributes={"类型": "上衣", "颜色": "白色"},
+                content_hash="x",
+            )
+        )
         for rid, text in reviews or []:
-            s.add(Review(review_id=rid, product_id=product_id, text=text, masked_text=text, content_hash="x", rating=5))
+            s.add(
+                Review(
+                    review_id=rid,
+                    product_id=product_id,
+                    text=text,
+                    masked_text=text,
+                    content_hash="x",
+                    rating=5,
+                )
+            )

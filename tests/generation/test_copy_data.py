@@ -15,24 +15,35 @@ from koubei.generation.copy_data import (
 
 def test_string_and_json_forms_give_the_same_pairs() -> None:
     assert parse_attributes("类型#上衣*材质#牛仔布*风格#简约*风格#复古") == (
-        ("类型", "上衣"), ("材质", "牛仔布"), ("风格", "简约"), ("风格", "复古"))
-    assert parse_attributes('{"类型": "上衣", "风格": ["简约", "复古"]}') == (("类型", "上衣"), ("风格", "简约"), ("风格", "复古"))
+        ("类型", "上衣"),
+        ("材质", "牛仔布"),
+        ("风格", "简约"),
+        ("风格", "复古"),
+    )
+    assert parse_attributes('{"类型": "上衣", "风格": ["简约", "复古"]}') == (
+        ("类型", "上衣"),
+        ("风格", "简约"),
+        ("风格", "复古"),
+    )
     assert parse_attributes({"size": 42}) == (("size", "42"),)
     assert parse_attributes("类型#上衣*类型#上衣") == (("类型", "上衣"),)  # repeated pair kept once
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("", "attributes: empty"),
-    ("类型上衣", "has no '#'"),
-    ("类型#", "empty value of '类型'"),
-    ("类型#上衣**颜色#红", "empty pair"),
-    ("类型#<b>上衣</b>", "HTML markup"),
-    ("类型#&lt;x", "HTML markup"),
-    ("颜色#🔥", "empty value of '颜色'"),
-    ("*".join(f"k{i}#v{i}" for i in range(500)), "500 attribute pairs, at most 64"),
-    ('{"类型": ', "not valid JSON"),
-    ('{"类型": {"a": 1}}', "must be text or a number"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "attributes: empty"),
+        ("类型上衣", "has no '#'"),
+        ("类型#", "empty value of '类型'"),
+        ("类型#上衣**颜色#红", "empty pair"),
+        ("类型#<b>上衣</b>", "HTML markup"),
+        ("类型#&lt;x", "HTML markup"),
+        ("颜色#🔥", "empty value of '颜色'"),
+        ("*".join(f"k{i}#v{i}" for i in range(500)), "500 attribute pairs, at most 64"),
+        ('{"类型": ', "not valid JSON"),
+        ('{"类型": {"a": 1}}', "must be text or a number"),
+    ],
+)
 def test_bad_attributes_name_the_field_and_the_piece(value: str, message: str) -> None:
     with pytest.raises(BadInputError, match="attributes") as info:
         parse_attributes(value)
@@ -56,8 +67,12 @@ def test_rows_keep_going_and_say_why_each_reject_was_rejected() -> None:
     found = pairs_from_rows(rows)
     assert [p.text for p in found.pairs] == ["白色上衣。", "一条裙子。"]
     assert [(r.line, r.reason.split(":")[0]) for r in found.rejected] == [
-        (2, "content"), (3, "not valid JSON"), (5, "duplicate of an earlier row"), (6, "summary"),
-        (7, "no 'content' or 'attributes' field; expected AdvertiseGen content/summary or attributes/text")]
+        (2, "content"),
+        (3, "not valid JSON"),
+        (5, "duplicate of an earlier row"),
+        (6, "summary"),
+        (7, "no 'content' or 'attributes' field; expected AdvertiseGen content/summary or attributes/text"),
+    ]
 
 
 def test_split_keeps_each_attribute_set_on_one_side_and_is_seeded() -> None:

@@ -20,7 +20,12 @@ def test_copy_step_writes_checks_refuses_replies_and_summarises(store, tmp_path)
     assert isinstance(result, step.CopyStep)
 
     # The four shipped products are in the store, each linked to bundled reviews that mention its kind of goods.
-    assert [p["product_id"] for p in result.products] == ["kb-demo-book", "kb-demo-hotel", "kb-demo-laptop", "kb-demo-cardigan"]
+    assert [p["product_id"] for p in result.products] == [
+        "kb-demo-book",
+        "kb-demo-hotel",
+        "kb-demo-laptop",
+        "kb-demo-cardigan",
+    ]
     assert result.products_ingest["stored"] == 4
     assert all(p["linked"] > 0 for p in result.products)
     book_reviews = product_review_records(store, "kb-demo-book")
@@ -70,7 +75,11 @@ def test_copy_step_writes_checks_refuses_replies_and_summarises(store, tmp_path)
     out = StringIO()
     render(result, Console(file=out, width=200, color_system=None))
     shown = out.getvalue()
-    assert "trained on the 40 attribute -> copy pairs" in shown and "blocked: 3 flag(s)" in shown and "refused" in shown
+    assert (
+        "trained on the 40 attribute -> copy pairs" in shown
+        and "blocked: 3 flag(s)" in shown
+        and "refused" in shown
+    )
     result.reply["review"] = "[red]盗版书[/red] 太差"
     out = StringIO()
     render(result, Console(file=out, width=200, color_system=None))

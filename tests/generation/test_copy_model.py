@@ -101,7 +101,9 @@ def test_writer_labels_cites_review_ids_and_refuses_fake_reviews(model: CopyMode
     from koubei.generation.generate import CopyRequest, CopyWriter, Praise
 
     writer = CopyWriter(model)
-    out = writer.write(CopyRequest(parse_attributes("类型#上衣*颜色#白色"), [Praise("quality", "质量", ("r1", "r2"))], n=3))
+    out = writer.write(
+        CopyRequest(parse_attributes("类型#上衣*颜色#白色"), [Praise("quality", "质量", ("r1", "r2"))], n=3)
+    )
     assert out.label["machine_generated"] is True
     assert out.text.endswith("不少买家称赞它的质量。")
     praise_claim = out.claims[-1]
@@ -115,10 +117,14 @@ def test_writer_labels_cites_review_ids_and_refuses_fake_reviews(model: CopyMode
 
 
 def test_an_english_model_trained_on_english_pairs_writes_english(tmp_path: Path) -> None:
-    en = [("type#shirt*color#white", "A clean white shirt, easy to wear. Soft cotton, comfortable all day."),
-          ("type#dress*color#black", "A black dress with quiet elegance. Flattering cut, easy to pair."),
-          ("type#shirt*color#blue", "A fresh blue shirt for every day. Relaxed fit, easy to wear.")]
-    model = CopyModel(CopyModelConfig(min_fragment_chars=3)).fit([CopyPair(parse_attributes(c), s) for c, s in en])
+    en = [
+        ("type#shirt*color#white", "A clean white shirt, easy to wear. Soft cotton, comfortable all day."),
+        ("type#dress*color#black", "A black dress with quiet elegance. Flattering cut, easy to pair."),
+        ("type#shirt*color#blue", "A fresh blue shirt for every day. Relaxed fit, easy to wear."),
+    ]
+    model = CopyModel(CopyModelConfig(min_fragment_chars=3)).fit(
+        [CopyPair(parse_attributes(c), s) for c, s in en]
+    )
     text = model.generate(parse_attributes("type#dress*color#white"), n=1)[0].text
     assert "white" in text and "black" not in text and "blue" not in text
 
@@ -128,10 +134,15 @@ def test_realise_substitutes_within_a_key_and_refuses_foreign_values(model: Copy
 
     frag = Fragment("白色的复古上衣，", 0, 0.0, [(0, 2, "白色", 1), (3, 5, "复古", 1)])
     attrs = parse_attributes("类型#上衣*颜色#黑色*风格#复古")
-    assert model._realise(frag, attrs, {v for _, v in attrs}) == ("黑色的复古上衣，", {"黑色", "复古", "上衣"})
+    assert model._realise(frag, attrs, {v for _, v in attrs}) == (
+        "黑色的复古上衣，",
+        {"黑色", "复古", "上衣"},
+    )
     no_style = parse_attributes("类型#上衣*颜色#黑色")
     assert model._realise(frag, no_style, {v for _, v in no_style}) is None  # 复古: a value the product lacks
-    other_style = parse_attributes("类型#上衣*颜色#黑色*风格#简约")  # styles are not swapped (only colours, fabrics...)
+    other_style = parse_attributes(
+        "类型#上衣*颜色#黑色*风格#简约"
+    )  # styles are not swapped (only colours, fabrics...)
     assert model._realise(frag, other_style, {v for _, v in other_style}) is None
     dress = parse_attributes("类型#裙*颜色#白色*风格#复古")  # another product type named: not this product
     assert model._realise(frag, dress, {v for _, v in dress}) is None
@@ -158,5 +169,7 @@ def test_tone_length_and_persona_options_change_the_copy(model: CopyModel) -> No
     assert "！" in writer.write(CopyRequest(attrs, n=1, tone="lively")).text
     assert len(writer.write(CopyRequest(attrs, n=1, tone="concise")).text) < len(plain)
     praise = [Praise("quality", "质量", ("r1",)), Praise("price", "价格", ("r2",))]
-    assert writer.write(CopyRequest(attrs, praise, n=1, persona="学生党")).text.endswith("称赞它的价格和质量。")
+    assert writer.write(CopyRequest(attrs, praise, n=1, persona="学生党")).text.endswith(
+        "称赞它的价格和质量。"
+    )
     assert writer.write(CopyRequest(attrs, praise, n=1)).text.endswith("称赞它的质量和价格。")

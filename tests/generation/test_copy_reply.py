@@ -18,8 +18,17 @@ def test_each_complained_about_aspect_is_addressed_and_praise_is_thanked() -> No
 
 
 def test_no_refund_or_compensation_unless_the_policy_allows_it() -> None:
-    texts = [draft_reply(t, review_id=str(i)).text for i, t in enumerate(
-        ["物流太慢", "质量太差了，要求退款", "包装破了，尺码也不对", "The delivery was slow and support was rude."])]
+    texts = [
+        draft_reply(t, review_id=str(i)).text
+        for i, t in enumerate(
+            [
+                "物流太慢",
+                "质量太差了，要求退款",
+                "包装破了，尺码也不对",
+                "The delivery was slow and support was rude.",
+            ]
+        )
+    ]
     for text in texts:
         for terms in PROMISE_TERMS.values():
             assert not any(t in text.lower() for t in terms), text
@@ -43,8 +52,12 @@ def test_replies_vary_between_reviews_but_not_between_runs() -> None:
 
 
 def test_english_review_gets_an_english_reply_and_empty_text_is_refused() -> None:
-    draft = draft_reply("The delivery was slow and the package was damaged, but quality is great.", review_id="e1")
-    assert draft.lang == "en" and draft.complaints == ["logistics", "packaging"] and draft.praised == ["quality"]
+    draft = draft_reply(
+        "The delivery was slow and the package was damaged, but quality is great.", review_id="e1"
+    )
+    assert (
+        draft.lang == "en" and draft.complaints == ["logistics", "packaging"] and draft.praised == ["quality"]
+    )
     assert any(w in draft.text for w in ("delivery", "carrier", "shipping")) and "pack" in draft.text
     with pytest.raises(BadInputError, match="empty"):
         draft_reply("  ")

@@ -10,12 +10,24 @@ from tests.generation.copy_fixtures import add_product
 
 
 def test_drafts_are_saved_listed_and_reviewed(store) -> None:
-    first = save_content(store, "copy", "文案一", product_id="P1", input_data={"attributes": [["类型", "上衣"]]},
-                         provenance={"claims": []}, guard={"passed": True, "flags": []}, model="copy-model@1:abc")
+    first = save_content(
+        store,
+        "copy",
+        "文案一",
+        product_id="P1",
+        input_data={"attributes": [["类型", "上衣"]]},
+        provenance={"claims": []},
+        guard={"passed": True, "flags": []},
+        model="copy-model@1:abc",
+    )
     second = save_content(store, "reply", "回复一")
     rows = list_content(store)
     assert [r["id"] for r in rows] == [second, first]
-    assert rows[1]["status"] == "draft" and rows[1]["input"] == {"attributes": [["类型", "上衣"]]} and rows[1]["passed"] is True
+    assert (
+        rows[1]["status"] == "draft"
+        and rows[1]["input"] == {"attributes": [["类型", "上衣"]]}
+        and rows[1]["passed"] is True
+    )
     done = set_status(store, first, "approved", "alice")
     assert done["status"] == "approved" and done["reviewed_by"] == "alice" and done["updated_at"] is not None
     assert [r["id"] for r in list_content(store, status="approved")] == [first]
@@ -46,8 +58,12 @@ def test_migration_0002_keeps_existing_rows_and_downgrades(db_url: str) -> None:
     with Store.open(db_url, upgrade=False) as store:
         upgrade(store.engine, "0001")
         with store.engine.begin() as conn:
-            conn.execute(text("INSERT INTO generated_content (kind, text, provenance, ai_generated) "
-                              "VALUES ('copy', 'old draft', '{}', 1)"))
+            conn.execute(
+                text(
+                    "INSERT INTO generated_content (kind, text, provenance, ai_generated) "
+                    "VALUES ('copy', 'old draft', '{}', 1)"
+                )
+            )
         assert [m.revision for m in upgrade(store.engine).applied] == ["0002"]
         row = list_content(store)[0]
         assert (row["text"], row["status"], row["input"], row["guard"]) == ("old draft", "draft", {}, {})

@@ -72,7 +72,9 @@ def test_runs_do_not_cross_document_boundaries() -> None:
 def test_every_copied_run_and_the_longest_source_wins_a_merge() -> None:
     index = CopyIndex.build([A, A[:30] + "完全不同的后半段内容写在这里"], ids=["long", "short"])
     flags = index.flags(A)
-    assert len(flags) == 1 and "long" in flags[0].rule and flags[0].span == A[:-1]  # trailing 。 is not a character
+    assert (
+        len(flags) == 1 and "long" in flags[0].rule and flags[0].span == A[:-1]
+    )  # trailing 。 is not a character
     assert {m.doc_id for m in index.find(A)} == {"long", "short"}
 
 

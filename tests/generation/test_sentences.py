@@ -12,26 +12,45 @@ def _texts(text: str, max_chars: int = 60) -> list[str]:
 
 
 def test_chinese_ends_and_closing_quotes() -> None:
-    assert _texts("他说：“太好了！”然后走了。下次还买吗？买！") == ["他说：“太好了！”", "然后走了。", "下次还买吗？", "买！"]
+    assert _texts("他说：“太好了！”然后走了。下次还买吗？买！") == [
+        "他说：“太好了！”",
+        "然后走了。",
+        "下次还买吗？",
+        "买！",
+    ]
     assert _texts("质量不错；物流很快；(推荐。)好") == ["质量不错；", "物流很快；", "(推荐。)", "好"]
     assert split_sentences("好用。 很好") == [Span(0, 3, "好用。"), Span(4, 6, "很好")]
 
 
 def test_decimals_versions_and_runs_of_marks() -> None:
     assert _texts("屏幕3.5寸，很清晰。价格12.5元。v2.0 版本更好！！！真的吗？！") == [
-        "屏幕3.5寸，很清晰。", "价格12.5元。", "v2.0 版本更好！！！", "真的吗？！"]
+        "屏幕3.5寸，很清晰。",
+        "价格12.5元。",
+        "v2.0 版本更好！！！",
+        "真的吗？！",
+    ]
 
 
 def test_english_abbreviations() -> None:
     text = "Mr. Smith bought it. It works, e.g. for tea. No. 5 is great! Dr. J. Watson agrees. It costs $3.50 etc. and more."
-    assert _texts(text) == ["Mr. Smith bought it.", "It works, e.g. for tea.", "No. 5 is great!",
-                            "Dr. J. Watson agrees.", "It costs $3.50 etc. and more."]
+    assert _texts(text) == [
+        "Mr. Smith bought it.",
+        "It works, e.g. for tea.",
+        "No. 5 is great!",
+        "Dr. J. Watson agrees.",
+        "It costs $3.50 etc. and more.",
+    ]
     assert _texts("See file.txt now. Done") == ["See file.txt now.", "Done"]
 
 
 def test_ellipses() -> None:
     assert _texts("等了好久……终于到了。Wait... what happened? Fine... Then it broke...") == [
-        "等了好久……", "终于到了。", "Wait... what happened?", "Fine...", "Then it broke..."]
+        "等了好久……",
+        "终于到了。",
+        "Wait... what happened?",
+        "Fine...",
+        "Then it broke...",
+    ]
 
 
 def test_newlines_split_and_blank_pieces_drop() -> None:
@@ -53,5 +72,10 @@ def test_long_unpunctuated_chinese_is_cut_at_commas_then_cue_words() -> None:
 
 def test_claims_are_clauses() -> None:
     text = "简约的牛仔外套，白色的衣身十分百搭。衣身有破洞设计,打破单调"
-    assert [c.text for c in split_claims(text)] == ["简约的牛仔外套，", "白色的衣身十分百搭。", "衣身有破洞设计,", "打破单调"]
+    assert [c.text for c in split_claims(text)] == [
+        "简约的牛仔外套，",
+        "白色的衣身十分百搭。",
+        "衣身有破洞设计,",
+        "打破单调",
+    ]
     assert split_claims(text)[1] == Span(8, 18, "白色的衣身十分百搭。")

@@ -71,7 +71,9 @@ def test_format_version_has_one_meaning(tmp_path: Path, version: object, outcome
     if outcome == "ok":
         assert check_format_version(tmp_path, meta, current=2, oldest=1) == version
     else:
-        message = {"newer": "upgrade koubei", "older": "rebuild or retrain", "unreadable": "unreadable"}[outcome]
+        message = {"newer": "upgrade koubei", "older": "rebuild or retrain", "unreadable": "unreadable"}[
+            outcome
+        ]
         with pytest.raises(BadInputError, match=message):
             check_format_version(tmp_path, meta, current=2, oldest=1)
 

@@ -26,7 +26,13 @@ def test_recording_progress_keeps_phases_counts_and_notes() -> None:
     for text in ("a", "b", "c"):
         progress.note(text)
     snap = progress.snapshot()
-    assert (snap["desc"], snap["done"], snap["total"], snap["fraction"], snap["phases"]) == ("train", 1, None, None, 2)
+    assert (snap["desc"], snap["done"], snap["total"], snap["fraction"], snap["phases"]) == (
+        "train",
+        1,
+        None,
+        None,
+        2,
+    )
     assert progress.notes == ["b", "c"] and snap["note"] == "c"
 
 

@@ -28,7 +28,9 @@ class Outer(Result):
 
 
 def test_to_dict_is_strict_json_with_nested_results() -> None:
-    outer = Outer("x", Inner(Path("a/b"), math.nan), [Inner(Path("c"), math.inf)], {"n": np.int64(3), "t": (1, 2)})
+    outer = Outer(
+        "x", Inner(Path("a/b"), math.nan), [Inner(Path("c"), math.inf)], {"n": np.int64(3), "t": (1, 2)}
+    )
     out = outer.to_dict()
     assert out == {
         "name": "x",

@@ -22,8 +22,10 @@ ROWS = 2_500  # more than one upsert batch
 
 
 def _write(path: Path, version: str = "") -> Path:
-    lines = [json.dumps({"review_id": f"r{i}", "text": f"第{i}条评论{version}，很好"}, ensure_ascii=False)
-             for i in range(ROWS)]
+    lines = [
+        json.dumps({"review_id": f"r{i}", "text": f"第{i}条评论{version}，很好"}, ensure_ascii=False)
+        for i in range(ROWS)
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -96,10 +98,20 @@ def test_two_koubei_ingest_processes_at_once(db_url: str, tmp_path: Path) -> Non
     source = _write(tmp_path / "r.jsonl")
     with Store.open(db_url):
         pass
-    command = [sys.executable, "-c", "from koubei.cli.main import run; run()", "ingest", "reviews", str(source),
-               "--db", db_url, "--json"]
-    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for _ in range(2)]
+    command = [
+        sys.executable,
+        "-c",
+        "from koubei.cli.main import run; run()",
+        "ingest",
+        "reviews",
+        str(source),
+        "--db",
+        db_url,
+        "--json",
+    ]
+    processes = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=120) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], [err for _, err in outputs]
     summaries = [json.loads(out) for out, _ in outputs]

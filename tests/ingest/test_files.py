@@ -46,7 +46,9 @@ def test_quarantine_option_naming_a_folder_writes_a_file_inside_it(cli, db_url: 
     source.write_text("review_id,text,rating\nr1,好,5\nr2,差,seven\n", encoding="utf-8")
     folder = tmp_path / "rejects"
     folder.mkdir()
-    outs = [cli("ingest", "reviews", source, "--db", db_url, "--quarantine", folder, "--json") for _ in range(2)]
+    outs = [
+        cli("ingest", "reviews", source, "--db", db_url, "--quarantine", folder, "--json") for _ in range(2)
+    ]
     assert [o.exit_code for o in outs] == [0, 0], outs[0].output
     files = sorted(folder.iterdir())
     assert len(files) == 2  # two runs in the same second: two files, neither overwrites the other
@@ -54,7 +56,9 @@ def test_quarantine_option_naming_a_folder_writes_a_file_inside_it(cli, db_url: 
     assert all(json.loads(f.read_text(encoding="utf-8"))["row"] == 2 for f in files)
 
 
-def test_quarantine_file_that_cannot_be_written_stores_nothing(ingest, cli, db_url: str, tmp_path: Path) -> None:
+def test_quarantine_file_that_cannot_be_written_stores_nothing(
+    ingest, cli, db_url: str, tmp_path: Path
+) -> None:
     _seed(ingest, db_url, tmp_path)
     blocker = tmp_path / "a-file"
     blocker.write_text("", encoding="utf-8")
@@ -75,10 +79,14 @@ def test_quarantine_file_may_not_be_the_input(cli, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
-def test_jsonl_with_a_utf16_or_utf32_byte_order_mark_is_decoded(ingest, db_url: str, tmp_path: Path, encoding: str) -> None:
+def test_jsonl_with_a_utf16_or_utf32_byte_order_mark_is_decoded(
+    ingest, db_url: str, tmp_path: Path, encoding: str
+) -> None:
     import codecs
 
-    lines = [json.dumps({"review_id": f"r{i}", "text": f"第{i}条，很好"}, ensure_ascii=False) for i in range(51)]
+    lines = [
+        json.dumps({"review_id": f"r{i}", "text": f"第{i}条，很好"}, ensure_ascii=False) for i in range(51)
+    ]
     source = tmp_path / "r.jsonl"
     bom = codecs.BOM_UTF16_BE if encoding == "utf-16-be" else b""
     source.write_bytes(bom + "\n".join(lines).encode(encoding))
@@ -88,10 +96,14 @@ def test_jsonl_with_a_utf16_or_utf32_byte_order_mark_is_decoded(ingest, db_url: 
     assert out.stored["r7"].text == "第7条，很好"
 
 
-def test_utf16_without_byte_order_mark_is_refused_naming_the_encoding(ingest, db_url: str, tmp_path: Path) -> None:
+def test_utf16_without_byte_order_mark_is_refused_naming_the_encoding(
+    ingest, db_url: str, tmp_path: Path
+) -> None:
     _seed(ingest, db_url, tmp_path)
     source = tmp_path / "r.jsonl"
-    source.write_bytes('{"review_id":"r1","text":"good"}\n{"review_id":"r2","text":"fine"}\n'.encode("utf-16-le"))
+    source.write_bytes(
+        '{"review_id":"r1","text":"good"}\n{"review_id":"r2","text":"fine"}\n'.encode("utf-16-le")
+    )
     _refused(ingest("reviews", source, db_url), "pass --encoding utf-16-le")
 
 
@@ -100,8 +112,10 @@ def test_a_raw_line_separator_inside_a_json_string_does_not_split_the_row(
     ingest, db_url: str, tmp_path: Path, separator: str
 ) -> None:
     source = tmp_path / "r.jsonl"
-    source.write_text(f'{{"review_id":"r1","text":"第一行{separator}第二行"}}\r\n{{"review_id":"r2","text":"ok"}}\n',
-                      encoding="utf-8")
+    source.write_text(
+        f'{{"review_id":"r1","text":"第一行{separator}第二行"}}\r\n{{"review_id":"r2","text":"ok"}}\n',
+        encoding="utf-8",
+    )
     out = ingest("reviews", source, db_url)
     assert out.exit_code == 0, out.stderr
     # A raw control character (form feed, U+001C) is not allowed in a JSON string: that row is one reject.
@@ -109,8 +123,10 @@ def test_a_raw_line_separator_inside_a_json_string_does_not_split_the_row(
     assert (out.summary["read"], out.summary["stored"]) == (2, 2 if allowed else 1)
 
 
-@pytest.mark.parametrize(("header", "name"), [("text,text", "'text'"), ("review_id,text,review_id", "'review_id'"),
-                                              ("text,,", "(an empty name)")])
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [("text,text", "'text'"), ("review_id,text,review_id", "'review_id'"), ("text,,", "(an empty name)")],
+)
 def test_duplicate_csv_headers_are_refused_naming_the_column(
     ingest, db_url: str, tmp_path: Path, header: str, name: str
 ) -> None:
@@ -132,7 +148,9 @@ def test_zero_width_joiner_kept_inside_emoji_and_other_zero_width_junk_dropped()
 
 def test_emoji_families_survive_ingest(ingest, db_url: str, tmp_path: Path) -> None:
     source = tmp_path / "r.jsonl"
-    source.write_text('{"review_id":"r1","text":"全家👨\\u200d👩\\u200d👧\\u200d👦都爱用"}\n', encoding="utf-8")
+    source.write_text(
+        '{"review_id":"r1","text":"全家👨\\u200d👩\\u200d👧\\u200d👦都爱用"}\n', encoding="utf-8"
+    )
     out = ingest("reviews", source, db_url)
     assert out.stored["r1"].text == "全家👨\u200d👩\u200d👧\u200d👦都爱用"
 
@@ -146,12 +164,18 @@ SECRET = "张三的手机13812345678住在幸福路8号"
         ("broken.csv", f'text\n"{SECRET}\n', "broken CSV"),
         ("bad.json", f'[{{"text": "{SECRET}"}}, oops]', "not valid JSON"),
         ("bad.jsonl", f"{SECRET}\n{SECRET} again\n", "no line is valid JSON"),
-        ("deep.json", '[{"text": "' + SECRET + '", "a": ' + "[" * 5000 + "]" * 5000 + "}]", "nested too deeply"),
+        (
+            "deep.json",
+            '[{"text": "' + SECRET + '", "a": ' + "[" * 5000 + "]" * 5000 + "}]",
+            "nested too deeply",
+        ),
         ("twice.csv", f"text,text\n{SECRET},{SECRET}\n", "names column 'text' twice"),
         ("nocol.csv", f"review\n{SECRET}\n", "no column for required field"),
     ],
 )
-def test_refusals_never_echo_the_rows_text(cli, tmp_path: Path, name: str, content: str, message: str) -> None:
+def test_refusals_never_echo_the_rows_text(
+    cli, tmp_path: Path, name: str, content: str, message: str
+) -> None:
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
     out = cli("ingest", "reviews", path)

@@ -35,15 +35,41 @@ from tests.conftest import _fresh_postgres_schema, _postgres_reachable
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 # Characters that broke ingest or the stores before, mixed with ordinary text.
-HOSTILE = ["\x00", "\x01", "\x1f", "\x7f", "\x85", "\u2028", "\u2029", "\u202e", "\u2066", "\u200b", "\u200d",
-           "\ufeff", "\ud800", "\udfff", "\udcff", "\r", "\n", "\t", '"', ",", "\\", "{", "["]
+HOSTILE = [
+    "\x00",
+    "\x01",
+    "\x1f",
+    "\x7f",
+    "\x85",
+    "\u2028",
+    "\u2029",
+    "\u202e",
+    "\u2066",
+    "\u200b",
+    "\u200d",
+    "\ufeff",
+    "\ud800",
+    "\udfff",
+    "\udcff",
+    "\r",
+    "\n",
+    "\t",
+    '"',
+    ",",
+    "\\",
+    "{",
+    "[",
+]
 ORDINARY = list("好评质量不错物流快abcXYZ 0123456789😀👨")
 chars = st.sampled_from(HOSTILE + ORDINARY * 2)
 short_text = st.text(chars, max_size=12)
 long_text = st.text(chars, min_size=60, max_size=200)
 any_text = st.one_of(short_text, short_text, long_text)
-numbers = st.one_of(st.integers(-(2**40), 2**70), st.floats(allow_nan=True, allow_infinity=True),
-                    st.sampled_from([1e20, -1e20, 1e11, 1714600000, 0.5, 3]))
+numbers = st.one_of(
+    st.integers(-(2**40), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([1e20, -1e20, 1e11, 1714600000, 0.5, 3]),
+)
 scalars = st.one_of(st.none(), st.booleans(), numbers, any_text)
 
 
@@ -55,8 +81,11 @@ def _nest(depth: int) -> Any:
 
 
 nested = st.one_of(
-    st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(short_text, inner, max_size=3),
-                 max_leaves=8),
+    st.recursive(
+        scalars,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(short_text, inner, max_size=3),
+        max_leaves=8,
+    ),
     st.integers(90, 1200).map(_nest),
 )
 cell = st.one_of(scalars, scalars, nested)
@@ -69,7 +98,9 @@ rows = st.lists(
             "text": any_text,
             "rating": st.one_of(scalars, st.sampled_from(["5", "4星", "seven", "nan"])),
             "label": st.one_of(scalars, st.sampled_from(["1", "0", "positive", "差评"])),
-            "created_at": st.one_of(numbers, st.sampled_from(["2024-05-01", "not-a-date", "1e20", "2024-13-45"])),
+            "created_at": st.one_of(
+                numbers, st.sampled_from(["2024-05-01", "not-a-date", "1e20", "2024-13-45"])
+            ),
             "category": any_text,
             "source": any_text,
             "shop": cell,
@@ -114,8 +145,10 @@ def _write(path: Path, fmt: str, data: list[dict[str, Any]]) -> None:
             else:  # strings (bytes where they cannot be UTF-8: Parquet has binary columns)
                 texts = [None if v is None else _text(v) for v in values]
                 if any(t is not None and not t.isascii() and not _utf8(t) for t in texts):
-                    table[name] = pa.array([None if t is None else t.encode("utf-8", "surrogatepass") for t in texts],
-                                           pa.binary())
+                    table[name] = pa.array(
+                        [None if t is None else t.encode("utf-8", "surrogatepass") for t in texts],
+                        pa.binary(),
+                    )
                 else:
                     table[name] = pa.array(texts, pa.string())
         pq.write_table(pa.table(table), path)
@@ -142,15 +175,28 @@ def _outcome(url: str, path: Path, quarantine: Path) -> dict[str, Any]:
         rejects: list[dict[str, Any]] = []
         if quarantine.exists():
             text = quarantine.read_bytes().decode("utf-8")  # strict UTF-8 ...
-            rejects = [json.loads(line, parse_constant=_no_constant) for line in text.splitlines()]  # ... and JSON
+            rejects = [
+                json.loads(line, parse_constant=_no_constant) for line in text.splitlines()
+            ]  # ... and JSON
         numbers = [r["row"] for r in rejects]
         assert len(numbers) == len(set(numbers)) == summary.rejected
         assert all(r["reasons"] for r in rejects)
         assert summary.read == summary.stored + summary.updated + summary.unchanged + summary.rejected
         with store.session() as session:
             stored = {
-                r.review_id: (r.text, r.masked_text, r.rating, r.label, r.created_at, r.category, r.source, r.extra,
-                              r.product_id, r.lang, r.pii_found)
+                r.review_id: (
+                    r.text,
+                    r.masked_text,
+                    r.rating,
+                    r.label,
+                    r.created_at,
+                    r.category,
+                    r.source,
+                    r.extra,
+                    r.product_id,
+                    r.lang,
+                    r.pii_found,
+                )
                 for r in session.scalars(select(Review))
             }
     return {
@@ -184,8 +230,17 @@ _counter = itertools.count()
 _EXPLORE = int(os.environ.get("KOUBEI_FUZZ_EXAMPLES", "0"))
 
 
-@settings(max_examples=_EXPLORE or 120, deadline=timedelta(seconds=10), database=None, derandomize=not _EXPLORE,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=_EXPLORE or 120,
+    deadline=timedelta(seconds=10),
+    database=None,
+    derandomize=not _EXPLORE,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 @given(data=rows, fmt=formats)
 def test_every_row_is_stored_or_quarantined_alike_on_both_stores(
     two_stores: tuple[str, str], tmp_path: Path, data: list[dict[str, Any]], fmt: str

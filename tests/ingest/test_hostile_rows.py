@@ -48,7 +48,10 @@ def test_deeply_nested_json_file_is_refused_in_one_line(ingest, db_url: str, tmp
 
 
 def test_json_array_row_nested_too_deep_is_a_row_reject(ingest, db_url: str, tmp_path: Path) -> None:
-    rows = [{"review_id": "ok", "text": "很好"}, {"review_id": "deep", "text": "x", "n": 1, "a": json.loads(_deep(150))}]
+    rows = [
+        {"review_id": "ok", "text": "很好"},
+        {"review_id": "deep", "text": "x", "n": 1, "a": json.loads(_deep(150))},
+    ]
     source = tmp_path / "r.json"
     source.write_text(json.dumps(rows), encoding="utf-8")
     out = ingest("reviews", source, db_url)
@@ -61,7 +64,7 @@ def test_json_array_row_nested_too_deep_is_a_row_reject(ingest, db_url: str, tmp
 def test_deep_attributes_cell_is_a_row_reject(ingest, db_url: str, tmp_path: Path, depth: int) -> None:
     source = tmp_path / "p.csv"
     cell = '"{""a"": ' + _deep(depth).replace('"', '""') + '}"'
-    source.write_text(f"product_id,attributes\np1,\"{{\"\"颜色\"\": \"\"蓝\"\"}}\"\np2,{cell}\n", encoding="utf-8")
+    source.write_text(f'product_id,attributes\np1,"{{""颜色"": ""蓝""}}"\np2,{cell}\n', encoding="utf-8")
     out = ingest("products", source, db_url)
     assert out.exit_code == 0, out.stderr
     assert set(out.stored) == {"p1"} and out.stored["p1"].attributes == {"颜色": "蓝"}
@@ -70,8 +73,11 @@ def test_deep_attributes_cell_is_a_row_reject(ingest, db_url: str, tmp_path: Pat
 
 def test_lone_surrogate_in_a_json_array_is_quarantined_as_read(ingest, db_url: str, tmp_path: Path) -> None:
     source = tmp_path / "r.json"
-    source.write_text('[{"review_id":"ok","text":"很好"}, {"review_id":"bad","text":"bad \\ud800"},'
-                      ' {"review_id":"bad2","text":"ok","shop":"\\udfff"}]', encoding="utf-8")
+    source.write_text(
+        '[{"review_id":"ok","text":"很好"}, {"review_id":"bad","text":"bad \\ud800"},'
+        ' {"review_id":"bad2","text":"ok","shop":"\\udfff"}]',
+        encoding="utf-8",
+    )
     out = ingest("reviews", source, db_url)
     assert out.exit_code == 0, out.stderr
     assert set(out.stored) == {"ok"}
@@ -91,15 +97,19 @@ def test_invalid_utf8_in_extra_csv_cells_is_quarantined(ingest, db_url: str, tmp
 
 @pytest.mark.parametrize("value", ["1e20", "-1e20", "1e400", "Infinity", '"1e20"'])
 def test_created_at_out_of_any_clock_is_a_row_reject(ingest, db_url: str, tmp_path: Path, value: str) -> None:
-    source = _jsonl(tmp_path / "r.jsonl", ['{"review_id":"ok","text":"很好"}',
-                                           f'{{"review_id":"bad","text":"x","created_at":{value}}}'])
+    source = _jsonl(
+        tmp_path / "r.jsonl",
+        ['{"review_id":"ok","text":"很好"}', f'{{"review_id":"bad","text":"x","created_at":{value}}}'],
+    )
     out = ingest("reviews", source, db_url)
     assert out.exit_code == 0, out.stderr
     assert set(out.stored) == {"ok"} and out.reasons(2).startswith("created_at:")
 
 
 def test_nan_created_at_means_missing(ingest, db_url: str, tmp_path: Path) -> None:
-    out = ingest("reviews", _jsonl(tmp_path / "r.jsonl", ['{"review_id":"r1","text":"好","created_at":NaN}']), db_url)
+    out = ingest(
+        "reviews", _jsonl(tmp_path / "r.jsonl", ['{"review_id":"r1","text":"好","created_at":NaN}']), db_url
+    )
     assert out.summary["stored"] == 1 and out.stored["r1"].created_at is None
 
 
@@ -107,21 +117,30 @@ def test_parquet_extra_columns_of_every_type_become_json(ingest, db_url: str, tm
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.table({
-        "review_id": ["r1", "r2"],
-        "text": pa.array([b"\xe5\xa5\xbd\xe8\xaf\x84", b"\xff\xfe"], pa.binary()),  # UTF-8 "好评"; not UTF-8
-        "seen": pa.array([datetime(2024, 5, 1, 12, 30), None], pa.timestamp("us")),
-        "blob": pa.array([b"\xff\x01", b"ok"], pa.binary()),
-        "price": pa.array([Decimal("12.50"), Decimal("3")], pa.decimal128(10, 2)),
-        "score": pa.array([float("nan"), 1.5], pa.float64()),
-    })
+    table = pa.table(
+        {
+            "review_id": ["r1", "r2"],
+            "text": pa.array(
+                [b"\xe5\xa5\xbd\xe8\xaf\x84", b"\xff\xfe"], pa.binary()
+            ),  # UTF-8 "好评"; not UTF-8
+            "seen": pa.array([datetime(2024, 5, 1, 12, 30), None], pa.timestamp("us")),
+            "blob": pa.array([b"\xff\x01", b"ok"], pa.binary()),
+            "price": pa.array([Decimal("12.50"), Decimal("3")], pa.decimal128(10, 2)),
+            "score": pa.array([float("nan"), 1.5], pa.float64()),
+        }
+    )
     source = tmp_path / "r.parquet"
     pq.write_table(table, source)
     out = ingest("reviews", source, db_url)
     assert out.exit_code == 0, out.stderr
     assert set(out.stored) == {"r1"}
     assert out.stored["r1"].text == "好评"
-    assert out.stored["r1"].extra == {"seen": "2024-05-01T12:30:00", "blob": "base64:/wE=", "price": 12.5, "score": None}
+    assert out.stored["r1"].extra == {
+        "seen": "2024-05-01T12:30:00",
+        "blob": "base64:/wE=",
+        "price": 12.5,
+        "score": None,
+    }
     assert out.reasons(2) == "text: is binary data that is not UTF-8 text"
 
 
@@ -161,16 +180,25 @@ def test_nul_characters_same_outcome_on_every_store(ingest, db_url: str, tmp_pat
     assert out.stored["ok"].category == "手机 壳"
     assert out.stored["ok"].extra == {"shop": "ab", "nested": {"k": "v"}}
     assert out.stored["r4"].text == "有空字符"
-    assert out.reasons(2) == "review_id: id contains the invisible or control character U+0000; ids must be plain text"
+    assert (
+        out.reasons(2)
+        == "review_id: id contains the invisible or control character U+0000; ids must be plain text"
+    )
     assert out.reasons(3).startswith("product_id: id contains the invisible or control character U+0000")
 
 
-def test_nan_and_infinity_in_extra_columns_and_attributes_become_null(ingest, db_url: str, tmp_path: Path) -> None:
-    reviews = _jsonl(tmp_path / "r.jsonl", ['{"review_id":"r1","text":"好","a":NaN,"b":[Infinity,-Infinity,1]}'])
+def test_nan_and_infinity_in_extra_columns_and_attributes_become_null(
+    ingest, db_url: str, tmp_path: Path
+) -> None:
+    reviews = _jsonl(
+        tmp_path / "r.jsonl", ['{"review_id":"r1","text":"好","a":NaN,"b":[Infinity,-Infinity,1]}']
+    )
     out = ingest("reviews", reviews, db_url)
     assert out.exit_code == 0, out.stderr
     assert out.stored["r1"].extra == {"a": None, "b": [None, None, 1]}
-    products = _jsonl(tmp_path / "p.jsonl", ['{"product_id":"p1","attributes":{"w":NaN,"h":2.5},"size":Infinity}'])
+    products = _jsonl(
+        tmp_path / "p.jsonl", ['{"product_id":"p1","attributes":{"w":NaN,"h":2.5},"size":Infinity}']
+    )
     out = ingest("products", products, db_url)
     assert out.exit_code == 0, out.stderr
     assert out.stored["p1"].attributes == {"w": None, "h": 2.5, "size": None}
@@ -188,9 +216,15 @@ def test_nan_in_a_parquet_extra_column_is_null(ingest, db_url: str, tmp_path: Pa
     assert out.stored["r1"].extra == {"weight": None} and out.stored["r2"].extra == {"weight": 2.0}
 
 
-def test_bidirectional_and_invisible_characters_in_ids_are_rejected(ingest, db_url: str, tmp_path: Path) -> None:
-    lines = ['{"review_id":"ok","text":"好"}', '{"review_id":"abc\\u202egnp.exe","text":"x"}',
-             '{"review_id":"r3","user_id":"\\u2066u1\\u2069","text":"x"}', '{"review_id":"r\\u200b4","text":"x"}']
+def test_bidirectional_and_invisible_characters_in_ids_are_rejected(
+    ingest, db_url: str, tmp_path: Path
+) -> None:
+    lines = [
+        '{"review_id":"ok","text":"好"}',
+        '{"review_id":"abc\\u202egnp.exe","text":"x"}',
+        '{"review_id":"r3","user_id":"\\u2066u1\\u2069","text":"x"}',
+        '{"review_id":"r\\u200b4","text":"x"}',
+    ]
     out = ingest("reviews", _jsonl(tmp_path / "r.jsonl", lines), db_url)
     assert set(out.stored) == {"ok"}
     assert "U+202E" in out.reasons(2) and out.reasons(3).startswith("user_id:") and "U+2066" in out.reasons(3)
@@ -210,8 +244,14 @@ def test_any_exception_while_cleaning_a_row_makes_only_that_row_a_reject(
         return real(text)
 
     monkeypatch.setattr(loader, "mask_pii", flaky)
-    source = _jsonl(tmp_path / "r.jsonl", ['{"review_id":"ok","text":"很好"}', '{"review_id":"bad","text":"秘密会炸"}',
-                                           '{"review_id":"ok2","text":"也好"}'])
+    source = _jsonl(
+        tmp_path / "r.jsonl",
+        [
+            '{"review_id":"ok","text":"很好"}',
+            '{"review_id":"bad","text":"秘密会炸"}',
+            '{"review_id":"ok2","text":"也好"}',
+        ],
+    )
     out = ingest("reviews", source, db_url)
     assert out.exit_code == 0, out.stderr
     assert set(out.stored) == {"ok", "ok2"}
@@ -232,7 +272,9 @@ def test_store_column_widths_match_the_ingest_limits() -> None:
     assert width(Review.review_id) == 128
 
 
-def test_one_quarantined_row_is_one_line_even_with_unicode_line_separators(ingest, db_url: str, tmp_path: Path) -> None:
+def test_one_quarantined_row_is_one_line_even_with_unicode_line_separators(
+    ingest, db_url: str, tmp_path: Path
+) -> None:
     source = _jsonl(tmp_path / "r.jsonl", ['{"review_id":"a\u2028b","text":"x\u2029y\u0085z"}'])
     out = ingest("reviews", source, db_url)  # its reader splits the quarantine file with str.splitlines()
     assert out.rejects[1]["raw"] == {"review_id": "a\u2028b", "text": "x\u2029y\x85z"}

@@ -24,7 +24,10 @@ class Phases(RecordingProgress):
 
 def test_validation_and_storing_report_their_rows(tmp_path: Path) -> None:
     n = PROGRESS_MIN_ROWS + 1
-    table = RawTable(["review_id", "text"], [RawRow(i, {"review_id": f"r{i}", "text": f"第{i}条"}) for i in range(1, n + 1)])
+    table = RawTable(
+        ["review_id", "text"],
+        [RawRow(i, {"review_id": f"r{i}", "text": f"第{i}条"}) for i in range(1, n + 1)],
+    )
     progress = Phases()
     loaded = load_table(table, "reviews", tmp_path / "memory", progress=progress)
     with Store.open(f"sqlite:///{tmp_path / 's.db'}") as store:
@@ -36,7 +39,9 @@ def test_validation_and_storing_report_their_rows(tmp_path: Path) -> None:
 
 def test_small_loads_start_no_phase(tmp_path: Path) -> None:
     progress = RecordingProgress()
-    load_table(RawTable(["text"], [RawRow(1, {"text": "好"})]), "reviews", tmp_path / "memory", progress=progress)
+    load_table(
+        RawTable(["text"], [RawRow(1, {"text": "好"})]), "reviews", tmp_path / "memory", progress=progress
+    )
     assert progress.state.phases == 0
 
 

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the process table from /proc")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="reads the process table from /proc"
+)
 
 
 def _process_table() -> dict[int, tuple[int, str, str]]:
@@ -47,7 +49,9 @@ def _survivors(pids: dict[int, str], seconds: float) -> dict[int, str]:
     deadline = time.monotonic() + seconds
     while True:
         table = _process_table()
-        alive = {pid: command for pid, command in pids.items() if pid in table and table[pid][1] not in ("Z", "X")}
+        alive = {
+            pid: command for pid, command in pids.items() if pid in table and table[pid][1] not in ("Z", "X")
+        }
         if not alive or time.monotonic() > deadline:
             return alive
         time.sleep(0.2)
@@ -95,8 +99,17 @@ def test_kill_9_of_koubei_ingest_during_validation_leaves_no_process(tmp_path: P
     with source.open("w", encoding="utf-8") as out:
         out.write("review_id,text\n")
         out.writelines(f"r{i},{text}{i}\n" for i in range(loader.PARALLEL_MIN_ROWS * 3))
-    command = [sys.executable, "-c", "from koubei.cli.main import run; run()", "ingest", "reviews", str(source),
-               "--db", f"sqlite:///{tmp_path / 'store.db'}", "--json"]
+    command = [
+        sys.executable,
+        "-c",
+        "from koubei.cli.main import run; run()",
+        "ingest",
+        "reviews",
+        str(source),
+        "--db",
+        f"sqlite:///{tmp_path / 'store.db'}",
+        "--json",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
     deadline = time.monotonic() + 60
     children: dict[int, str] = {}

@@ -238,14 +238,23 @@ def test_demo_step_quick(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert calls == ["imm", "degree", "pagerank"]  # the demo calls the pipeline, it does not repeat it
     data = result.to_dict()
     json.dumps(data)
-    assert data["generated_graph"] is True and "GENERATED" in data["graph_source"] and len(data["imm"]["seeds"]) == 10
+    assert (
+        data["generated_graph"] is True
+        and "GENERATED" in data["graph_source"]
+        and len(data["imm"]["seeds"]) == 10
+    )
     # On the generated community graph seeding matters: IMM beats both heuristics beyond their 95% intervals.
-    assert data["imm"]["ci95"][0] > data["degree"]["ci95"][1] and data["imm"]["ci95"][0] > data["pagerank"]["ci95"][1]
+    assert (
+        data["imm"]["ci95"][0] > data["degree"]["ci95"][1]
+        and data["imm"]["ci95"][0] > data["pagerank"]["ci95"][1]
+    )
     assert data["imm_lift_over_degree"] > 0.2 and data["imm_lift_over_pagerank"] > 0.03
     out = io.StringIO()
     view.render(result, Console(file=out, width=150))
     shown = out.getvalue()
-    assert "GENERATED" in shown and "top PageRank" in shown and f"{data['imm_lift_over_degree']:+.1%}" in shown
+    assert (
+        "GENERATED" in shown and "top PageRank" in shown and f"{data['imm_lift_over_degree']:+.1%}" in shown
+    )
     graph = _star_file(tmp_path)
     ctx2 = DemoContext(store=store, workdir=tmp_path, quick=True, options={"graph": graph})
     real_graph = wom.run(ctx2)

@@ -41,7 +41,10 @@ def test_parser_rules_exact() -> None:
         (6, {"src": "u3", "dst": "u1", "weight": "1"}, None),
     ]
     plain = parse_edge_text("1 2\n2,3\n\n% comment\n3 4 0.5 extra\n")
-    assert plain.header is None and [r.values for r in plain.rows[:2]] == [{"src": "1", "dst": "2"}, {"src": "2", "dst": "3"}]
+    assert plain.header is None and [r.values for r in plain.rows[:2]] == [
+        {"src": "1", "dst": "2"},
+        {"src": "2", "dst": "3"},
+    ]
     assert plain.rows[2].problem == "expected 2 or 3 fields (u v [weight]), found 4"
     named = parse_edge_text("user friend\na b\n")  # an unnamed second column is the arc's other end
     assert named.columns == ["src", "dst"] and named.rows[0].values == {"src": "a", "dst": "b"}
@@ -53,7 +56,11 @@ def test_same_file_same_edges_via_ingest_and_wom(tmp_path: Path, db_url: str) ->
     ingested = runner.invoke(app, ["ingest", "follows", str(path), "--db", db_url, "--json"])
     assert ingested.exit_code == 0, ingested.output
     summary = json.loads(ingested.output)
-    assert (summary["read"], summary["stored"], summary["rejected"]) == (6, 3, 3)  # duplicate, self-loop, short
+    assert (summary["read"], summary["stored"], summary["rejected"]) == (
+        6,
+        3,
+        3,
+    )  # duplicate, self-loop, short
     from koubei.store import Store
 
     with Store.open(db_url) as store:
@@ -61,17 +68,36 @@ def test_same_file_same_edges_via_ingest_and_wom(tmp_path: Path, db_url: str) ->
     from_file = load_graph(path, directed=True, follows=True)
     assert from_file.skipped_rows == 3 and from_file.skipped_examples[0]["row"] == 3
     # The store keeps follows' weights out of the word-of-mouth graph; the arcs are the same.
-    assert {a[:2] for a in _arcs(from_file.graph)} == {a[:2] for a in _arcs(from_store)} == {
-        ("u2", "u1"), ("u3", "u2"), ("u1", "u3")
-    }
+    assert (
+        {a[:2] for a in _arcs(from_file.graph)}
+        == {a[:2] for a in _arcs(from_store)}
+        == {("u2", "u1"), ("u3", "u2"), ("u1", "u3")}
+    )
     assert _arcs(load_graph(path).graph) == {("u1", "u2", 0.5), ("u2", "u3", 0.25), ("u3", "u1", 1.0)}
     # And through the CLI: wom reads the file with the header that ingest understood (weights from column p).
-    sim = runner.invoke(app, ["wom", "simulate", "--graph", str(path), "--seeds", "u1", "--probs", "weight",
-                              "--runs", "200", "--json"])
+    sim = runner.invoke(
+        app,
+        [
+            "wom",
+            "simulate",
+            "--graph",
+            str(path),
+            "--seeds",
+            "u1",
+            "--probs",
+            "weight",
+            "--runs",
+            "200",
+            "--json",
+        ],
+    )
     assert sim.exit_code == 0, sim.output
     data = json.loads(sim.output)
     assert data["graph"] == {"nodes": 3, "arcs": 3, "weighted": True} and data["skipped_rows"] == 3
-    assert data["skipped_examples"][0] == {"row": 3, "reasons": ["duplicate src='u1', dst='u2' (same as row 1)"]}
+    assert data["skipped_examples"][0] == {
+        "row": 3,
+        "reasons": ["duplicate src='u1', dst='u2' (same as row 1)"],
+    }
     human = runner.invoke(app, ["wom", "seeds", "--graph", str(path), "--k", "1", "--mc-runs", "50"])
     assert human.exit_code == 0 and "3 row(s) of the graph file skipped (row 3: duplicate" in human.output
 
@@ -101,7 +127,9 @@ def test_bad_graph_and_cascade_files_are_plain_errors(tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match="line 1: repost '1/5:soon'"):
         read_cascade_file(weibo, "weibo")
     latin = tmp_path / "t.tsv"
-    latin.write_bytes("cascade_id\tparent_uid\tchild_uid\tchild_delay_min\nc\tROOT\t\xe9\t0\n".encode("latin-1"))
+    latin.write_bytes(
+        "cascade_id\tparent_uid\tchild_uid\tchild_delay_min\nc\tROOT\t\xe9\t0\n".encode("latin-1")
+    )
     with pytest.raises(BadInputError, match="not UTF-8"):
         read_cascade_file(latin)
     with pytest.raises(BadInputError, match="not known"):

@@ -42,7 +42,9 @@ def test_simulations_rr_sets_and_celf_report(tiny_graph: SocialGraph) -> None:
     chosen = imm(tiny_graph, probs, IMMConfig(k=1, seed=0), progress=progress)
     progress.close()
     assert progress.phases == [("IMM: drawing RR sets", None, "sets")]  # one line, not one per sampling round
-    assert progress.done == [chosen.details["sampling_rr_sets"] + chosen.details["rr_sets"]]  # both phases' sets
+    assert progress.done == [
+        chosen.details["sampling_rr_sets"] + chosen.details["rr_sets"]
+    ]  # both phases' sets
 
     progress = Phases()
     celf_seeds(tiny_graph, probs, 2, trials=20, progress=progress)
@@ -58,8 +60,11 @@ def test_cli_draws_progress_on_stderr_and_keeps_json_clean(tmp_path: Path) -> No
 
     graph = tmp_path / "g.txt"
     graph.write_text("1 2\n2 3\n3 4\n")
-    human = CliRunner().invoke(app, ["wom", "simulate", "--graph", str(graph), "--seeds", "1", "--runs", "300"])
+    human = CliRunner().invoke(
+        app, ["wom", "simulate", "--graph", str(graph), "--seeds", "1", "--runs", "300"]
+    )
     assert human.exit_code == 0 and "IC simulations: 300/300 runs" in human.output
-    machine = CliRunner().invoke(app, ["wom", "simulate", "--graph", str(graph), "--seeds", "1", "--runs", "300",
-                                       "--json"])
+    machine = CliRunner().invoke(
+        app, ["wom", "simulate", "--graph", str(graph), "--seeds", "1", "--runs", "300", "--json"]
+    )
     assert json.loads(machine.output)["runs"] == 300

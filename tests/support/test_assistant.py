@@ -31,14 +31,20 @@ def test_complaint_is_escalated_with_reason_and_suggested_reply(lsa_index: Any) 
     assert reply.escalation.reason == "complaint" and reply.escalation.priority == "high"
     assert "order number" in reply.escalation.suggested_reply and "K1" in reply.escalation.suggested_reply
     zh, _ = Assistant(lsa_index).ask("卖假货，我要投诉！", product_id="V1")
-    assert zh.escalation is not None and zh.escalation.reason == "complaint" and "订单号" in zh.escalation.suggested_reply
+    assert (
+        zh.escalation is not None
+        and zh.escalation.reason == "complaint"
+        and "订单号" in zh.escalation.suggested_reply
+    )
 
 
 def test_missing_evidence_is_refused_and_escalated(lsa_index: Any) -> None:
     reply, _ = Assistant(lsa_index).ask("Does it have bluetooth?", product_id="K1")
     assert reply.to_dict()["refused"] and reply.escalation is not None
     assert reply.escalation.reason == "no_supporting_evidence"
-    order, _ = Assistant(lsa_index).ask("Where is my parcel? The tracking number does not work", product_id="K1")
+    order, _ = Assistant(lsa_index).ask(
+        "Where is my parcel? The tracking number does not work", product_id="K1"
+    )
     assert order.escalation is not None and order.escalation.reason == "order_lookup_needed"
 
 
@@ -78,7 +84,11 @@ def test_conversation_helpers(lsa_index: Any) -> None:
     turn = resolve_turn("is it heavy?", state, lsa_index)
     assert (turn.query.text, turn.product_id, turn.follow_up) == ("is it heavy?", "K1", False)
     follow = resolve_turn("and the capacity?", state, lsa_index)
-    assert (follow.query.text, follow.query.tokens, follow.follow_up) == ("warranty? and the capacity?", ("warranti", "capac"), True)
+    assert (follow.query.text, follow.query.tokens, follow.follow_up) == (
+        "warranty? and the capacity?",
+        ("warranti", "capac"),
+        True,
+    )
     assert ConversationState.from_dict(state.to_dict()) == state
 
 

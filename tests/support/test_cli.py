@@ -28,7 +28,10 @@ def loaded_store(tmp_path: Path) -> Path:
     for kind, rows in (("products", PRODUCTS), ("faq", FAQ)):
         result = _invoke(["ingest", kind, str(_write_jsonl(tmp_path / f"{kind}.jsonl", rows)), "--json"])
         assert result.exit_code == 0, result.output
-    reviews = [{"review_id": r["review_id"], "product_id": r["product_id"], "text": r["masked_text"]} for r in REVIEWS]
+    reviews = [
+        {"review_id": r["review_id"], "product_id": r["product_id"], "text": r["masked_text"]}
+        for r in REVIEWS
+    ]
     result = _invoke(["ingest", "reviews", str(_write_jsonl(tmp_path / "reviews.jsonl", reviews)), "--json"])
     assert result.exit_code == 0, result.output
     return tmp_path
@@ -64,22 +67,41 @@ def test_index_ask_conversation_and_eval(loaded_store: Path) -> None:
     assert "13812345678" not in json.dumps(turns, ensure_ascii=False)
     assert turns[3]["details"]["product_id"] == "K2"
 
-    qa = _write_jsonl(loaded_store / "qa.jsonl", [
-        {"question": "what is the warranty", "product_id": "K2", "doc_id": "attr:K2:warranty", "escalate": False},
-        {"question": "退货政策是什么", "faq_id": "F2", "escalate": False},
-        {"question": "Does it have bluetooth?", "product_id": "K1", "escalate": True},
-    ])
+    qa = _write_jsonl(
+        loaded_store / "qa.jsonl",
+        [
+            {
+                "question": "what is the warranty",
+                "product_id": "K2",
+                "doc_id": "attr:K2:warranty",
+                "escalate": False,
+            },
+            {"question": "退货政策是什么", "faq_id": "F2", "escalate": False},
+            {"question": "Does it have bluetooth?", "product_id": "K1", "escalate": True},
+        ],
+    )
     report = json.loads(_invoke(["service", "eval", "--qa", str(qa), "--json"]).output)
     assert report["retrieval"]["fused"] == {"hit@1": 100.0, "hit@5": 100.0, "mrr": 1.0, "n": 2}
     assert report["escalation"]["precision"] == 1.0 and report["escalation"]["recall"] == 1.0
 
 
 def test_eval_self_index_and_bad_input(tmp_path: Path) -> None:
-    qa = _write_jsonl(tmp_path / "qa.jsonl", [
-        {"qa_id": "a", "question": "how long is the cord", "answer": "The power cord is about 1.2 metres long."},
-        {"qa_id": "b", "question": "is the filter washable", "answer": "Yes, rinse the filter under water."},
-        {"qa_id": "c", "question": "电池能用多久", "answer": "电池大概能用一个小时。"},
-    ])
+    qa = _write_jsonl(
+        tmp_path / "qa.jsonl",
+        [
+            {
+                "qa_id": "a",
+                "question": "how long is the cord",
+                "answer": "The power cord is about 1.2 metres long.",
+            },
+            {
+                "qa_id": "b",
+                "question": "is the filter washable",
+                "answer": "Yes, rinse the filter under water.",
+            },
+            {"qa_id": "c", "question": "电池能用多久", "answer": "电池大概能用一个小时。"},
+        ],
+    )
     result = _invoke(["service", "eval", "--qa", str(qa), "--self-index", "--dense", "lsa", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
@@ -97,6 +119,8 @@ def test_eval_self_index_and_bad_input(tmp_path: Path) -> None:
 def test_ask_errors_are_one_line(loaded_store: Path) -> None:
     assert _invoke(["service", "index", "--dense", "lsa", "--json"]).exit_code == 0
     unknown = _invoke(["ask", "warranty?", "--product", "NOPE"])
-    assert unknown.exit_code == 2 and "unknown product" in unknown.output and "Traceback" not in unknown.output
+    assert (
+        unknown.exit_code == 2 and "unknown product" in unknown.output and "Traceback" not in unknown.output
+    )
     bad_mode = _invoke(["service", "index", "--fusion", "borda"])
     assert bad_mode.exit_code == 2 and "rrf, weighted or rerank" in bad_mode.output

@@ -34,5 +34,8 @@ def test_demo_service_step_quick(tmp_path: Path) -> None:
     out = io.StringIO()
     render(result, Console(file=out, width=200))
     shown = out.getvalue()
-    assert f"Index: {step['index']['docs']:,} evidence pieces" in shown and "escalated (complaint, priority high)" in shown
+    assert (
+        f"Index: {step['index']['docs']:,} evidence pieces" in shown
+        and "escalated (complaint, priority high)" in shown
+    )
     assert all(f"Q: {a['question']}" in shown for a in step["answers"])

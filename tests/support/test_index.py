@@ -24,7 +24,9 @@ from koubei.support.index import IndexConfig, ServiceIndex
         ("limescale glass", "K2", "review:R3#2"),
     ],
 )
-def test_exact_top_hit_bm25_and_lsa(bm25_index: Any, lsa_index: Any, query: str, product: str | None, expected: str) -> None:
+def test_exact_top_hit_bm25_and_lsa(
+    bm25_index: Any, lsa_index: Any, query: str, product: str | None, expected: str
+) -> None:
     for index in (bm25_index, lsa_index):
         hits = index.search(query, product_id=product, k=3)
         assert hits[0].doc.doc_id == expected
@@ -33,7 +35,10 @@ def test_exact_top_hit_bm25_and_lsa(bm25_index: Any, lsa_index: Any, query: str,
 def test_product_scope_excludes_other_products(bm25_index: Any) -> None:
     hits = bm25_index.search("warranty", product_id="K2", k=10)
     assert {h.doc.product_id for h in hits} <= {"K2", None}
-    assert {h.doc.doc_id for h in bm25_index.search("warranty", k=10)} >= {"attr:K1:warranty", "attr:K2:warranty"}
+    assert {h.doc.doc_id for h in bm25_index.search("warranty", k=10)} >= {
+        "attr:K1:warranty",
+        "attr:K2:warranty",
+    }
     assert bm25_index.search("does it have bluetooth", product_id="K1") == []
 
 
@@ -55,9 +60,14 @@ def test_modes_and_bad_parameters(lsa_index: Any, bm25_index: Any) -> None:
         ServiceIndex().build()
 
 
-def test_save_load_same_results_without_refit(tmp_path: Path, lsa_index: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_save_load_same_results_without_refit(
+    tmp_path: Path, lsa_index: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     queries = ["warranty", "滤网可以水洗吗", "limescale glass", "电池续航多久"]
-    before = [[(h.doc.doc_id, round(h.score, 6), round(h.dense or 0, 5)) for h in lsa_index.search(q, k=4)] for q in queries]
+    before = [
+        [(h.doc.doc_id, round(h.score, 6), round(h.dense or 0, 5)) for h in lsa_index.search(q, k=4)]
+        for q in queries
+    ]
     lsa_index.save(tmp_path / "idx")
     from koubei.support import dense
 
@@ -66,14 +76,19 @@ def test_save_load_same_results_without_refit(tmp_path: Path, lsa_index: Any, mo
 
     monkeypatch.setattr(dense.LsaEmbedder, "fit", no_fit)
     loaded = ServiceIndex.load(tmp_path / "idx")
-    after = [[(h.doc.doc_id, round(h.score, 6), round(h.dense or 0, 5)) for h in loaded.search(q, k=4)] for q in queries]
+    after = [
+        [(h.doc.doc_id, round(h.score, 6), round(h.dense or 0, 5)) for h in loaded.search(q, k=4)]
+        for q in queries
+    ]
     assert after == before
     assert loaded.config == lsa_index.config and loaded.dense_spec_ == "lsa"
     with pytest.raises(NotFoundError, match="koubei service index"):
         ServiceIndex.load(tmp_path / "missing")
 
 
-def test_incremental_add_update_remove(tmp_path: Path, catalog: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_incremental_add_update_remove(
+    tmp_path: Path, catalog: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from koubei.support import index as index_module
 
     analyzed: list[str] = []
@@ -146,4 +161,4 @@ def test_rerank_fusion_orders_bm25_candidates_by_dense_similarity(lsa_index: Any
     bm25_found = [h for h in hits if h.bm25 > 0]
     assert [h.doc.doc_id for h in bm25_found] == ["review:R3#2", "attr:K2:material"]
     assert [h.dense for h in bm25_found] == sorted([h.dense for h in bm25_found], reverse=True)
-    assert all(h.bm25 == 0 for h in hits[len(bm25_found):])  # dense-only finds come after
+    assert all(h.bm25 == 0 for h in hits[len(bm25_found) :])  # dense-only finds come after

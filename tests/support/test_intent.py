@@ -46,8 +46,22 @@ def test_rules_fire_on_keywords() -> None:
 
 
 def test_overfit_save_load_same_predictions(tmp_path: Path) -> None:
-    texts = ["where is my parcel", "refund please", "what colour is it", "you are cheats", "hi there", "包裹到哪了"]
-    labels = ["order_logistics", "returns_after_sales", "product_question", "complaint", "chit_chat", "order_logistics"]
+    texts = [
+        "where is my parcel",
+        "refund please",
+        "what colour is it",
+        "you are cheats",
+        "hi there",
+        "包裹到哪了",
+    ]
+    labels = [
+        "order_logistics",
+        "returns_after_sales",
+        "product_question",
+        "complaint",
+        "chit_chat",
+        "order_logistics",
+    ]
     router = IntentRouter(RouterConfig(C=1000.0, rule_boost=0.0)).fit(texts, labels)
     assert router.predict(texts) == labels
     loaded = IntentRouter.load(router.save(tmp_path / "router"))
@@ -67,10 +81,17 @@ def test_router_errors() -> None:
 def test_unsure_complaint_without_keyword_falls_back_to_runner_up() -> None:
     texts = ["you are cheats", "bad bad bad", "what colour is it", "how big is it"]
     labels = ["complaint", "complaint", "product_question", "product_question"]
-    strict = IntentRouter(RouterConfig(C=1.0, rule_boost=0.0, complaint_min_confidence=0.99)).fit(texts, labels)
-    lenient = IntentRouter(RouterConfig(C=1.0, rule_boost=0.0, complaint_min_confidence=0.0)).fit(texts, labels)
+    strict = IntentRouter(RouterConfig(C=1.0, rule_boost=0.0, complaint_min_confidence=0.99)).fit(
+        texts, labels
+    )
+    lenient = IntentRouter(RouterConfig(C=1.0, rule_boost=0.0, complaint_min_confidence=0.0)).fit(
+        texts, labels
+    )
     assert lenient.route("you are cheats").intent == "complaint"
     route = strict.route("you are cheats")
-    assert route.intent == "product_question" and route.probabilities["complaint"] > route.probabilities["product_question"]
+    assert (
+        route.intent == "product_question"
+        and route.probabilities["complaint"] > route.probabilities["product_question"]
+    )
     assert strict.predict(["you are cheats"]) == ["product_question"]  # predict() decides as route() does
     assert strict.route("you are cheats, a scam").intent == "complaint"  # a complaint keyword keeps the label

@@ -23,7 +23,10 @@ def _invoke(args: list[str]) -> Any:
 
 
 def _fill(db_url: str, tmp_path: Path) -> None:
-    reviews = [{"review_id": r["review_id"], "product_id": r["product_id"], "text": r["masked_text"]} for r in REVIEWS]
+    reviews = [
+        {"review_id": r["review_id"], "product_id": r["product_id"], "text": r["masked_text"]}
+        for r in REVIEWS
+    ]
     for kind, rows in (("products", PRODUCTS), ("faq", FAQ), ("reviews", reviews)):
         path = tmp_path / f"{kind}.jsonl"
         path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
@@ -50,7 +53,9 @@ def test_answer_builds_the_default_index_once_and_returns_a_typed_result(
     from koubei.store import Store
     from koubei.support.index import IndexConfig
 
-    monkeypatch.setattr(support, "IndexConfig", lambda: IndexConfig(dense="lsa"))  # no MiniLM load in a unit test
+    monkeypatch.setattr(
+        support, "IndexConfig", lambda: IndexConfig(dense="lsa")
+    )  # no MiniLM load in a unit test
     _fill(db_url, tmp_path)
     progress = _Phases()
     with Store.open(db_url) as store:
@@ -58,11 +63,26 @@ def test_answer_builds_the_default_index_once_and_returns_a_typed_result(
         record = default_index_dir("service") / "index.json"
         assert record.is_file() and progress.phases == [("reading reviews", 3)] and progress.state.done == 3
         stamp = record.stat().st_mtime_ns
-        again = answer(store, "What is the warranty?", product_id="K2", conversation_id=result.conversation_id)
+        again = answer(
+            store, "What is the warranty?", product_id="K2", conversation_id=result.conversation_id
+        )
     assert record.stat().st_mtime_ns == stamp  # the index exists now: not rebuilt
     assert isinstance(result, AskResult) and result.citations[0]["doc_id"] == "attr:K1:warranty"
-    assert set(result.to_dict()) == {"conversation_id", "question", "query", "product_id", "follow_up", "intent",
-                                     "answer", "citations", "evidence", "refused", "mode", "escalation", "latency_ms"}
+    assert set(result.to_dict()) == {
+        "conversation_id",
+        "question",
+        "query",
+        "product_id",
+        "follow_up",
+        "intent",
+        "answer",
+        "citations",
+        "evidence",
+        "refused",
+        "mode",
+        "escalation",
+        "latency_ms",
+    }
     assert again.conversation_id == result.conversation_id and "1 year" in again.answer
     meta = json.loads(record.read_text())
     assert meta["kind"] == "service_index" and meta["format_version"] == 1 and meta["n_docs"] > 20
@@ -121,7 +141,9 @@ def test_index_and_router_artifacts(tmp_path: Path, lsa_index: Any) -> None:
     from koubei.support.intent import IntentRouter
 
     path = lsa_index.save(tmp_path / "idx")
-    assert not [p.name for p in path.iterdir() if p.name.endswith(".tmp")]  # atomic writes leave no temp files
+    assert not [
+        p.name for p in path.iterdir() if p.name.endswith(".tmp")
+    ]  # atomic writes leave no temp files
     record = json.loads((path / "index.json").read_text())
     record["format_version"] = 99
     (path / "index.json").write_text(json.dumps(record))
@@ -150,7 +172,10 @@ def test_fit_prompt_cuts_evidence_never_the_question() -> None:
     whole = build_prompt("Q?", evidence, "en")
     assert fit_prompt("Q?", evidence, "en", len, len(whole)) == (whole, 3)
     two = build_prompt("Q?", evidence[:2], "en")
-    assert fit_prompt("Q?", evidence, "en", len, len(two) + 10) == (two, 2)  # the third piece is dropped whole
+    assert fit_prompt("Q?", evidence, "en", len, len(two) + 10) == (
+        two,
+        2,
+    )  # the third piece is dropped whole
     head = len(build_prompt("Q?", [""], "en"))
     prompt, shown = fit_prompt("Q?", evidence, "en", len, head + 20) or ("", 0)
     assert shown == 1 and prompt == build_prompt("Q?", ["a" * 20], "en")  # the first piece is cut to fit
@@ -166,9 +191,13 @@ def _koubei_tiny_lm(path: Path) -> Path:
     from koubei.support.generate import build_prompt
 
     texts = [f"{r['masked_text']} {f['answer']}" for r in REVIEWS for f in FAQ] * 20
-    texts += [build_prompt("What is the return policy for opened items?", ["Opened items can be returned."], "en")] * 50
+    texts += [
+        build_prompt("What is the return policy for opened items?", ["Opened items can be returned."], "en")
+    ] * 50
     tok = train_tokenizer(texts, vocab_size=800)
-    model = build_model(ModelConfig(n_layer=1, n_head=2, n_embd=32, intermediate_size=64, context_length=128), tok)
+    model = build_model(
+        ModelConfig(n_layer=1, n_head=2, n_embd=32, intermediate_size=64, context_length=128), tok
+    )
     return save_model(model, tok, path)
 
 
@@ -192,16 +221,25 @@ def test_generator_with_128_positions_answers_a_long_evidence_question(
         return real(model, prompt, max_new_tokens, seed)
 
     monkeypatch.setattr(generate, "generate_text", spy)
-    long_faq = {"faq_id": "F9", "question": "What is the return policy for opened items?",
-                "answer": "Opened items can be returned within 30 days. " * 30}
+    long_faq = {
+        "faq_id": "F9",
+        "question": "What is the return policy for opened items?",
+        "answer": "Opened items can be returned within 30 days. " * 30,
+    }
     index = ServiceIndex(IndexConfig(dense="none"))
     index.add([*docs, *build_docs(faq=[long_faq])])
     question = "What is the return policy for opened items?"
     hits = index.search(question, k=8)
     config = AnswerConfig(generator_dir=str(model_dir), max_new_tokens=96, min_coverage=0.3)
-    answer = compose_generative(question, hits, config, index.dense_spec_)  # IndexError before the prompt was cut
+    answer = compose_generative(
+        question, hits, config, index.dense_spec_
+    )  # IndexError before the prompt was cut
     assert not answer.refused and answer.citations and answer.citations[0]["doc_id"] == "faq:F9"
     [(prompt, positions)] = prompts  # the model did generate, within its 128 positions, from the cut evidence
-    assert positions <= 128 and prompt.endswith(f"Question: {question}\nAnswer:") and "[1] Opened items" in prompt
+    assert (
+        positions <= 128
+        and prompt.endswith(f"Question: {question}\nAnswer:")
+        and "[1] Opened items" in prompt
+    )
     result = _invoke(["ask", question, "--generator", str(model_dir / "nope")])
     assert result.exit_code == 2 and "not a folder" in result.output

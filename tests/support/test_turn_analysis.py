@@ -40,11 +40,17 @@ def _about(calls: Counter[tuple[str, str]], text: str) -> int:
 def test_a_turn_analyses_its_question_once(lsa_index: Any, calls: Counter[tuple[str, str]]) -> None:
     bot = Assistant(lsa_index)
     bot.ask("warm up the caches")
-    for question, product in (("What is the warranty?", "K2"), ("滤网可以水洗吗？", None), ("你们卖假货，我要投诉！", None)):
+    for question, product in (
+        ("What is the warranty?", "K2"),
+        ("滤网可以水洗吗？", None),
+        ("你们卖假货，我要投诉！", None),
+    ):
         calls.clear()
         reply, _ = bot.ask(question, product_id=product)
         assert calls[("analyze", question)] == 1, calls
-        assert _about(calls, question) == 1, calls  # not re-analysed under another name (language, follow-up...)
+        assert _about(calls, question) == 1, (
+            calls
+        )  # not re-analysed under another name (language, follow-up...)
     assert reply.escalation is not None and reply.escalation.reason == "complaint"
 
 
@@ -62,7 +68,11 @@ def test_a_follow_up_reuses_the_question_and_analyses_the_previous_once(
 
 
 def test_joined_analysis_equals_analysing_the_joined_text() -> None:
-    for a, b in (("What is the warranty?", "And the capacity?"), ("滤网可以水洗吗", "那白色的呢？"), ("X200 续航", "ok 吗")):
+    for a, b in (
+        ("What is the warranty?", "And the capacity?"),
+        ("滤网可以水洗吗", "那白色的呢？"),
+        ("X200 续航", "ok 吗"),
+    ):
         joined = analyze_text(a).then(analyze_text(b))
         direct = analyze_text(f"{a} {b}")
         assert joined == direct and joined.lang == direct.lang

@@ -71,7 +71,9 @@ def load_array_model(
     if meta.get("format") != format:
         raise BadInputError(f"{str(path)!r} holds a {meta.get('format')!r} model, not a {what}")
     check_format_version(path, meta, format_version, what=what)
-    config_file = next((path / name for name in config_files if (path / name).exists()), path / config_files[0])
+    config_file = next(
+        (path / name for name in config_files if (path / name).exists()), path / config_files[0]
+    )
     config = load_config(config_file, config_cls, what=f"{what} config")
     with np.load(path / ARRAYS_FILE, allow_pickle=False) as data:
         arrays = {k: data[k] for k in data.files}

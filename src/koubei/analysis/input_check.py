@@ -40,9 +40,111 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Function words of other Latin-script languages (Spanish, Portuguese, French, German, Italian, Dutch): Latin text
 # with several of these and no English function word is not English. English is the default for Latin script, so
 # short reviews without function words ("Five stars. fits perfect") stay English.
-_EN_WORDS = frozenset(["the", "a", "an", "and", "or", "but", "is", "are", "was", "were", "it", "this", "that", "i", "you", "my", "not", "very", "to", "of", "in", "for", "with"])
+_EN_WORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "but",
+        "is",
+        "are",
+        "was",
+        "were",
+        "it",
+        "this",
+        "that",
+        "i",
+        "you",
+        "my",
+        "not",
+        "very",
+        "to",
+        "of",
+        "in",
+        "for",
+        "with",
+    ]
+)
 _OTHER_LATIN_WORDS = frozenset(
-    ["el", "la", "los", "las", "de", "del", "que", "y", "es", "muy", "por", "con", "para", "una", "un", "pero", "como", "más", "está", "son", "lo", "se", "não", "um", "uma", "com", "são", "mais", "le", "les", "des", "est", "et", "très", "pas", "une", "dans", "pour", "avec", "sur", "qui", "ce", "je", "der", "die", "das", "und", "ist", "nicht", "ein", "eine", "ich", "mit", "sehr", "auf", "für", "zu", "den", "il", "di", "che", "è", "non", "per", "gli", "della", "molto", "het", "een", "en", "niet", "van", "zijn", "voor", "op"]
+    [
+        "el",
+        "la",
+        "los",
+        "las",
+        "de",
+        "del",
+        "que",
+        "y",
+        "es",
+        "muy",
+        "por",
+        "con",
+        "para",
+        "una",
+        "un",
+        "pero",
+        "como",
+        "más",
+        "está",
+        "son",
+        "lo",
+        "se",
+        "não",
+        "um",
+        "uma",
+        "com",
+        "são",
+        "mais",
+        "le",
+        "les",
+        "des",
+        "est",
+        "et",
+        "très",
+        "pas",
+        "une",
+        "dans",
+        "pour",
+        "avec",
+        "sur",
+        "qui",
+        "ce",
+        "je",
+        "der",
+        "die",
+        "das",
+        "und",
+        "ist",
+        "nicht",
+        "ein",
+        "eine",
+        "ich",
+        "mit",
+        "sehr",
+        "auf",
+        "für",
+        "zu",
+        "den",
+        "il",
+        "di",
+        "che",
+        "è",
+        "non",
+        "per",
+        "gli",
+        "della",
+        "molto",
+        "het",
+        "een",
+        "en",
+        "niet",
+        "van",
+        "zijn",
+        "voor",
+        "op",
+    ]
 )
 
 
@@ -99,20 +201,27 @@ def count_scripts_batch(texts: list[str]) -> list[ScriptCounts]:
     astral = codes > 0xFFFF
     cjk = _in(codes, (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FA1F))
     kana = _in(codes, (0x3040, 0x30FF), (0xAC00, 0xD7AF), (0x1100, 0x11FF))
-    latin = _in(codes, (0x41, 0x5A), (0x61, 0x7A), (0xC0, 0xD6), (0xD8, 0xF6), (0xF8, 0x24F), (0x1E00, 0x1EFF))
+    latin = _in(
+        codes, (0x41, 0x5A), (0x61, 0x7A), (0xC0, 0xD6), (0xD8, 0xF6), (0xF8, 0x24F), (0x1E00, 0x1EFF)
+    )
     letter = (_IS_LETTER[bmp] & ~astral) | cjk
     digit = _IS_DIGIT[bmp] & ~astral
     symbol = (_IS_SYMBOL[bmp] & ~astral) | _in(codes, (0x1F000, 0x1FAFF))
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
 
     def per_doc(mask: np.ndarray) -> list[int]:
-        sums = np.add.reduceat(mask.astype(np.int64), starts) if mask.size else np.zeros(len(texts), dtype=np.int64)
+        sums = (
+            np.add.reduceat(mask.astype(np.int64), starts)
+            if mask.size
+            else np.zeros(len(texts), dtype=np.int64)
+        )
         sums[lengths == 0] = 0  # reduceat gives the next element for empty segments
         return [int(x) for x in sums]
 
     c, k, la, le, d, sy = (per_doc(m) for m in (cjk, kana, latin, letter, digit, symbol))
     return [
-        ScriptCounts(c[i], k[i], la[i], max(0, le[i] - c[i] - k[i] - la[i]), d[i], sy[i]) for i in range(len(texts))
+        ScriptCounts(c[i], k[i], la[i], max(0, le[i] - c[i] - k[i] - la[i]), d[i], sy[i])
+        for i in range(len(texts))
     ]
 
 
@@ -158,7 +267,9 @@ def text_limit(config_value: int | None = None) -> int:
     return get_settings().max_text_chars
 
 
-def check_texts(values: list[Any], max_chars: int, languages: tuple[str, ...] | None = None) -> list[TextCheck]:
+def check_texts(
+    values: list[Any], max_chars: int, languages: tuple[str, ...] | None = None
+) -> list[TextCheck]:
     """Check many input texts for scoring (vectorized script counts). `languages`: those the model was trained
     on (None = zh and en)."""
     allowed = languages if languages is not None else ("zh", "en")
@@ -182,7 +293,9 @@ def check_texts(values: list[Any], max_chars: int, languages: tuple[str, ...] | 
             out[i] = TextCheck("", TOO_LONG, "other", tuple(flags))
         else:
             cleaned.append((i, text, flags))
-    for (i, text, flags), counts in zip(cleaned, count_scripts_batch([t for _, t, _ in cleaned]), strict=True):
+    for (i, text, flags), counts in zip(
+        cleaned, count_scripts_batch([t for _, t, _ in cleaned]), strict=True
+    ):
         letters = counts.cjk + counts.kana_hangul + counts.latin + counts.other_letters
         if letters == 0:
             out[i] = TextCheck("", EMOJI_ONLY if counts.symbols else NO_WORDS, "other", tuple(flags))

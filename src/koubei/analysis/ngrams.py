@@ -44,7 +44,9 @@ def _codepoints(docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return codes, lengths
 
 
-def ngram_hashes(docs: Sequence[str], ngram_range: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def ngram_hashes(
+    docs: Sequence[str], ngram_range: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Hash every character n-gram of every document.
 
     Returns (hashes, doc_index, start, n): one entry per n-gram occurrence, with the document it came from, its
@@ -141,7 +143,9 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
             order.sort()
             vocab, df = vocab[order], df[order]
         if vocab.shape[0] == 0:
-            raise BadInputError(f"no character n-gram occurs in >= min_df={self.min_df} documents; lower min_df")
+            raise BadInputError(
+                f"no character n-gram occurs in >= min_df={self.min_df} documents; lower min_df"
+            )
         n_docs = len(docs)
         self.vocabulary_hashes_ = vocab
         self._buckets: tuple[np.ndarray, int] | None = None
@@ -178,7 +182,9 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
         lo, hi = starts[bucket], starts[bucket + 1]
         out = np.full(hashes.shape[0], -1, dtype=np.int64)
         width = int((starts[1:] - starts[:-1]).max()) if vocab.shape[0] else 0
-        if width > 32:  # not expected with mixed hashes; binary search stays correct whatever the distribution
+        if (
+            width > 32
+        ):  # not expected with mixed hashes; binary search stays correct whatever the distribution
             idx = np.minimum(np.searchsorted(vocab, hashes), vocab.shape[0] - 1)
             return np.where(vocab[idx] == hashes, idx, -1)
         size = hi - lo
@@ -195,7 +201,9 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
     def transform(self, raw_documents: Iterable[str]) -> sparse.csr_matrix:
         self._check_fitted()
         docs = self._docs(raw_documents)
-        blocks = [self._transform_batch(docs[b : b + self.batch_size]) for b in range(0, len(docs), self.batch_size)]
+        blocks = [
+            self._transform_batch(docs[b : b + self.batch_size]) for b in range(0, len(docs), self.batch_size)
+        ]
         if not blocks:
             return sparse.csr_matrix((0, self.n_features_out_))
         return sparse.vstack(blocks, format="csr") if len(blocks) > 1 else blocks[0]

@@ -16,17 +16,22 @@ from koubei.cli.common import DatabaseOption, JsonOption, emit, open_store
 
 def ask(
     question: Annotated[str, typer.Argument(help="The customer's question (Chinese or English).")],
-    product: Annotated[str | None, typer.Option("--product", help="Product in focus (its product_id).")] = None,
+    product: Annotated[
+        str | None, typer.Option("--product", help="Product in focus (its product_id).")
+    ] = None,
     conversation: Annotated[
         str | None,
         typer.Option("--conversation", help="Continue this conversation (the id printed by an earlier ask)."),
     ] = None,
     index_dir: Annotated[
-        Path | None, typer.Option("--index", help="Service index folder (default: KOUBEI_HOME/indexes/service).")
+        Path | None,
+        typer.Option("--index", help="Service index folder (default: KOUBEI_HOME/indexes/service)."),
     ] = None,
     generator: Annotated[
         Path | None,
-        typer.Option("--generator", help="A local Hugging Face causal-LM folder: answer generatively (checked)."),
+        typer.Option(
+            "--generator", help="A local Hugging Face causal-LM folder: answer generatively (checked)."
+        ),
     ] = None,
     db: DatabaseOption = None,
     as_json: JsonOption = False,
@@ -41,8 +46,15 @@ def ask(
     progress = ConsoleProgress(enabled=not as_json)  # drawn only when the index is built on first use
     try:
         with open_store(db) as store:
-            result = answer(store, question, product_id=product, conversation_id=conversation, directory=index_dir,
-                            generator=generator, progress=progress)
+            result = answer(
+                store,
+                question,
+                product_id=product,
+                conversation_id=conversation,
+                directory=index_dir,
+                generator=generator,
+                progress=progress,
+            )
     finally:
         progress.close()
 
@@ -52,8 +64,10 @@ def ask(
             where = f" (product {c['product_id']})" if c.get("product_id") else ""
             console.print(f"  [dim][{c['n']}] {c['kind']} {c['id']}{where}[/]")
         intent = result.intent
-        console.print(f"[dim]intent: {intent['intent']} ({intent['confidence']:.2f}) · product: "
-                      f"{result.product_id or '-'} · conversation: {result.conversation_id}[/]")
+        console.print(
+            f"[dim]intent: {intent['intent']} ({intent['confidence']:.2f}) · product: "
+            f"{result.product_id or '-'} · conversation: {result.conversation_id}[/]"
+        )
         esc = result.escalation
         if esc:
             console.print(f"[yellow]escalated to a human: {esc['reason']} — {esc['detail']}[/]")

@@ -65,7 +65,9 @@ def resume_refusal() -> Iterator[None]:
     try:
         yield
     except ResumeRefused as refused:
-        raise BadInputError(f"{refused.reason}; --no-resume starts over, or choose another --output") from None
+        raise BadInputError(
+            f"{refused.reason}; --no-resume starts over, or choose another --output"
+        ) from None
 
 
 def open_store(db: str | None, *, upgrade: bool | None = None) -> Any:

@@ -22,23 +22,37 @@ from koubei.cli.common import (
     open_store,
 )
 
-copy_app = typer.Typer(help="Marketing copy, review replies and summaries, grounded and checked (drafts for approval).",
-                       no_args_is_help=True)
+copy_app = typer.Typer(
+    help="Marketing copy, review replies and summaries, grounded and checked (drafts for approval).",
+    no_args_is_help=True,
+)
 
-ModelOption = Annotated[Path | None, typer.Option("--model", help="Copy model folder (default KOUBEI_HOME/models/copy).")]
-
+ModelOption = Annotated[
+    Path | None, typer.Option("--model", help="Copy model folder (default KOUBEI_HOME/models/copy).")
+]
 
 
 def _print_flags(console: Any, flags: list[dict[str, Any]]) -> None:
     for f in flags:
-        console.print(f"  [{f['kind']}] {f['span']!r} ({f['start']}-{f['end']}): {f['rule']} -> {f['suggestion']}")
+        console.print(
+            f"  [{f['kind']}] {f['span']!r} ({f['start']}-{f['end']}): {f['rule']} -> {f['suggestion']}"
+        )
 
 
 @copy_app.command("train")
 def train_command(
-    data: Annotated[Path, typer.Option("--data", help="Attribute -> copy pairs (JSON Lines: content/summary or attributes/text).")],
-    out: Annotated[Path | None, typer.Option("--out", help="Model folder (default KOUBEI_HOME/models/copy).")] = None,
-    time_budget: Annotated[float, typer.Option("--time-budget", help="Seconds training may take at most.")] = 600.0,
+    data: Annotated[
+        Path,
+        typer.Option(
+            "--data", help="Attribute -> copy pairs (JSON Lines: content/summary or attributes/text)."
+        ),
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Model folder (default KOUBEI_HOME/models/copy).")
+    ] = None,
+    time_budget: Annotated[
+        float, typer.Option("--time-budget", help="Seconds training may take at most.")
+    ] = 600.0,
     as_json: JsonOption = False,
 ) -> None:
     """Train the copy model (clause retrieve-then-edit; seconds on 856 pairs).
@@ -47,11 +61,15 @@ def train_command(
     """
     from koubei.pipelines.copy import train_copy_model
 
-    result = train_copy_model(existing_file(data, "--data"), out, time_budget=time_budget, progress=console_progress(not as_json))
+    result = train_copy_model(
+        existing_file(data, "--data"), out, time_budget=time_budget, progress=console_progress(not as_json)
+    )
 
     def render(console: Any) -> None:
-        console.print(f"[bold]copy model saved to {result.out}[/]: {result.pairs_used}/{result.pairs} pairs, "
-                      f"{result.fragments} fragments, {result.rejected} rows rejected, {result.seconds} s")
+        console.print(
+            f"[bold]copy model saved to {result.out}[/]: {result.pairs_used}/{result.pairs} pairs, "
+            f"{result.fragments} fragments, {result.rejected} rows rejected, {result.seconds} s"
+        )
         for r in result.rejects[:5]:
             console.print(f"  rejected line {r['line']}: {r['reason']}")
 
@@ -65,15 +83,25 @@ def _refused(error: Exception) -> None:
 
 @copy_app.command("generate")
 def generate_command(
-    attributes: Annotated[str | None, typer.Option("--attributes", help="'key#value*key#value' or a JSON object.")] = None,
-    product: Annotated[str | None, typer.Option("--product", help="Product id in the store (title, attributes, praise).")] = None,
-    persona: Annotated[str | None, typer.Option("--persona", help="Target audience, e.g. 'students on a budget'.")] = None,
+    attributes: Annotated[
+        str | None, typer.Option("--attributes", help="'key#value*key#value' or a JSON object.")
+    ] = None,
+    product: Annotated[
+        str | None, typer.Option("--product", help="Product id in the store (title, attributes, praise).")
+    ] = None,
+    persona: Annotated[
+        str | None, typer.Option("--persona", help="Target audience, e.g. 'students on a budget'.")
+    ] = None,
     tone: Annotated[str, typer.Option("--tone", help="plain | lively | concise")] = "plain",
     length: Annotated[str, typer.Option("--length", help="short | medium | long")] = "medium",
     n: Annotated[int, typer.Option("--n", help="Candidates to return.")] = 5,
     seed: Annotated[int, typer.Option("--seed")] = 0,
-    input: Annotated[Path | None, typer.Option("--input", help="Batch: JSON Lines with attributes/content or product_id.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", help="Batch output (one JSON object per input line).")] = None,
+    input: Annotated[
+        Path | None, typer.Option("--input", help="Batch: JSON Lines with attributes/content or product_id.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Batch output (one JSON object per input line).")
+    ] = None,
     no_save: Annotated[bool, typer.Option("--no-save", help="Do not store the drafts.")] = False,
     model: ModelOption = None,
     db: DatabaseOption = None,
@@ -96,13 +124,37 @@ def generate_command(
     store = open_store(db) if need_store else None
     try:
         if input is not None and output is not None:
-            batch = generate_batch(writer, existing_file(input, "--input"), output, store=store if not no_save else None,
-                                   n=n, tone=tone, length=length, progress=console_progress(not as_json))
-            emit(batch.to_dict(), as_json, lambda c: c.print(f"wrote {batch.written} outputs and {batch.rejected} rejects to {batch.output}"))
+            batch = generate_batch(
+                writer,
+                existing_file(input, "--input"),
+                output,
+                store=store if not no_save else None,
+                n=n,
+                tone=tone,
+                length=length,
+                progress=console_progress(not as_json),
+            )
+            emit(
+                batch.to_dict(),
+                as_json,
+                lambda c: c.print(
+                    f"wrote {batch.written} outputs and {batch.rejected} rejects to {batch.output}"
+                ),
+            )
             return
         try:
-            result = generate_copy(writer, attributes, product_id=product, store=store, persona=persona, tone=tone,
-                                   length=length, n=n, seed=seed, save=not no_save)
+            result = generate_copy(
+                writer,
+                attributes,
+                product_id=product,
+                store=store,
+                persona=persona,
+                tone=tone,
+                length=length,
+                n=n,
+                seed=seed,
+                save=not no_save,
+            )
         except FakeReviewRequest as error:
             _refused(error)
             return
@@ -115,8 +167,10 @@ def generate_command(
         for note in data["notes"]:
             console.print(f"note: {note}")
         console.print(f"[bold]{data['text']}[/]")
-        console.print(f"label: {data['label'].get('label')} (machine-generated)  passed: {data['passed']}"
-                      + (f"  stored as draft #{data['content_id']}" if data["content_id"] else ""))
+        console.print(
+            f"label: {data['label'].get('label')} (machine-generated)  passed: {data['passed']}"
+            + (f"  stored as draft #{data['content_id']}" if data["content_id"] else "")
+        )
         _print_flags(console, data["flags"])
         console.print("claims:")
         for c in data["claims"]:
@@ -145,11 +199,15 @@ def eval_command(
     result = evaluate_copy(model, existing_file(data, "--data"), n=n, progress=console_progress(not as_json))
 
     def render(console: Any) -> None:
-        console.print(f"[bold]{result.pairs} pairs from {result.data}[/] ({result.rejected} rejected), model {result.model}")
+        console.print(
+            f"[bold]{result.pairs} pairs from {result.data}[/] ({result.rejected} rejected), model {result.model}"
+        )
         for s in result.systems:
-            console.print(f"  {s.system}: BLEU-4 {s.bleu4:.2f}  ROUGE-1 {s.rouge_1:.2f}  ROUGE-2 {s.rouge_2:.2f}  "
-                          f"ROUGE-L {s.rouge_l:.2f}  coverage {s.coverage:.1f}%  contradiction {s.contradiction_rate:.1f}%  "
-                          f"distinct-2 {s.distinct_2:.3f}  banned {s.banned_term_rate:.1f}%  copied {s.copied_rate}%")
+            console.print(
+                f"  {s.system}: BLEU-4 {s.bleu4:.2f}  ROUGE-1 {s.rouge_1:.2f}  ROUGE-2 {s.rouge_2:.2f}  "
+                f"ROUGE-L {s.rouge_l:.2f}  coverage {s.coverage:.1f}%  contradiction {s.contradiction_rate:.1f}%  "
+                f"distinct-2 {s.distinct_2:.3f}  banned {s.banned_term_rate:.1f}%  copied {s.copied_rate}%"
+            )
         console.print(f"  decoding: {result.decoding}")
 
     emit(result.to_dict(), as_json, render)
@@ -158,9 +216,15 @@ def eval_command(
 @copy_app.command("check")
 def check_command(
     text: Annotated[str | None, typer.Argument(help="Text to check.")] = None,
-    attributes: Annotated[str | None, typer.Option("--attributes", help="'key#value*...' or a JSON object.")] = None,
-    product: Annotated[str | None, typer.Option("--product", help="Product id: its attributes and praise as evidence.")] = None,
-    input: Annotated[Path | None, typer.Option("--input", help="Batch: JSON Lines with a text field.")] = None,
+    attributes: Annotated[
+        str | None, typer.Option("--attributes", help="'key#value*...' or a JSON object.")
+    ] = None,
+    product: Annotated[
+        str | None, typer.Option("--product", help="Product id: its attributes and praise as evidence.")
+    ] = None,
+    input: Annotated[
+        Path | None, typer.Option("--input", help="Batch: JSON Lines with a text field.")
+    ] = None,
     output: Annotated[Path | None, typer.Option("--output", help="Batch output.")] = None,
     model: ModelOption = None,
     db: DatabaseOption = None,
@@ -177,7 +241,11 @@ def check_command(
         if input is None or output is None:
             raise BadInputError("--input and --output go together (batch mode)")
         batch = check_batch(existing_file(input, "--input"), output, model)
-        emit(batch.to_dict(), as_json, lambda c: c.print(f"checked {batch.written} texts, {batch.rejected} rejects -> {batch.output}"))
+        emit(
+            batch.to_dict(),
+            as_json,
+            lambda c: c.print(f"checked {batch.written} texts, {batch.rejected} rejects -> {batch.output}"),
+        )
         return
     if text is None:
         raise BadInputError("text: give the text to check (or --input FILE --output FILE)")
@@ -189,7 +257,9 @@ def check_command(
             store.close()
 
     def render(console: Any) -> None:
-        console.print("[bold green]passed[/]" if result["passed"] else f"[bold red]{len(result['flags'])} flag(s)[/]")
+        console.print(
+            "[bold green]passed[/]" if result["passed"] else f"[bold red]{len(result['flags'])} flag(s)[/]"
+        )
         _print_flags(console, result["flags"])
 
     emit(result, as_json, render)
@@ -217,7 +287,9 @@ def summarize_command(
             console.print(f"{a['label']}: +{a['positive']} / -{a['negative']}")
             for kind in ("pros", "cons"):
                 for line in a[kind]:
-                    console.print(f"  {'+' if kind == 'pros' else '-'} {line['text']} (x{line['support']}; {', '.join(line['review_ids'][:5])})")
+                    console.print(
+                        f"  {'+' if kind == 'pros' else '-'} {line['text']} (x{line['support']}; {', '.join(line['review_ids'][:5])})"
+                    )
 
     emit(data, as_json, render)
 
@@ -226,7 +298,9 @@ def summarize_command(
 def reply_command(
     review: Annotated[str | None, typer.Option("--review", help="Review id in the store.")] = None,
     text: Annotated[str | None, typer.Option("--text", help="Review text (instead of --review).")] = None,
-    policy: Annotated[Path | None, typer.Option("--policy", help="JSON: allow_refund/allow_replacement/allow_compensation.")] = None,
+    policy: Annotated[
+        Path | None, typer.Option("--policy", help="JSON: allow_refund/allow_replacement/allow_compensation.")
+    ] = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     no_save: Annotated[bool, typer.Option("--no-save", help="Do not store the draft.")] = False,
     db: DatabaseOption = None,
@@ -249,8 +323,11 @@ def reply_command(
 
     def render(console: Any) -> None:
         console.print(f"[bold]{data['text']}[/]")
-        console.print(f"complaints: {', '.join(data['complaints']) or '-'}  praised: {', '.join(data['praised']) or '-'}  "
-                      f"remedy: {data['remedy']}" + (f"  stored as draft #{data['content_id']}" if data["content_id"] else ""))
+        console.print(
+            f"complaints: {', '.join(data['complaints']) or '-'}  praised: {', '.join(data['praised']) or '-'}  "
+            f"remedy: {data['remedy']}"
+            + (f"  stored as draft #{data['content_id']}" if data["content_id"] else "")
+        )
         _print_flags(console, data["flags"])
 
     emit(data, as_json, render)
@@ -277,7 +354,9 @@ def list_command(
         if not rows:
             console.print("no generated content")
         for r in rows:
-            console.print(f"#{r['id']} [{r['status']}] {r['kind']} {r['product_id'] or ''} passed={r['passed']}: {r['text'][:80]}")
+            console.print(
+                f"#{r['id']} [{r['status']}] {r['kind']} {r['product_id'] or ''} passed={r['passed']}: {r['text'][:80]}"
+            )
 
     emit({"items": rows}, as_json, render)
 

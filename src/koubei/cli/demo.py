@@ -13,15 +13,20 @@ from koubei.cli.common import DatabaseOption, JsonOption, get_console, print_jso
 
 
 def demo(
-    quick: Annotated[bool, typer.Option("--quick", help="A small, fast pass (under 2 minutes instead of about 6).")] = False,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="A small, fast pass (under 2 minutes instead of about 6).")
+    ] = False,
     workdir: Annotated[
-        Path | None, typer.Option("--workdir", help="Where models and reports go (default: KOUBEI_HOME/demo).")
+        Path | None,
+        typer.Option("--workdir", help="Where models and reports go (default: KOUBEI_HOME/demo)."),
     ] = None,
     graph: Annotated[
-        Path | None, typer.Option("--graph", help="A social graph edge list to use instead of a generated one.")
+        Path | None,
+        typer.Option("--graph", help="A social graph edge list to use instead of a generated one."),
     ] = None,
     only: Annotated[
-        list[str] | None, typer.Option("--only", help="Run only these steps (repeatable), e.g. --only corpus.")
+        list[str] | None,
+        typer.Option("--only", help="Run only these steps (repeatable), e.g. --only corpus."),
     ] = None,
     db: DatabaseOption = None,
     as_json: JsonOption = False,
@@ -44,7 +49,11 @@ def demo(
     minutes = plan.expected_seconds / 60
     console.print(
         f"[bold]koubei demo[/]: {len(plan.steps)} step{'s' if len(plan.steps) != 1 else ''}, about "
-        + (f"{minutes:.0f} minute{'s' if round(minutes) != 1 else ''}" if minutes >= 1.5 else f"{plan.expected_seconds:.0f} s")
+        + (
+            f"{minutes:.0f} minute{'s' if round(minutes) != 1 else ''}"
+            if minutes >= 1.5
+            else f"{plan.expected_seconds:.0f} s"
+        )
         + " on 2 CPU cores. It will show:"
     )
     for step in plan.steps:

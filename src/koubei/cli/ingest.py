@@ -32,13 +32,23 @@ _EXAMPLES = {
 
 FileArg = Annotated[Path, typer.Argument(help="The file to load (.csv .tsv .jsonl .json .parquet .txt).")]
 RecipeOption = Annotated[
-    str | None, typer.Option("--recipe", help="A documented column mapping for a known data set (see `koubei ingest recipes`).")
+    str | None,
+    typer.Option(
+        "--recipe", help="A documented column mapping for a known data set (see `koubei ingest recipes`)."
+    ),
 ]
 QuarantineOption = Annotated[
-    Path | None, typer.Option("--quarantine", help="Where rejected rows go (JSONL): a file, or a folder to write a new file in. Default: KOUBEI_HOME/quarantine/.")
+    Path | None,
+    typer.Option(
+        "--quarantine",
+        help="Where rejected rows go (JSONL): a file, or a folder to write a new file in. Default: KOUBEI_HOME/quarantine/.",
+    ),
 ]
 EncodingOption = Annotated[str, typer.Option("--encoding", help="Text encoding of the file, e.g. gb18030.")]
-FormatOption = Annotated[str | None, typer.Option("--format", help="csv, tsv, jsonl, json, parquet or edges; default: from the extension.")]
+FormatOption = Annotated[
+    str | None,
+    typer.Option("--format", help="csv, tsv, jsonl, json, parquet or edges; default: from the extension."),
+]
 T2sOption = Annotated[bool, typer.Option("--t2s", help="Convert traditional Chinese to simplified.")]
 
 
@@ -52,12 +62,19 @@ def _render_summary(summary: Any) -> Any:
         for column in ("read", "stored", "updated", "unchanged", "rejected", "PII masked", "rows/s"):
             table.add_column(column, justify="right")
         table.add_row(
-            str(summary.read), str(summary.stored), str(summary.updated), str(summary.unchanged),
-            str(summary.rejected), str(summary.pii_masked), f"{summary.rows_per_second:,.0f}",
+            str(summary.read),
+            str(summary.stored),
+            str(summary.updated),
+            str(summary.unchanged),
+            str(summary.rejected),
+            str(summary.pii_masked),
+            f"{summary.rows_per_second:,.0f}",
         )
         console.print(table)
         if summary.quarantine_file:
-            console.print(f"[yellow]{summary.rejected} rejected row(s) with reasons in {escape(summary.quarantine_file)}[/]")
+            console.print(
+                f"[yellow]{summary.rejected} rejected row(s) with reasons in {escape(summary.quarantine_file)}[/]"
+            )
 
     return render
 
@@ -84,8 +101,17 @@ def _make_command(kind: str) -> Any:
         try:
             with open_store(db) as store:
                 summary = ingest_file(
-                    store, file, kind, mapping=parse_map(map_), recipe=recipe, t2s=t2s, encoding=encoding,
-                    file_format=file_format, undirected=undirected, quarantine=quarantine, progress=progress,
+                    store,
+                    file,
+                    kind,
+                    mapping=parse_map(map_),
+                    recipe=recipe,
+                    t2s=t2s,
+                    encoding=encoding,
+                    file_format=file_format,
+                    undirected=undirected,
+                    quarantine=quarantine,
+                    progress=progress,
                 )
         finally:
             progress.close()
@@ -110,7 +136,13 @@ def list_recipes(as_json: JsonOption = False) -> None:
     from koubei.ingest.recipes import RECIPES
 
     data = [
-        {"name": r.name, "kind": r.kind, "description": r.description, "mapping": r.mapping, "constants": r.constants}
+        {
+            "name": r.name,
+            "kind": r.kind,
+            "description": r.description,
+            "mapping": r.mapping,
+            "constants": r.constants,
+        }
         for r in RECIPES.values()
     ]
 

@@ -37,7 +37,11 @@ HELP_ORDER = ("demo", "ingest", "lm", "sentiment", "aspects", "wom", "ask", "ser
 # Exceptions that are how click and Typer end a command (exit codes, usage errors): never reworded here. Typer
 # runs commands in its own vendored copy of click, whose exception classes are not plain click's: both count.
 _CLI_EXITS: tuple[type[BaseException], ...] = (
-    click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, typer.Exit, typer.Abort,
+    click.exceptions.ClickException,
+    click.exceptions.Exit,
+    click.exceptions.Abort,
+    typer.Exit,
+    typer.Abort,
 )
 try:
     from typer._click import exceptions as _typer_click

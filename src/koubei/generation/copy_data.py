@@ -75,9 +75,13 @@ def _clean_piece(text: str, what: str, field_name: str) -> str:
         raise BadInputError(f"{field_name}: {what} {text[:60]!r} contains HTML markup; give plain text")
     cleaned = re.sub(r"\s+", " ", _EMOJI.sub("", text)).strip()
     if not cleaned:
-        raise BadInputError(f"{field_name}: empty {what} (after removing emoji) in {text[:60]!r}; expected text")
+        raise BadInputError(
+            f"{field_name}: empty {what} (after removing emoji) in {text[:60]!r}; expected text"
+        )
     if len(cleaned) > MAX_VALUE_CHARS:
-        raise BadInputError(f"{field_name}: {what} {cleaned[:40]!r}... is {len(cleaned)} characters, at most {MAX_VALUE_CHARS}")
+        raise BadInputError(
+            f"{field_name}: {what} {cleaned[:40]!r}... is {len(cleaned)} characters, at most {MAX_VALUE_CHARS}"
+        )
     return cleaned
 
 
@@ -93,7 +97,9 @@ def _finish(pairs: list[tuple[str, str]], field_name: str) -> Attributes:
 def parse_attribute_string(text: str, field_name: str = "attributes") -> Attributes:
     """`类型#上衣*材质#牛仔布` -> (("类型", "上衣"), ("材质", "牛仔布")); bad pieces raise naming the piece."""
     if not isinstance(text, str) or not text.strip():
-        raise BadInputError(f"{field_name}: empty; expected 'key#value*key#value' (e.g. 类型#上衣*材质#牛仔布)")
+        raise BadInputError(
+            f"{field_name}: empty; expected 'key#value*key#value' (e.g. 类型#上衣*材质#牛仔布)"
+        )
     pieces = text.strip().strip("*").split("*")
     if len(pieces) > MAX_ATTRIBUTES * 4:
         raise BadInputError(f"{field_name}: {len(pieces)} attribute pairs, at most {MAX_ATTRIBUTES}")
@@ -102,9 +108,16 @@ def parse_attribute_string(text: str, field_name: str = "attributes") -> Attribu
         if not piece.strip():
             raise BadInputError(f"{field_name}: empty pair between two '*' in {text[:80]!r}")
         if "#" not in piece:
-            raise BadInputError(f"{field_name}: pair {piece[:60]!r} has no '#'; expected key#value (e.g. 材质#牛仔布)")
+            raise BadInputError(
+                f"{field_name}: pair {piece[:60]!r} has no '#'; expected key#value (e.g. 材质#牛仔布)"
+            )
         key, value = piece.split("#", 1)
-        pairs.append((_clean_piece(key, "key", field_name), _clean_piece(value, f"value of {key.strip()!r}", field_name)))
+        pairs.append(
+            (
+                _clean_piece(key, "key", field_name),
+                _clean_piece(value, f"value of {key.strip()!r}", field_name),
+            )
+        )
     return _finish(pairs, field_name)
 
 
@@ -121,8 +134,15 @@ def parse_attribute_object(data: Any, field_name: str = "attributes") -> Attribu
             raise BadInputError(f"{field_name}: key {str(key)[:40]!r} has no value")
         for value in values:
             if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-                raise BadInputError(f"{field_name}: value of {str(key)[:40]!r} must be text or a number, got {type(value).__name__}")
-            pairs.append((_clean_piece(str(key), "key", field_name), _clean_piece(str(value), f"value of {key!r}", field_name)))
+                raise BadInputError(
+                    f"{field_name}: value of {str(key)[:40]!r} must be text or a number, got {type(value).__name__}"
+                )
+            pairs.append(
+                (
+                    _clean_piece(str(key), "key", field_name),
+                    _clean_piece(str(value), f"value of {key!r}", field_name),
+                )
+            )
     return _finish(pairs, field_name)
 
 
@@ -134,11 +154,19 @@ def parse_attributes(value: Any, field_name: str = "attributes") -> Attributes:
             try:
                 data = json.loads(stripped)
             except json.JSONDecodeError as error:
-                raise BadInputError(f"{field_name}: not valid JSON ({error.msg} at column {error.colno})") from None
+                raise BadInputError(
+                    f"{field_name}: not valid JSON ({error.msg} at column {error.colno})"
+                ) from None
             return parse_attribute_object(data, field_name)
         return parse_attribute_string(value, field_name)
     if isinstance(value, (list, tuple)) and all(isinstance(p, (list, tuple)) and len(p) == 2 for p in value):
-        return _finish([(_clean_piece(str(k), "key", field_name), _clean_piece(str(v), "value", field_name)) for k, v in value], field_name)
+        return _finish(
+            [
+                (_clean_piece(str(k), "key", field_name), _clean_piece(str(v), "value", field_name))
+                for k, v in value
+            ],
+            field_name,
+        )
     return parse_attribute_object(value, field_name)
 
 
@@ -153,7 +181,9 @@ def pair_from_row(values: dict[str, Any], number: int = 0) -> CopyPair:
     elif "attributes" in values:
         attributes = parse_attributes(values["attributes"], "attributes")
     else:
-        raise BadInputError("no 'content' or 'attributes' field; expected AdvertiseGen content/summary or attributes/text")
+        raise BadInputError(
+            "no 'content' or 'attributes' field; expected AdvertiseGen content/summary or attributes/text"
+        )
     text_field = "summary" if "summary" in values else "text"
     text = values.get(text_field)
     if not isinstance(text, str) or not text.strip():
@@ -194,14 +224,18 @@ def read_pairs(path: str | Path) -> PairFile:
     from koubei.ingest.readers import read_table
 
     table = read_table(Path(path))
-    return pairs_from_rows((row.number, row.values if not row.problem else None, row.problem) for row in table.rows)
+    return pairs_from_rows(
+        (row.number, row.values if not row.problem else None, row.problem) for row in table.rows
+    )
 
 
 def attribute_set_key(pair: CopyPair) -> str:
     return format_attributes(tuple(sorted(set(pair.attributes))))
 
 
-def split_by_attributes(pairs: Sequence[CopyPair], test_share: float = 0.2, seed: int = 20261214) -> tuple[list[CopyPair], list[CopyPair]]:
+def split_by_attributes(
+    pairs: Sequence[CopyPair], test_share: float = 0.2, seed: int = 20261214
+) -> tuple[list[CopyPair], list[CopyPair]]:
     """(train, test): whole attribute sets go to one side, chosen by a seeded shuffle of the distinct sets."""
     if not 0.0 < test_share < 1.0:
         raise BadInputError(f"test_share={test_share} must be between 0 and 1")

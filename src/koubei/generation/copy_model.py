@@ -71,7 +71,9 @@ class CopyModelConfig:
     max_fragment_chars: int = 18  # a clause longer than this (normalised) is never reused verbatim
     min_fragment_chars: int = 4
     target_chars: int = 0  # 0: length_factor x the median length of the training copy
-    length_factor: float = 1.2  # tuned on an inner validation split of dev-train (longer copy scores higher BLEU)
+    length_factor: float = (
+        1.2  # tuned on an inner validation split of dev-train (longer copy scores higher BLEU)
+    )
     top_k: int = 3  # fragments sampled among per slot when drawing candidates
     pool: int = 12  # candidates drawn before ordering
     lm_order: int = 4
@@ -83,12 +85,28 @@ class CopyModelConfig:
     seed: int = 0
     min_token_df: int = 3  # a clause with a word found in fewer training copies than this is not reused (1/100 of the pairs at most)
     # Keys whose values are interchangeable in a sentence (one colour for another); empty: every key.
-    substitute_keys: tuple[str, ...] = ("颜色", "材质", "版型", "衣长", "裤长", "裙长", "衣袖长", "裙袖长", "衣领型", "裙领型",
-                                        "color", "colour", "material", "fit")
+    substitute_keys: tuple[str, ...] = (
+        "颜色",
+        "材质",
+        "版型",
+        "衣长",
+        "裤长",
+        "裙长",
+        "衣袖长",
+        "裙袖长",
+        "衣领型",
+        "裙领型",
+        "color",
+        "colour",
+        "material",
+        "fit",
+    )
 
     def __post_init__(self) -> None:
         if not 5 <= self.max_fragment_chars <= 19:
-            raise BadInputError(f"max_fragment_chars={self.max_fragment_chars} must be 5..19 (20 chars count as copied)")
+            raise BadInputError(
+                f"max_fragment_chars={self.max_fragment_chars} must be 5..19 (20 chars count as copied)"
+            )
         if self.top_k < 1 or self.pool < 1:
             raise BadInputError("top_k and pool must be at least 1")
         object.__setattr__(self, "substitute_keys", tuple(self.substitute_keys))  # JSON gives a list
@@ -101,9 +119,13 @@ class Fragment:
     text: str  # the clause including its trailing punctuation
     source: int  # index of the training copy
     position: float  # relative position of the clause in its copy (0 = first)
-    mentions: list[tuple[int, int, str, int]]  # (start, end, value, on word boundaries) of lexicon values in text
+    mentions: list[
+        tuple[int, int, str, int]
+    ]  # (start, end, value, on word boundaries) of lexicon values in text
     typicality: float = 0.0
-    plain: bool = False  # names no attribute value nor a piece of one (纯 "彰显气质"): usable as filler anywhere
+    plain: bool = (
+        False  # names no attribute value nor a piece of one (纯 "彰显气质"): usable as filler anywhere
+    )
 
 
 def normalise(text: str) -> str:
@@ -135,8 +157,13 @@ class CopyModel:
         self._value_re: re.Pattern[str] | None = None
 
     # ---------------------------------------------------------------- training
-    def fit(self, pairs: Sequence[CopyPair], progress: Progress | None = None, data_record: dict[str, Any] | None = None,
-            time_budget: float | None = None) -> CopyModel:
+    def fit(
+        self,
+        pairs: Sequence[CopyPair],
+        progress: Progress | None = None,
+        data_record: dict[str, Any] | None = None,
+        time_budget: float | None = None,
+    ) -> CopyModel:
         """Build the fragment bank; with `time_budget` (seconds) the bank stops growing when time is up (the pairs
         not reached are recorded in the data record)."""
         progress = or_null(progress)
@@ -193,7 +220,10 @@ class CopyModel:
                     for key in {k for k, v in pair.attributes if v == value}:
                         positions[key].append(rel)
                 norm = normalise(piece)
-                if _DROP_FRAGMENT.search(piece) or not cfg.min_fragment_chars <= len(norm) <= cfg.max_fragment_chars:
+                if (
+                    _DROP_FRAGMENT.search(piece)
+                    or not cfg.min_fragment_chars <= len(norm) <= cfg.max_fragment_chars
+                ):
                     continue
                 if adlaw.find(piece):
                     continue
@@ -204,8 +234,10 @@ class CopyModel:
                 for token in tokens:
                     bounds.add(max(bounds) + len(token))
                 # A word few copies use (瑜伽服, 静电, 手工) is a specific claim about that one product: drop the clause.
-                if any(len(w) >= 2 and token_df[w] < min_df and not any(w in v or v in w for _, _, v in found)
-                       for w in tokens):
+                if any(
+                    len(w) >= 2 and token_df[w] < min_df and not any(w in v or v in w for _, _, v in found)
+                    for w in tokens
+                ):
                     continue
                 mentions = [(a, b, v, int(a in bounds and b in bounds)) for a, b, v in found]
                 plain = not found and not parts_re.search(piece) and not re.search(r"[0-9０-９]", piece)
@@ -217,8 +249,13 @@ class CopyModel:
         self.lm = CharNgramLM(cfg.lm_order).fit(texts)
         self._index()
         self.train_pairs = list(pairs[:reached])
-        self.data_record = {**(data_record or {}), "pairs": len(pairs), "pairs_used": reached, "fragments": len(fragments),
-                            "fit_seconds": round(time.monotonic() - started, 2)}
+        self.data_record = {
+            **(data_record or {}),
+            "pairs": len(pairs),
+            "pairs_used": reached,
+            "fragments": len(fragments),
+            "fit_seconds": round(time.monotonic() - started, 2),
+        }
         return self
 
     def _compile(self) -> None:
@@ -303,7 +340,9 @@ class CopyModel:
         order = {v: self.key_position.get(k, 0.5) for k, v in reversed(attrs)}
         return sorted(dict.fromkeys(v for _, v in attrs), key=lambda v: order[v])
 
-    def _options(self, attrs: Attributes, grounder: Any) -> dict[str, list[tuple[float, str, frozenset[str], int, float]]]:
+    def _options(
+        self, attrs: Attributes, grounder: Any
+    ) -> dict[str, list[tuple[float, str, frozenset[str], int, float]]]:
         """Per input value: the fragments that can say it, realised for this input and checked by the grounding
         check (no contradiction, no unsupported feature), best first."""
         values = {v for _, v in attrs}
@@ -334,8 +373,14 @@ class CopyModel:
             out[value] = options
         return out
 
-    def _draw(self, attrs: Attributes, options: dict[str, list[tuple[float, str, frozenset[str], int, float]]],
-              rng: random.Random, target: int, lead: Sequence[str] = ()) -> tuple[str, list[str]]:
+    def _draw(
+        self,
+        attrs: Attributes,
+        options: dict[str, list[tuple[float, str, frozenset[str], int, float]]],
+        rng: random.Random,
+        target: int,
+        lead: Sequence[str] = (),
+    ) -> tuple[str, list[str]]:
         values = {v for _, v in attrs}
         plan = list(dict.fromkeys([*[v for v in lead if v in values], *self._plan(attrs)]))
         covered: set[str] = set()
@@ -351,7 +396,16 @@ class CopyModel:
                 covered.add(value)
                 continue
             first = not chosen
-            free.sort(key=lambda o: -(len(o[2] - covered) + o[0] - len(o[2]) + (self.config.opener_bonus if first and o[4] == 0.0 else 0.0)))
+            free.sort(
+                key=lambda o: (
+                    -(
+                        len(o[2] - covered)
+                        + o[0]
+                        - len(o[2])
+                        + (self.config.opener_bonus if first and o[4] == 0.0 else 0.0)
+                    )
+                )
+            )
             pick = rng.choice(free[:k])
             chosen.append(pick[1])
             covered |= pick[2]
@@ -363,7 +417,9 @@ class CopyModel:
             frag = self.fragments[i]
             generic = [g for g in generic if g != i]
             core = normalise(frag.text)
-            if frag.source in used_sources or any(core in normalise(c) or _similar(core, normalise(c)) for c in chosen):
+            if frag.source in used_sources or any(
+                core in normalise(c) or _similar(core, normalise(c)) for c in chosen
+            ):
                 continue
             chosen.append(frag.text)
             used_sources.add(frag.source)
@@ -371,8 +427,16 @@ class CopyModel:
         covered |= {v for v in values if v in "".join(chosen)}
         return _join(chosen), sorted(covered)
 
-    def generate(self, attributes: Attributes, n: int = 5, seed: int | None = None, target_chars: int | None = None,
-                 lead: Sequence[str] = (), grounder: Any = None, check: bool = True) -> list[Candidate]:
+    def generate(
+        self,
+        attributes: Attributes,
+        n: int = 5,
+        seed: int | None = None,
+        target_chars: int | None = None,
+        lead: Sequence[str] = (),
+        grounder: Any = None,
+        check: bool = True,
+    ) -> list[Candidate]:
         """`n` distinct candidates, best first by fluency (LM log-prob per character + typicality)."""
         if not self.fragments:
             raise BadInputError("the copy model is not trained (no fragments); train or load one")
@@ -399,8 +463,11 @@ class CopyModel:
         if self.config.mbr_weight and len(out) > 1:
             grams = [Counter(c.text[i : i + 2] for i in range(len(c.text) - 1)) for c in out]
             for i, c in enumerate(out):
-                agree = [sum((grams[i] & g).values()) * 2 / max(1, sum(grams[i].values()) + sum(g.values()))
-                         for j, g in enumerate(grams) if j != i]
+                agree = [
+                    sum((grams[i] & g).values()) * 2 / max(1, sum(grams[i].values()) + sum(g.values()))
+                    for j, g in enumerate(grams)
+                    if j != i
+                ]
                 c.agreement = sum(agree) / len(agree)
         out.sort(key=lambda c: -(self.config.lm_weight * c.fluency + self.config.mbr_weight * c.agreement))
         return out[: max(n, 1)] if n else out
@@ -411,7 +478,9 @@ class CopyModel:
         path.mkdir(parents=True, exist_ok=True)
         save_config(path / "config.json", self.config)
         body = {
-            "fragments": [[f.text, f.source, f.position, f.mentions, f.typicality, f.plain] for f in self.fragments],
+            "fragments": [
+                [f.text, f.source, f.position, f.mentions, f.typicality, f.plain] for f in self.fragments
+            ],
             "key_position": self.key_position,
             "lexicon": self.lexicon,
             "target_chars": self.target_chars,
@@ -422,9 +491,17 @@ class CopyModel:
         from koubei.generation.copying import CopyIndex
 
         CopyIndex.build(self.train_texts).save(path / "copy_index")
-        atomic_write_text(path / "train_pairs.jsonl", "".join(
-            json.dumps({"id": p.pair_id, "content": format_attributes(p.attributes), "summary": p.text}, ensure_ascii=False) + "\n"
-            for p in self.train_pairs))
+        atomic_write_text(
+            path / "train_pairs.jsonl",
+            "".join(
+                json.dumps(
+                    {"id": p.pair_id, "content": format_attributes(p.attributes), "summary": p.text},
+                    ensure_ascii=False,
+                )
+                + "\n"
+                for p in self.train_pairs
+            ),
+        )
         write_meta(path, KIND, FORMAT_VERSION, data=self.data_record, config=asdict(self.config))
         return path
 
@@ -436,8 +513,17 @@ class CopyModel:
         model = cls(load_config(path / "config.json", CopyModelConfig, what="copy model config"))
         body = read_json(path / "model.json", what="copy model")
         try:
-            model.fragments = [Fragment(t, int(s), float(p), [(int(a), int(b), str(v), int(w)) for a, b, v, w in ms],
-                                        float(ty), bool(plain)) for t, s, p, ms, ty, plain in body["fragments"]]
+            model.fragments = [
+                Fragment(
+                    t,
+                    int(s),
+                    float(p),
+                    [(int(a), int(b), str(v), int(w)) for a, b, v, w in ms],
+                    float(ty),
+                    bool(plain),
+                )
+                for t, s, p, ms, ty, plain in body["fragments"]
+            ]
             model.key_position = dict(body["key_position"])
             model.lexicon = dict(body["lexicon"])
             model.target_chars = int(body["target_chars"])
@@ -446,13 +532,19 @@ class CopyModel:
             model.lm.counts = [dict(c) for c in body["lm"]["counts"]]
             model.lm.vocab = len(model.lm.counts[1]) + 1
         except (KeyError, TypeError, ValueError) as error:
-            raise BadInputError(f"copy model {str(path)!r} is damaged ({type(error).__name__}: {error}); retrain it") from None
+            raise BadInputError(
+                f"copy model {str(path)!r} is damaged ({type(error).__name__}: {error}); retrain it"
+            ) from None
         model.data_record = dict(meta.get("data", {}))
         pairs_file = path / "train_pairs.jsonl"
         if pairs_file.is_file():
             from koubei.generation.copy_data import pair_from_row
 
-            rows = [json.loads(line) for line in pairs_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+            rows = [
+                json.loads(line)
+                for line in pairs_file.read_text(encoding="utf-8").splitlines()
+                if line.strip()
+            ]
             model.train_pairs = [pair_from_row(r) for r in rows]
             model.train_texts = [p.text for p in model.train_pairs]
         model._compile()
@@ -489,7 +581,7 @@ def _join(pieces: list[str]) -> str:
     for i, piece in enumerate(pieces):
         body = piece.rstrip("，。！？；,!?;")
         last = i == len(pieces) - 1
-        tail = piece[len(body):]
+        tail = piece[len(body) :]
         if last:
             tail = "。" if not tail or tail[-1] not in _ENDS else tail[-1]
         elif not tail:

@@ -46,7 +46,9 @@ class CopyConfig:
         if self.min_chars < 5:
             raise BadInputError(f"copy min_chars={self.min_chars} is too small; use 5 or more (default 20)")
         if not 1 <= self.window <= self.min_chars - 4:
-            raise BadInputError(f"copy window={self.window} must be between 1 and min_chars - 4 ({self.min_chars - 4})")
+            raise BadInputError(
+                f"copy window={self.window} must be between 1 and min_chars - 4 ({self.min_chars - 4})"
+            )
 
     @property
     def k(self) -> int:
@@ -64,7 +66,13 @@ class CopyMatch:
     length: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"start": self.start, "end": self.end, "span": self.span, "doc_id": self.doc_id, "length": self.length}
+        return {
+            "start": self.start,
+            "end": self.end,
+            "span": self.span,
+            "doc_id": self.doc_id,
+            "length": self.length,
+        }
 
 
 def _halfwidth(text: str) -> str:
@@ -118,7 +126,9 @@ class CopyIndex:
         self._positions = np.zeros(0, dtype=np.int64)
 
     @classmethod
-    def build(cls, texts: Sequence[str], ids: Sequence[str] | None = None, config: CopyConfig | None = None) -> CopyIndex:
+    def build(
+        cls, texts: Sequence[str], ids: Sequence[str] | None = None, config: CopyConfig | None = None
+    ) -> CopyIndex:
         """Index `texts` (ids default to their positions "0", "1", ...)."""
         index = cls(config)
         if ids is not None and len(ids) != len(texts):
@@ -213,9 +223,12 @@ class CopyIndex:
         out = []
         for m in merged:
             zh = has_cjk(m.span)
-            rule = (f"与参考文本 {m.doc_id} 有 {m.length} 个字符完全相同（阈值 {self.config.min_chars}）：可能侵犯著作权"
-                    if zh else f"reproduces {m.length} characters of reference {m.doc_id} verbatim (limit "
-                    f"{self.config.min_chars}): possible copyright infringement")
+            rule = (
+                f"与参考文本 {m.doc_id} 有 {m.length} 个字符完全相同（阈值 {self.config.min_chars}）：可能侵犯著作权"
+                if zh
+                else f"reproduces {m.length} characters of reference {m.doc_id} verbatim (limit "
+                f"{self.config.min_chars}): possible copyright infringement"
+            )
             tip = "用自己的话改写这一段" if zh else "rewrite this passage in your own words"
             out.append(Flag("copied", m.start, m.end, m.span, rule, tip))
         return out
@@ -228,8 +241,15 @@ class CopyIndex:
             np.savez(handle, hashes=self._hashes, positions=self._positions, starts=self._starts)
         atomic_write_text(path / "corpus.txt", self._corpus)
         atomic_write_text(path / "doc_ids.json", json.dumps(self.doc_ids, ensure_ascii=False))
-        write_meta(path, "copy_index", FORMAT_VERSION, min_chars=self.config.min_chars, window=self.config.window,
-                   max_hits_per_gram=self.config.max_hits_per_gram, documents=len(self.doc_ids))
+        write_meta(
+            path,
+            "copy_index",
+            FORMAT_VERSION,
+            min_chars=self.config.min_chars,
+            window=self.config.window,
+            max_hits_per_gram=self.config.max_hits_per_gram,
+            documents=len(self.doc_ids),
+        )
         return path
 
     @classmethod
@@ -239,13 +259,21 @@ class CopyIndex:
         path = Path(folder)
         index = cls(CopyConfig(int(meta["min_chars"]), int(meta["window"]), int(meta["max_hits_per_gram"])))
         with np.load(path / "fingerprints.npz") as arrays:
-            index._hashes, index._positions, index._starts = arrays["hashes"], arrays["positions"], arrays["starts"]
+            index._hashes, index._positions, index._starts = (
+                arrays["hashes"],
+                arrays["positions"],
+                arrays["starts"],
+            )
         index._corpus = (path / "corpus.txt").read_text(encoding="utf-8")
         index.doc_ids = [str(i) for i in json.loads((path / "doc_ids.json").read_text(encoding="utf-8"))]
         return index
 
 
-def find_copied(text: str, references: Sequence[str] | CopyIndex, config: CopyConfig | None = None) -> list[Flag]:
+def find_copied(
+    text: str, references: Sequence[str] | CopyIndex, config: CopyConfig | None = None
+) -> list[Flag]:
     """`copied` flags of `text` against an index or a few reference texts (indexed on the fly)."""
-    index = references if isinstance(references, CopyIndex) else CopyIndex.build(list(references), config=config)
+    index = (
+        references if isinstance(references, CopyIndex) else CopyIndex.build(list(references), config=config)
+    )
     return index.flags(text)

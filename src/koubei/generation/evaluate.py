@@ -33,7 +33,9 @@ def bleu4(hypothesis: str, reference: str) -> float:
 
     if not hypothesis:
         return 0.0
-    return 100.0 * float(sentence_bleu([list(reference)], list(hypothesis), smoothing_function=SmoothingFunction().method3))
+    return 100.0 * float(
+        sentence_bleu([list(reference)], list(hypothesis), smoothing_function=SmoothingFunction().method3)
+    )
 
 
 def _f1(overlap: int, n_hyp: int, n_ref: int) -> float:
@@ -98,8 +100,14 @@ class SystemFigures(Result):
     examples: list[dict[str, str]] = field(default_factory=list)
 
 
-def score_outputs(system: str, pairs: Sequence[CopyPair], outputs: Sequence[str], settings: dict[str, Any] | None = None,
-                  copy_index: Any = None, examples: int = 3) -> SystemFigures:
+def score_outputs(
+    system: str,
+    pairs: Sequence[CopyPair],
+    outputs: Sequence[str],
+    settings: dict[str, Any] | None = None,
+    copy_index: Any = None,
+    examples: int = 3,
+) -> SystemFigures:
     """All figures of one system's outputs against the pairs' reference copy (same order)."""
     from koubei.generation.adlaw import AdLawRules
     from koubei.generation.grounding import Grounder
@@ -123,12 +131,22 @@ def score_outputs(system: str, pairs: Sequence[CopyPair], outputs: Sequence[str]
         if copy_index is not None:
             copied += bool(copy_index.find(out))
     return SystemFigures(
-        system, len(pairs), round(bleu / n, 3), round(r1 / n, 3), round(r2 / n, 3), round(rl / n, 3),
-        round(100.0 * mentioned / max(1, total), 2), round(100.0 * contradicted / n, 2), round(distinct_2(outputs), 4),
-        round(100.0 * banned / n, 2), round(100.0 * copied / n, 2) if copy_index is not None else None,
+        system,
+        len(pairs),
+        round(bleu / n, 3),
+        round(r1 / n, 3),
+        round(r2 / n, 3),
+        round(rl / n, 3),
+        round(100.0 * mentioned / max(1, total), 2),
+        round(100.0 * contradicted / n, 2),
+        round(distinct_2(outputs), 4),
+        round(100.0 * banned / n, 2),
+        round(100.0 * copied / n, 2) if copy_index is not None else None,
         dict(settings or {}),
-        [{"attributes": "*".join(f"{k}#{v}" for k, v in p.attributes), "output": o, "reference": p.text}
-         for p, o in list(zip(pairs, outputs, strict=True))[:examples]],
+        [
+            {"attributes": "*".join(f"{k}#{v}" for k, v in p.attributes), "output": o, "reference": p.text}
+            for p, o in list(zip(pairs, outputs, strict=True))[:examples]
+        ],
     )
 
 
@@ -139,5 +157,7 @@ def _attr_dict(pair: CopyPair) -> dict[str, Any]:
     return out
 
 
-def evaluate_system(system: str, generate: Callable[[CopyPair], str], pairs: Sequence[CopyPair], **kwargs: Any) -> SystemFigures:
+def evaluate_system(
+    system: str, generate: Callable[[CopyPair], str], pairs: Sequence[CopyPair], **kwargs: Any
+) -> SystemFigures:
     return score_outputs(system, pairs, [generate(p) for p in pairs], **kwargs)

@@ -23,8 +23,10 @@ from koubei.errors import BadInputError
 from koubei.generation.flags import Flag, has_cjk
 
 _ZH_WRITE = r"(?:帮我写|帮忙写|代写|撰写|编写|写|编|造|生成|来|弄|整|搞|拟|伪造|虚构|做)"
-_ZH_NOUN = (r"(?:五星好评|5星好评|好评|差评|买家评价|用户评价|顾客评价|客户评价|评价|评论|买家秀|晒单|追评|使用心得|使用体验|"
-            r"用户反馈|客户反馈|顾客反馈|推荐语|用户证言|证言|买家留言|试用报告)")
+_ZH_NOUN = (
+    r"(?:五星好评|5星好评|好评|差评|买家评价|用户评价|顾客评价|客户评价|评价|评论|买家秀|晒单|追评|使用心得|使用体验|"
+    r"用户反馈|客户反馈|顾客反馈|推荐语|用户证言|证言|买家留言|试用报告)"
+)
 _ZH_REQUEST = re.compile(_ZH_WRITE + r"[^，。！？；,.!?;\n]{0,12}?" + _ZH_NOUN)
 _ZH_ALWAYS = re.compile(
     r"刷(?:好评|单|评论|五星|销量|评分|信誉)|水军|控评|买好评|好评返现|"
@@ -58,13 +60,17 @@ _EN_POSE = re.compile(
     r"\bmy\s+(?:wife|husband|kids?|son|daughter|mom|dad|mother|father|girlfriend|boyfriend)\s+loves?\s+(?:it|this|these|them)\b",
     re.IGNORECASE,
 )
-REFUSAL_ZH = ("不能代写顾客评价或推荐语：冒充顾客的评价属于虚构评价（《电子商务法》第十七条、《反不正当竞争法》第八条禁止编造用户评价），"
-              "也违反平台规则。可以改为：用真实评价生成摘要（koubei copy summarize --product 商品ID），"
-              "或在文案中引用真实评价并注明评价编号。")
-REFUSAL_EN = ("I can't write customer reviews or testimonials: reviews that pose as customers are fake reviews (banned by "
-              "the FTC rule on consumer reviews and testimonials, 16 CFR Part 465, and by platform rules). I can "
-              "summarise your real reviews instead, with the id of every review each line quotes: "
-              "koubei copy summarize --product ID.")
+REFUSAL_ZH = (
+    "不能代写顾客评价或推荐语：冒充顾客的评价属于虚构评价（《电子商务法》第十七条、《反不正当竞争法》第八条禁止编造用户评价），"
+    "也违反平台规则。可以改为：用真实评价生成摘要（koubei copy summarize --product 商品ID），"
+    "或在文案中引用真实评价并注明评价编号。"
+)
+REFUSAL_EN = (
+    "I can't write customer reviews or testimonials: reviews that pose as customers are fake reviews (banned by "
+    "the FTC rule on consumer reviews and testimonials, 16 CFR Part 465, and by platform rules). I can "
+    "summarise your real reviews instead, with the id of every review each line quotes: "
+    "koubei copy summarize --product ID."
+)
 
 
 class FakeReviewRequest(BadInputError):
@@ -119,9 +125,16 @@ def poses_as_customer(text: str) -> list[Flag]:
     for pattern in (_ZH_POSE, _EN_POSE):
         for m in pattern.finditer(text):
             zh = has_cjk(m.group())
-            rule = ("以买家口吻描述购买或使用经历，会被视为编造用户评价（《电子商务法》第十七条）" if zh else
-                    "written as a buyer's own purchase or use: reads as a fake review (FTC 16 CFR Part 465)")
-            tip = "改用商家口吻，或引用真实评价并注明评价编号" if zh else "write in the brand's voice, or quote a real review with its id"
+            rule = (
+                "以买家口吻描述购买或使用经历，会被视为编造用户评价（《电子商务法》第十七条）"
+                if zh
+                else "written as a buyer's own purchase or use: reads as a fake review (FTC 16 CFR Part 465)"
+            )
+            tip = (
+                "改用商家口吻，或引用真实评价并注明评价编号"
+                if zh
+                else "write in the brand's voice, or quote a real review with its id"
+            )
             out.append(Flag("fake_review", m.start(), m.end(), m.group(), rule, tip))
     return sorted(out, key=lambda f: f.start)
 
@@ -131,7 +144,12 @@ def fake_review_flags(text: str) -> list[Flag]:
     flags = poses_as_customer(text)
     match = detect_request(text)
     if match is not None:
-        rule = ("请求代写顾客评价或推荐语：编造用户评价违反《电子商务法》第十七条、《反不正当竞争法》第八条" if match.lang == "zh"
-                else "asks for customer reviews or testimonials to be written: fake reviews (FTC 16 CFR Part 465)")
-        flags.append(Flag("fake_review", match.start, match.end, match.span, rule, refusal_message(match.lang)))
+        rule = (
+            "请求代写顾客评价或推荐语：编造用户评价违反《电子商务法》第十七条、《反不正当竞争法》第八条"
+            if match.lang == "zh"
+            else "asks for customer reviews or testimonials to be written: fake reviews (FTC 16 CFR Part 465)"
+        )
+        flags.append(
+            Flag("fake_review", match.start, match.end, match.span, rule, refusal_message(match.lang))
+        )
     return sorted(flags, key=lambda f: f.start)

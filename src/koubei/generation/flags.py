@@ -33,8 +33,14 @@ class Flag:
     suggestion: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "start": self.start, "end": self.end, "span": self.span, "rule": self.rule,
-                "suggestion": self.suggestion}
+        return {
+            "kind": self.kind,
+            "start": self.start,
+            "end": self.end,
+            "span": self.span,
+            "rule": self.rule,
+            "suggestion": self.suggestion,
+        }
 
 
 def has_cjk(text: str) -> bool:
@@ -73,7 +79,9 @@ def compile_pattern(pattern: str, where: str) -> re.Pattern[str]:
     try:
         return re.compile(pattern, re.IGNORECASE)
     except re.error as error:
-        raise BadInputError(f"{where}: pattern {pattern!r} is not a valid regular expression ({error})") from None
+        raise BadInputError(
+            f"{where}: pattern {pattern!r} is not a valid regular expression ({error})"
+        ) from None
 
 
 def literal_pattern(terms: list[str]) -> str:

@@ -34,7 +34,19 @@ TONES = ("plain", "lively", "concise")
 MAX_TEXT_OPTION = 200
 # Persona words -> the aspect to lead with (taxonomy aspect names of koubei.analysis.aspects).
 _PERSONA_ASPECTS = {
-    "price": ("学生", "预算", "实惠", "性价比", "便宜", "平价", "budget", "student", "cheap", "affordable", "value"),
+    "price": (
+        "学生",
+        "预算",
+        "实惠",
+        "性价比",
+        "便宜",
+        "平价",
+        "budget",
+        "student",
+        "cheap",
+        "affordable",
+        "value",
+    ),
     "quality": ("品质", "质量", "耐用", "耐穿", "做工", "quality", "durable", "lasting"),
     "appearance": ("颜值", "好看", "时尚", "潮", "style", "stylish", "fashion", "look"),
     "size_fit": ("身材", "微胖", "显瘦", "合身", "fit", "petite", "plus size"),
@@ -108,7 +120,10 @@ def _aspect_order(persona: str | None, praise: Sequence[Praise]) -> list[Praise]
         return list(praise)
     low = persona.lower()
     wanted = [a for a, words in _PERSONA_ASPECTS.items() if any(w in low for w in words)]
-    return sorted(praise, key=lambda p: (wanted.index(p.aspect) if p.aspect in wanted else len(wanted), -len(p.review_ids)))
+    return sorted(
+        praise,
+        key=lambda p: (wanted.index(p.aspect) if p.aspect in wanted else len(wanted), -len(p.review_ids)),
+    )
 
 
 def praise_clause(praise: Sequence[Praise], english: bool) -> str:
@@ -136,8 +151,14 @@ def _tone(text: str, tone: str) -> str:
 class CopyWriter:
     """A loaded copy model + guard + the training copy's index; reuse it for many requests."""
 
-    def __init__(self, model: CopyModel, copy_index: Any = None, guard: Any = None, label_mode: str = "metadata",
-                 model_version: str = "") -> None:
+    def __init__(
+        self,
+        model: CopyModel,
+        copy_index: Any = None,
+        guard: Any = None,
+        label_mode: str = "metadata",
+        model_version: str = "",
+    ) -> None:
         from koubei.generation.guard import Guard, GuardConfig, LabelConfig
 
         self.model = model
@@ -170,10 +191,15 @@ class CopyWriter:
         if request.tone == "concise":
             target = 1  # only the clauses that say the attribute values: no filler phrases
         pool = max(request.n * 2, self.model.config.pool)
-        drawn = self.model.generate(attrs, n=pool, seed=request.seed, target_chars=target, lead=lead,
-                                    grounder=self.guard.grounder)
+        drawn = self.model.generate(
+            attrs, n=pool, seed=request.seed, target_chars=target, lead=lead, grounder=self.guard.grounder
+        )
         extra = praise_clause(praise, english)
-        evidence = [Evidence(rid, f"{p.label} {' '.join(p.sentences)}".strip()) for p in praise[:2] for rid in p.review_ids[:3]]
+        evidence = [
+            Evidence(rid, f"{p.label} {' '.join(p.sentences)}".strip())
+            for p in praise[:2]
+            for rid in p.review_ids[:3]
+        ]
         attr_dict = _attr_dict(attrs)
         scored = []
         for rank, cand in enumerate(drawn):
@@ -182,26 +208,52 @@ class CopyWriter:
             covered = [v for v in dict.fromkeys(values) if v in text]
             scored.append((not result.passed, len(result.flags), -len(covered), rank, text, result, cand))
         scored.sort(key=lambda s: s[:4])
-        candidates = [CopyCandidate(text, res.passed, [f.to_dict() for f in res.flags], covered_list(text, values), cand.fluency)
-                      for _, _, _, _, text, res, cand in scored[: request.n]]
+        candidates = [
+            CopyCandidate(
+                text, res.passed, [f.to_dict() for f in res.flags], covered_list(text, values), cand.fluency
+            )
+            for _, _, _, _, text, res, cand in scored[: request.n]
+        ]
         best_text, best_result = scored[0][4], scored[0][5]
         claims = [c.to_dict() for c in best_result.claims]
         if extra:
             start = best_text.rfind(_tone(extra, request.tone))
             claims = [c for c in claims if c["start"] < start]
             ids = [rid for p in praise[:2] for rid in p.review_ids]
-            claims.append({"span": best_text[start:], "start": start, "end": len(best_text),
-                           "source": {"kind": "review", "id": ids[0]},
-                           "sources": [{"kind": "review", "id": rid, "aspect": p.aspect} for p in praise[:2]
-                                       for rid in p.review_ids]})
+            claims.append(
+                {
+                    "span": best_text[start:],
+                    "start": start,
+                    "end": len(best_text),
+                    "source": {"kind": "review", "id": ids[0]},
+                    "sources": [
+                        {"kind": "review", "id": rid, "aspect": p.aspect}
+                        for p in praise[:2]
+                        for rid in p.review_ids
+                    ],
+                }
+            )
         labeled = self.guard.label(best_text)
         notes = []
         if not best_result.passed:
             notes.append("no candidate passed every guard check: the best one is returned with its flags")
         return CopyOutput(
-            labeled.text, candidates, claims, [f.to_dict() for f in best_result.flags], labeled.label, best_result.passed,
-            notes, {"pool": pool, "target_chars": target, "tone": request.tone, "length": request.length,
-                    "seed": request.seed, "top_k": self.model.config.top_k, "model_version": self.model_version},
+            labeled.text,
+            candidates,
+            claims,
+            [f.to_dict() for f in best_result.flags],
+            labeled.label,
+            best_result.passed,
+            notes,
+            {
+                "pool": pool,
+                "target_chars": target,
+                "tone": request.tone,
+                "length": request.length,
+                "seed": request.seed,
+                "top_k": self.model.config.top_k,
+                "model_version": self.model_version,
+            },
         )
 
 

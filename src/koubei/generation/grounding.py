@@ -63,7 +63,13 @@ class Claim:
     sources: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"span": self.span, "start": self.start, "end": self.end, "source": self.source, "sources": self.sources}
+        return {
+            "span": self.span,
+            "start": self.start,
+            "end": self.end,
+            "source": self.source,
+            "sources": self.sources,
+        }
 
 
 @dataclass
@@ -87,7 +93,9 @@ def as_evidence(items: Sequence[Evidence | Mapping[str, Any] | str] | None) -> l
             ident = item.get("id", item.get("review_id", item.get("doc_id", i)))
             out.append(Evidence(str(ident), text, str(item.get("kind", "review"))))
         else:
-            raise BadInputError(f"evidence[{i}] must be a string or an object with 'text'; got {type(item).__name__}")
+            raise BadInputError(
+                f"evidence[{i}] must be a string or an object with 'text'; got {type(item).__name__}"
+            )
     return out
 
 
@@ -113,14 +121,22 @@ def _vocabulary(path: str | None) -> ValueVocabulary:
 class Grounder:
     """Claims and flags of texts against their evidence. Holds the loaded vocabulary; reuse it for many texts."""
 
-    def __init__(self, config: GroundingConfig | None = None, vocabulary: ValueVocabulary | None = None,
-                 analyzer: Analyzer | None = None) -> None:
+    def __init__(
+        self,
+        config: GroundingConfig | None = None,
+        vocabulary: ValueVocabulary | None = None,
+        analyzer: Analyzer | None = None,
+    ) -> None:
         self.config = config or GroundingConfig()
         self.vocabulary = vocabulary or _vocabulary(self.config.values_path)
         self.analyzer: Analyzer = analyzer or content_terms
 
-    def ground(self, text: str, attributes: Mapping[str, Any] | str | None = None,
-               evidence: Sequence[Evidence | Mapping[str, Any] | str] | None = None) -> GroundingResult:
+    def ground(
+        self,
+        text: str,
+        attributes: Mapping[str, Any] | str | None = None,
+        evidence: Sequence[Evidence | Mapping[str, Any] | str] | None = None,
+    ) -> GroundingResult:
         pairs = attribute_pairs(as_attributes(attributes))
         docs = as_evidence(evidence)
         vocab = self.vocabulary
@@ -140,8 +156,12 @@ class Grounder:
             for s, e, term, _ in matcher.find(span.text):
                 if skip or self._negated(span.text, s):
                     continue
-                blend = any(span.text[max(0, s - 8) : s].lower().endswith(c) for c in self.vocabulary.blend_cues)
-                flag, source = self._feature(text, span.start + s, span.start + e, term, pairs, docs, lowered_docs, blend)
+                blend = any(
+                    span.text[max(0, s - 8) : s].lower().endswith(c) for c in self.vocabulary.blend_cues
+                )
+                flag, source = self._feature(
+                    text, span.start + s, span.start + e, term, pairs, docs, lowered_docs, blend
+                )
                 if source is not None and source not in sources:
                     sources.append(source)
                 if flag is not None and self.config.check_features:
@@ -185,8 +205,15 @@ class Grounder:
         return False
 
     def _feature(
-        self, text: str, start: int, end: int, term: str, pairs: list[tuple[str, str]], docs: list[Evidence],
-        lowered_docs: list[str], blend: bool = False,
+        self,
+        text: str,
+        start: int,
+        end: int,
+        term: str,
+        pairs: list[tuple[str, str]],
+        docs: list[Evidence],
+        lowered_docs: list[str],
+        blend: bool = False,
     ) -> tuple[Flag | None, dict[str, str] | None]:
         vocab = self.vocabulary
         for key, value in pairs:
@@ -201,7 +228,9 @@ class Grounder:
         for key in sorted(keys & vocab.exclusive) if not blend else []:
             held = [v for k, v in pairs if vocab.key(k) == key]
             if held and term in vocab.curated.get(key, frozenset()) | _synonyms_in(vocab, key, term):
-                return _contradiction(text, start, end, next(k for k, _ in pairs if vocab.key(k) == key), held), None
+                return _contradiction(
+                    text, start, end, next(k for k, _ in pairs if vocab.key(k) == key), held
+                ), None
         forms = vocab.forms(term)
         for doc, low in zip(docs, lowered_docs, strict=True):
             if any(f in low for f in forms if len(f) > 1 or f.isascii()):
@@ -210,7 +239,9 @@ class Grounder:
 
     @staticmethod
     def _number(
-        q: Quantity, attr_quantities: list[tuple[str, Quantity]], doc_quantities: list[tuple[Evidence, Quantity]],
+        q: Quantity,
+        attr_quantities: list[tuple[str, Quantity]],
+        doc_quantities: list[tuple[Evidence, Quantity]],
     ) -> dict[str, str] | None:
         for key, aq in attr_quantities:
             if same_quantity(q, aq):
@@ -232,27 +263,64 @@ def _contradiction(text: str, start: int, end: int, key: str, held: list[str]) -
     span = text[start:end]
     values = "、".join(held) if has_cjk(span + key) else ", ".join(held)
     if has_cjk(span + key):
-        return Flag("contradiction", start, end, span, f"与商品属性矛盾：{key}为“{values}”，文案写了“{span}”",
-                    f"改为“{held[0]}”，或删去")
-    return Flag("contradiction", start, end, span, f"contradicts the attributes: {key} is {values!r}, the text says {span!r}",
-                f"write {held[0]!r} or remove it")
+        return Flag(
+            "contradiction",
+            start,
+            end,
+            span,
+            f"与商品属性矛盾：{key}为“{values}”，文案写了“{span}”",
+            f"改为“{held[0]}”，或删去",
+        )
+    return Flag(
+        "contradiction",
+        start,
+        end,
+        span,
+        f"contradicts the attributes: {key} is {values!r}, the text says {span!r}",
+        f"write {held[0]!r} or remove it",
+    )
 
 
 def _feature_flag(text: str, start: int, end: int) -> Flag:
     span = text[start:end]
     if has_cjk(span) or has_cjk(text[max(0, start - 10) : end + 10]):
-        return Flag("unsupported", start, end, span, f"“{span}”在商品属性和证据中都没有，无法核实",
-                    "删去，或在商品属性中补充这一项")
-    return Flag("unsupported", start, end, span, f"{span!r} is in neither the attributes nor the evidence",
-                "remove it, or add it to the product attributes")
+        return Flag(
+            "unsupported",
+            start,
+            end,
+            span,
+            f"“{span}”在商品属性和证据中都没有，无法核实",
+            "删去，或在商品属性中补充这一项",
+        )
+    return Flag(
+        "unsupported",
+        start,
+        end,
+        span,
+        f"{span!r} is in neither the attributes nor the evidence",
+        "remove it, or add it to the product attributes",
+    )
 
 
 def _number_flag(text: str, start: int, end: int) -> Flag:
     span = text[start:end]
     if has_cjk(text[max(0, start - 10) : end + 10]):
-        return Flag("unsupported", start, end, span, f"数字“{span}”在商品属性和证据中都找不到", "核对数字并写入商品属性，或删去")
-    return Flag("unsupported", start, end, span, f"the number {span!r} is in neither the attributes nor the evidence",
-                "check the figure and add it to the attributes, or remove it")
+        return Flag(
+            "unsupported",
+            start,
+            end,
+            span,
+            f"数字“{span}”在商品属性和证据中都找不到",
+            "核对数字并写入商品属性，或删去",
+        )
+    return Flag(
+        "unsupported",
+        start,
+        end,
+        span,
+        f"the number {span!r} is in neither the attributes nor the evidence",
+        "check the figure and add it to the attributes, or remove it",
+    )
 
 
 def _best_overlap(words: set[str], doc_terms: list[set[str]]) -> tuple[float, int]:
@@ -266,14 +334,19 @@ def _best_overlap(words: set[str], doc_terms: list[set[str]]) -> tuple[float, in
     return best, best_i
 
 
-def ground(text: str, attributes: Mapping[str, Any] | str | None = None,
-           evidence: Sequence[Evidence | Mapping[str, Any] | str] | None = None,
-           config: GroundingConfig | None = None) -> GroundingResult:
+def ground(
+    text: str,
+    attributes: Mapping[str, Any] | str | None = None,
+    evidence: Sequence[Evidence | Mapping[str, Any] | str] | None = None,
+    config: GroundingConfig | None = None,
+) -> GroundingResult:
     """Claims of `text` with their sources, and `contradiction` / `unsupported` flags."""
     return Grounder(config).ground(text, attributes, evidence)
 
 
-def sentence_support(sentence: str, evidence_texts: Sequence[str], analyzer: Analyzer | None = None) -> tuple[float, int]:
+def sentence_support(
+    sentence: str, evidence_texts: Sequence[str], analyzer: Analyzer | None = None
+) -> tuple[float, int]:
     """(share of the sentence's content words found in the best single evidence text, index of that text).
 
     A sentence with no content words ("Sure!") counts as supported: it states no fact. Same answers as
@@ -284,7 +357,10 @@ def sentence_support(sentence: str, evidence_texts: Sequence[str], analyzer: Ana
 
 
 def supported_sentences(
-    sentences: Sequence[str], evidence_texts: Sequence[str], min_support: float, analyzer: Analyzer | None = None,
+    sentences: Sequence[str],
+    evidence_texts: Sequence[str],
+    min_support: float,
+    analyzer: Analyzer | None = None,
 ) -> tuple[list[tuple[str, int]], list[str]]:
     """Split generated sentences into (kept sentence, evidence index) and dropped ones (support's contract)."""
     analyze = analyzer or content_terms
@@ -300,5 +376,16 @@ def supported_sentences(
     return kept, dropped
 
 
-__all__ = ["Claim", "Evidence", "Grounder", "GroundingConfig", "GroundingResult", "Span", "as_attributes", "as_evidence",
-           "ground", "sentence_support", "supported_sentences"]
+__all__ = [
+    "Claim",
+    "Evidence",
+    "Grounder",
+    "GroundingConfig",
+    "GroundingResult",
+    "Span",
+    "as_attributes",
+    "as_evidence",
+    "ground",
+    "sentence_support",
+    "supported_sentences",
+]

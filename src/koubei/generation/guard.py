@@ -35,10 +35,15 @@ from koubei.text.pii import mask_pii
 CHECKS = ("ad_law", "bias", "pii", "copied", "grounding", "fake_review")
 LABEL_MODES = ("metadata", "text", "both")
 _PII_NAMES = {
-    "phone": ("电话号码", "phone number"), "email": ("电子邮箱", "e-mail address"), "id_number": ("身份证号", "ID number"),
-    "bank_card": ("银行卡号", "bank card number"), "url": ("带凭据的链接", "URL with credentials"),
-    "address": ("地址", "address"), "name": ("姓名", "name"),
-    "wechat": ("微信号", "WeChat id"), "qq": ("QQ号", "QQ number"),
+    "phone": ("电话号码", "phone number"),
+    "email": ("电子邮箱", "e-mail address"),
+    "id_number": ("身份证号", "ID number"),
+    "bank_card": ("银行卡号", "bank card number"),
+    "url": ("带凭据的链接", "URL with credentials"),
+    "address": ("地址", "address"),
+    "name": ("姓名", "name"),
+    "wechat": ("微信号", "WeChat id"),
+    "qq": ("QQ号", "QQ number"),
 }
 
 
@@ -46,7 +51,9 @@ _PII_NAMES = {
 class LabelConfig:
     """How generated text says it is machine-generated (《人工智能生成合成内容标识办法》, 2025; EU AI Act art. 50)."""
 
-    mode: str = "metadata"  # metadata: a label record beside the text | text: the label inside the text | both
+    mode: str = (
+        "metadata"  # metadata: a label record beside the text | text: the label inside the text | both
+    )
     text_zh: str = "（本内容由AI生成）"
     text_en: str = "(AI-generated)"
     position: str = "suffix"  # suffix | prefix (mode text/both)
@@ -128,8 +135,11 @@ class Guard:
         if "fake_review" in checks:
             flags += fake_review_flags(text)
         if "copied" in checks and references is not None:
-            index = references if isinstance(references, CopyIndex) else CopyIndex.build(list(references),
-                                                                                         config=self.config.copy)
+            index = (
+                references
+                if isinstance(references, CopyIndex)
+                else CopyIndex.build(list(references), config=self.config.copy)
+            )
             flags += index.flags(text)
         if "grounding" in checks and (attributes or evidence):
             grounded = self.grounder.ground(text, attributes, evidence)
@@ -148,9 +158,15 @@ def pii_flags(text: str) -> list[Flag]:
     for span in mask_pii(text).spans:
         zh_name, en_name = _PII_NAMES.get(span.kind, (span.kind, span.kind))
         if has_cjk(text[max(0, span.start - 10) : span.end + 10]):
-            rule, tip = f"含个人信息（{zh_name}）：《个人信息保护法》要求处理个人信息须有合法依据", "删去，或用占位符代替"
+            rule, tip = (
+                f"含个人信息（{zh_name}）：《个人信息保护法》要求处理个人信息须有合法依据",
+                "删去，或用占位符代替",
+            )
         else:
-            rule, tip = f"contains personal data ({en_name}): publishing it needs a legal basis (GDPR art. 6)", "remove it"
+            rule, tip = (
+                f"contains personal data ({en_name}): publishing it needs a legal basis (GDPR art. 6)",
+                "remove it",
+            )
         out.append(Flag("pii", span.start, span.end, text[span.start : span.end], rule, tip))
     return out
 
@@ -164,7 +180,12 @@ def label_text(text: str, config: LabelConfig | None = None, lang: str | None = 
     if config.mode in ("text", "both") and label not in text:
         joiner = "" if lang == "zh" else " "
         out = f"{label}{joiner}{text}" if config.position == "prefix" else f"{text}{joiner}{label}"
-    meta = {"machine_generated": True, "generator": config.generator, "label": label, "in_text": config.mode != "metadata"}
+    meta = {
+        "machine_generated": True,
+        "generator": config.generator,
+        "label": label,
+        "in_text": config.mode != "metadata",
+    }
     return LabeledText(out, meta)
 
 

@@ -36,7 +36,9 @@ class CharNgramLM:
         padded = ("\x02" * (self.order - 1) + context)[-(self.order - 1) :] + text
         total = 0.0
         c = self.counts
-        weights = [0.05, 0.15, 0.3, 0.5][-self.order :] if self.order <= 4 else [1.0 / self.order] * self.order
+        weights = (
+            [0.05, 0.15, 0.3, 0.5][-self.order :] if self.order <= 4 else [1.0 / self.order] * self.order
+        )
         for i in range(self.order - 1, len(padded)):
             ch = padded[i]
             p = weights[0] * (c[1].get(ch, 0) + 1) / (c[0].get("", 0) + self.vocab)

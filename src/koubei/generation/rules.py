@@ -30,6 +30,7 @@ from koubei.generation.flags import (
 
 R = TypeVar("R", bound="RuleSet")
 
+
 @dataclass(frozen=True)
 class _Matcher:
     pattern: re.Pattern[str]
@@ -70,35 +71,59 @@ class RuleSet:
         where = where or cls.DEFAULT_FILE
         rules = data.get("rules")
         if not isinstance(rules, dict) or not rules:
-            raise BadInputError(f"{where}: needs a 'rules' object: {{rule_id: {{zh, en, suggestion_zh, suggestion_en}}}}")
+            raise BadInputError(
+                f"{where}: needs a 'rules' object: {{rule_id: {{zh, en, suggestion_zh, suggestion_en}}}}"
+            )
         for rule_id, spec in rules.items():
-            missing = [k for k in ("zh", "en", "suggestion_zh", "suggestion_en") if not isinstance(spec, dict) or k not in spec]
+            missing = [
+                k
+                for k in ("zh", "en", "suggestion_zh", "suggestion_en")
+                if not isinstance(spec, dict) or k not in spec
+            ]
             if missing:
                 raise BadInputError(f"{where}: rule {rule_id!r} lacks {', '.join(missing)}")
         matchers: list[_Matcher] = []
         for i, group in enumerate(data.get("terms", [])):
             rule = str(group.get("rule")) if isinstance(group, dict) else None
             if rule is None or rule not in rules:
-                raise BadInputError(f"{where}: terms[{i}] names rule {rule!r}; known rules: {', '.join(rules)}")
+                raise BadInputError(
+                    f"{where}: terms[{i}] names rule {rule!r}; known rules: {', '.join(rules)}"
+                )
             literals = [t for t in group.get("terms", []) if isinstance(t, str)]
-            extend = compile_pattern(group["extend"], f"{where} terms[{i}].extend") if group.get("extend") else None
-            own = {lang: str(group[f"suggestion_{lang}"]) for lang in ("zh", "en") if group.get(f"suggestion_{lang}")}
-            suggestion = {"zh": own.get("zh", own.get("en", "")), "en": own.get("en", own.get("zh", ""))} if own else None
+            extend = (
+                compile_pattern(group["extend"], f"{where} terms[{i}].extend")
+                if group.get("extend")
+                else None
+            )
+            own = {
+                lang: str(group[f"suggestion_{lang}"])
+                for lang in ("zh", "en")
+                if group.get(f"suggestion_{lang}")
+            }
+            suggestion = (
+                {"zh": own.get("zh", own.get("en", "")), "en": own.get("en", own.get("zh", ""))}
+                if own
+                else None
+            )
             if literals:
                 pattern = compile_pattern(literal_pattern(literals), f"{where} terms[{i}]")
                 matchers.append(_Matcher(pattern, rule, extend, suggestion))
             for raw in group.get("patterns", []):
-                matchers.append(_Matcher(compile_pattern(raw, f"{where} terms[{i}]"), rule, extend, suggestion))
+                matchers.append(
+                    _Matcher(compile_pattern(raw, f"{where} terms[{i}]"), rule, extend, suggestion)
+                )
         exemptions = []
         for i, spec in enumerate(data.get("exemptions", [])):
             if not isinstance(spec, dict) or not isinstance(spec.get("pattern"), str):
                 raise BadInputError(f"{where}: exemptions[{i}] needs a 'pattern' string")
             unless = spec.get("unless")
-            exemptions.append(_Exemption(
-                compile_pattern(spec["pattern"], f"{where} exemptions[{i}]"),
-                compile_pattern(unless, f"{where} exemptions[{i}].unless") if unless else None,
-                str(spec.get("note", "")),
-            ))
+            exemptions.append(
+                _Exemption(
+                    compile_pattern(spec["pattern"], f"{where} exemptions[{i}]"),
+                    compile_pattern(unless, f"{where} exemptions[{i}].unless") if unless else None,
+                    str(spec.get("note", "")),
+                )
+            )
         return cls(rules, tuple(matchers), tuple(exemptions))
 
     def _flag(self, text: str, start: int, end: int, matcher: _Matcher) -> Flag:
@@ -129,7 +154,11 @@ class RuleSet:
         return None
 
     def _exempt(
-        self, text: str, start: int, end: int, exempt_spans: list[tuple[list[int], list[int]]],
+        self,
+        text: str,
+        start: int,
+        end: int,
+        exempt_spans: list[tuple[list[int], list[int]]],
         only: _Exemption | None = None,
     ) -> bool:
         exemptions = (only,) if only is not None else self.exemptions

@@ -77,8 +77,14 @@ class _Mention:
 
 def _mention(m: Any) -> _Mention:
     get = m.get if isinstance(m, Mapping) else lambda k, d=None: getattr(m, k, d)
-    return _Mention(str(get("aspect")), str(get("sentiment")), int(get("start", -1)), int(get("end", -1)),
-                    str(get("term", "")), str(get("clause", "")))
+    return _Mention(
+        str(get("aspect")),
+        str(get("sentiment")),
+        int(get("start", -1)),
+        int(get("end", -1)),
+        str(get("term", "")),
+        str(get("clause", "")),
+    )
 
 
 def _shingles(text: str) -> set[str]:
@@ -119,18 +125,30 @@ class Summarizer:
         share = counts[POSITIVE] / len(labels) if labels else None
         aspects = self._aspects(records, lang)
         verdict = _verdict(len(records), share, aspects, lang)
-        return ReviewSummary(verdict, lang, len(records), counts[POSITIVE], counts[NEGATIVE], counts[NEUTRAL],
-                             round(share, 4) if share is not None else None, aspects)
+        return ReviewSummary(
+            verdict,
+            lang,
+            len(records),
+            counts[POSITIVE],
+            counts[NEGATIVE],
+            counts[NEUTRAL],
+            round(share, 4) if share is not None else None,
+            aspects,
+        )
 
     @staticmethod
     def _record(i: int, review: Mapping[str, Any]) -> tuple[str, str, str | None, list[_Mention] | None]:
         if not isinstance(review, Mapping):
-            raise BadInputError(f"reviews[{i}] must be an object with review_id and text; got {type(review).__name__}")
+            raise BadInputError(
+                f"reviews[{i}] must be an object with review_id and text; got {type(review).__name__}"
+            )
         rid, text = review.get("review_id"), review.get("text")
         if rid is None or str(rid).strip() == "":
             raise BadInputError(f"reviews[{i}] has no review_id: a summary cites the reviews it quotes")
         if not isinstance(text, str):
-            raise BadInputError(f"reviews[{i}] (review_id {rid}) needs a 'text' string; got {type(text).__name__}")
+            raise BadInputError(
+                f"reviews[{i}] (review_id {rid}) needs a 'text' string; got {type(text).__name__}"
+            )
         label = normalize_label(review.get("label"))
         if label is None and review.get("rating") is not None:
             label = label_from_rating(review.get("rating"))
@@ -145,13 +163,23 @@ class Summarizer:
         for _, _, label, mentions in records:
             if label is None and mentions:
                 votes = Counter(m.sentiment for m in mentions)
-                label = POSITIVE if votes[POSITIVE] > votes[NEGATIVE] else NEGATIVE if votes[NEGATIVE] > votes[POSITIVE] else NEUTRAL
+                label = (
+                    POSITIVE
+                    if votes[POSITIVE] > votes[NEGATIVE]
+                    else NEGATIVE
+                    if votes[NEGATIVE] > votes[POSITIVE]
+                    else NEUTRAL
+                )
             if label is not None:
                 out.append(label)
         return out
 
-    def _aspects(self, records: list[tuple[str, str, str | None, list[_Mention] | None]], lang: str) -> list[AspectSummary]:
-        quotes: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (aspect, sentiment) -> [(quote, review id)]
+    def _aspects(
+        self, records: list[tuple[str, str, str | None, list[_Mention] | None]], lang: str
+    ) -> list[AspectSummary]:
+        quotes: dict[
+            tuple[str, str], list[tuple[str, str]]
+        ] = {}  # (aspect, sentiment) -> [(quote, review id)]
         reviews_for: dict[tuple[str, str], set[str]] = {}
         for rid, text, _, mentions in records:
             sentences = split_sentences(text, self.config.max_quote_chars)
@@ -172,17 +200,29 @@ class Summarizer:
                 sentence = sentences[idx].text
                 quote = sentence if len(pairs_in[idx]) == 1 else _clause_in(sentence, m.clause)
                 quotes.setdefault(key, []).append((mask_pii(quote).text, rid))
-        names = sorted({a for a, _ in reviews_for}, key=lambda a: (
-            -len(reviews_for.get((a, POSITIVE), set()) | reviews_for.get((a, NEGATIVE), set())), a))
+        names = sorted(
+            {a for a, _ in reviews_for},
+            key=lambda a: (
+                -len(reviews_for.get((a, POSITIVE), set()) | reviews_for.get((a, NEGATIVE), set())),
+                a,
+            ),
+        )
         labels = self._labels_of(lang)
         out = []
         for aspect in names[: self.config.max_aspects]:
             pos, neg = reviews_for.get((aspect, POSITIVE), set()), reviews_for.get((aspect, NEGATIVE), set())
             if not pos and not neg:
                 continue
-            out.append(AspectSummary(aspect, labels.get(aspect, aspect.replace("_", "/")), len(pos), len(neg),
-                                     self._lines(quotes.get((aspect, POSITIVE), [])),
-                                     self._lines(quotes.get((aspect, NEGATIVE), []))))
+            out.append(
+                AspectSummary(
+                    aspect,
+                    labels.get(aspect, aspect.replace("_", "/")),
+                    len(pos),
+                    len(neg),
+                    self._lines(quotes.get((aspect, POSITIVE), [])),
+                    self._lines(quotes.get((aspect, NEGATIVE), [])),
+                )
+            )
         return out
 
     def _labels_of(self, lang: str) -> dict[str, str]:
@@ -204,8 +244,10 @@ class Summarizer:
                 clusters.append([(quote, rid, grams)])
         lines = []
         for order, cluster in enumerate(clusters):
-            central = max(range(len(cluster)), key=lambda i: (
-                sum(_jaccard(cluster[i][2], other[2]) for other in cluster), -i))
+            central = max(
+                range(len(cluster)),
+                key=lambda i: (sum(_jaccard(cluster[i][2], other[2]) for other in cluster), -i),
+            )
             ids = list(dict.fromkeys([cluster[central][1]] + [rid for _, rid, _ in cluster]))
             lines.append((len(ids), -order, SummaryLine(cluster[central][0], len(ids), ids)))
         lines.sort(key=lambda t: (-t[0], -t[1]))
@@ -225,7 +267,9 @@ def _sentence_index(text: str, sentences: list[Any], m: _Mention) -> int | None:
     return None
 
 
-_LEADING_CONTRAST = re.compile(r"^(?:但是|不过|可是|然而|只是|但|却|(?:but|however|though|although|yet)\b[,\s]*)\s*", re.IGNORECASE)
+_LEADING_CONTRAST = re.compile(
+    r"^(?:但是|不过|可是|然而|只是|但|却|(?:but|however|though|although|yet)\b[,\s]*)\s*", re.IGNORECASE
+)
 
 
 def _clause_in(sentence: str, clause: str) -> str:
@@ -240,14 +284,30 @@ def _verdict(n: int, share: float | None, aspects: list[AspectSummary], lang: st
     if n == 0:
         return "没有评价：无法总结" if zh else "no reviews: nothing to summarise"
     praised = [a.label for a in sorted(aspects, key=lambda a: -a.positive) if a.positive > a.negative][:3]
-    criticised = [a.label for a in sorted(aspects, key=lambda a: -a.negative) if a.negative >= a.positive and a.negative][:3]
+    criticised = [
+        a.label for a in sorted(aspects, key=lambda a: -a.negative) if a.negative >= a.positive and a.negative
+    ][:3]
     if share is None:
         head = f"{n}条评价" if zh else f"{n} reviews"
     else:
-        judge = (("口碑很好", "多数满意", "评价不一", "多数不满意") if zh else
-                 ("buyers are very satisfied", "most buyers are satisfied", "opinions are mixed", "most buyers are dissatisfied"))
-        word = judge[0] if share >= 0.8 else judge[1] if share >= 0.6 else judge[2] if share >= 0.4 else judge[3]
-        head = f"{n}条评价中{share:.0%}为好评，{word}" if zh else f"{share:.0%} of {n} reviews are positive: {word}"
+        judge = (
+            ("口碑很好", "多数满意", "评价不一", "多数不满意")
+            if zh
+            else (
+                "buyers are very satisfied",
+                "most buyers are satisfied",
+                "opinions are mixed",
+                "most buyers are dissatisfied",
+            )
+        )
+        word = (
+            judge[0] if share >= 0.8 else judge[1] if share >= 0.6 else judge[2] if share >= 0.4 else judge[3]
+        )
+        head = (
+            f"{n}条评价中{share:.0%}为好评，{word}"
+            if zh
+            else f"{share:.0%} of {n} reviews are positive: {word}"
+        )
     parts = [head]
     if praised:
         parts.append(f"买家称赞{'、'.join(praised)}" if zh else f"praised: {', '.join(praised)}")
@@ -256,7 +316,8 @@ def _verdict(n: int, share: float | None, aspects: list[AspectSummary], lang: st
     return "；".join(parts) + "。" if zh else "; ".join(parts) + "."
 
 
-def summarize_reviews(reviews: Sequence[Mapping[str, Any]], config: SummaryConfig | None = None,
-                      lang: str | None = None) -> ReviewSummary:
+def summarize_reviews(
+    reviews: Sequence[Mapping[str, Any]], config: SummaryConfig | None = None, lang: str | None = None
+) -> ReviewSummary:
     """Verdict, pros and cons per aspect of one product's reviews (see the module docstring)."""
     return Summarizer(config).summarize(reviews, lang)

@@ -15,7 +15,23 @@ from typing import Any
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z0-9]+(?:['.][a-z0-9]+)*")
 _EXTRA_EN_STOP = {"could", "would", "may", "might", "must", "shall", "please", "hi", "hello", "thanks", "get"}
-_EXTRA_ZH_STOP = {"的", "了", "吗", "呢", "吧", "啊", "是", "我", "你", "这个", "那个", "请问", "一下", "么", "呀"}
+_EXTRA_ZH_STOP = {
+    "的",
+    "了",
+    "吗",
+    "呢",
+    "吧",
+    "啊",
+    "是",
+    "我",
+    "你",
+    "这个",
+    "那个",
+    "请问",
+    "一下",
+    "么",
+    "呀",
+}
 
 
 @lru_cache(maxsize=1)

@@ -26,25 +26,80 @@ from koubei.generation.flags import read_data
 DEFAULT_FILE = "values.json"
 
 _UNITS: dict[str, tuple[str, ...]] = {
-    "cm": ("厘米", "公分", "cm"), "mm": ("毫米", "mm"), "km": ("公里", "千米", "km"), "m": ("米", "m"),
-    "kg": ("公斤", "千克", "kg"), "g": ("克", "g"), "jin": ("斤",), "ml": ("毫升", "ml"), "l": ("升", "l"),
-    "h": ("个小时", "小时", "hours", "hour", "hrs", "hr", "h"), "min": ("分钟", "minutes", "minute", "mins", "min"),
-    "s": ("秒", "seconds", "second", "sec"), "day": ("天", "日", "days", "day"), "week": ("星期", "周", "weeks", "week"),
-    "month": ("个月", "月", "months", "month"), "year": ("年", "years", "year"), "inch": ("英寸", "寸", "inches", "inch"),
-    "%": ("%", "％", "percent"), "mah": ("毫安时", "毫安", "mah"), "w": ("瓦", "watts", "watt", "w"),
-    "v": ("伏", "volts", "volt", "v"), "yuan": ("元", "块", "rmb", "yuan"), "usd": ("dollars", "dollar", "usd"),
-    "deg": ("度", "℃", "°c", "°"), "x": ("倍",), "piece": ("件", "个", "只", "双", "条", "片", "粒", "包", "袋", "瓶", "盒", "套"),
-    "layer": ("层",), "person": ("人",), "gear": ("档",), "db": ("分贝", "db"),
+    "cm": ("厘米", "公分", "cm"),
+    "mm": ("毫米", "mm"),
+    "km": ("公里", "千米", "km"),
+    "m": ("米", "m"),
+    "kg": ("公斤", "千克", "kg"),
+    "g": ("克", "g"),
+    "jin": ("斤",),
+    "ml": ("毫升", "ml"),
+    "l": ("升", "l"),
+    "h": ("个小时", "小时", "hours", "hour", "hrs", "hr", "h"),
+    "min": ("分钟", "minutes", "minute", "mins", "min"),
+    "s": ("秒", "seconds", "second", "sec"),
+    "day": ("天", "日", "days", "day"),
+    "week": ("星期", "周", "weeks", "week"),
+    "month": ("个月", "月", "months", "month"),
+    "year": ("年", "years", "year"),
+    "inch": ("英寸", "寸", "inches", "inch"),
+    "%": ("%", "％", "percent"),
+    "mah": ("毫安时", "毫安", "mah"),
+    "w": ("瓦", "watts", "watt", "w"),
+    "v": ("伏", "volts", "volt", "v"),
+    "yuan": ("元", "块", "rmb", "yuan"),
+    "usd": ("dollars", "dollar", "usd"),
+    "deg": ("度", "℃", "°c", "°"),
+    "x": ("倍",),
+    "piece": ("件", "个", "只", "双", "条", "片", "粒", "包", "袋", "瓶", "盒", "套"),
+    "layer": ("层",),
+    "person": ("人",),
+    "gear": ("档",),
+    "db": ("分贝", "db"),
 }
 _UNIT_OF = {alias: canon for canon, aliases in _UNITS.items() for alias in aliases}
 _UNIT_RE = "|".join(re.escape(u) for u in sorted(_UNIT_OF, key=len, reverse=True))
 _NUMBER = re.compile(
-    r"(?P<cur>[¥￥$])?(?<![A-Za-z0-9.])(?P<num>\d+(?:\.\d+)?)(?:\s*(?P<unit>" + _UNIT_RE + r")(?![A-Za-z]))?(?![A-Za-z0-9])",
+    r"(?P<cur>[¥￥$])?(?<![A-Za-z0-9.])(?P<num>\d+(?:\.\d+)?)(?:\s*(?P<unit>"
+    + _UNIT_RE
+    + r")(?![A-Za-z]))?(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
-_ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_ZH_MEASURE = ("个小时", "小时", "分钟", "天", "周", "个月", "年", "厘米", "毫米", "公斤", "千克", "米", "斤", "克", "毫升", "升",
-               "倍", "度", "英寸", "寸")
+_ZH_DIGITS = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_ZH_MEASURE = (
+    "个小时",
+    "小时",
+    "分钟",
+    "天",
+    "周",
+    "个月",
+    "年",
+    "厘米",
+    "毫米",
+    "公斤",
+    "千克",
+    "米",
+    "斤",
+    "克",
+    "毫升",
+    "升",
+    "倍",
+    "度",
+    "英寸",
+    "寸",
+)
 _ZH_NUMBER = re.compile("(?P<num>[零一二两三四五六七八九十百千]+)(?P<unit>" + "|".join(_ZH_MEASURE) + ")")
 
 
@@ -102,7 +157,9 @@ class ValueVocabulary:
     learned: dict[str, frozenset[str]] = field(default_factory=dict)
     exclusive: frozenset[str] = frozenset()
     aliases: dict[str, str] = field(default_factory=dict)  # lowercased alias -> canonical key
-    synonym_of: dict[str, str] = field(default_factory=dict)  # lowercased value -> its synonym group's first member
+    synonym_of: dict[str, str] = field(
+        default_factory=dict
+    )  # lowercased value -> its synonym group's first member
     antonyms: frozenset[frozenset[str]] = frozenset()
     generic: frozenset[str] = frozenset()  # values that never contradict (纯色, 多色)
     pairing_cues: tuple[str, ...] = ()
@@ -130,7 +187,9 @@ class ValueVocabulary:
             exclusive=frozenset(data.get("exclusive", [])),
             aliases=aliases,
             synonym_of=synonym_of,
-            antonyms=frozenset(frozenset(str(v).lower() for v in pair) for pair in data.get("antonyms", []) if len(pair) == 2),
+            antonyms=frozenset(
+                frozenset(str(v).lower() for v in pair) for pair in data.get("antonyms", []) if len(pair) == 2
+            ),
             generic=frozenset(str(v).lower() for v in data.get("generic_values", [])),
             pairing_cues=tuple(str(c).lower() for c in data.get("pairing_cues", [])),
             negators=tuple(sorted((str(n).lower() for n in data.get("negators", [])), key=len, reverse=True)),
@@ -147,9 +206,18 @@ class ValueVocabulary:
         for attributes in attribute_dicts:
             for name, value in attribute_pairs(attributes):
                 learned.setdefault(self.key(name), set()).add(value.lower())
-        return ValueVocabulary(self.curated, {k: frozenset(v) for k, v in learned.items()}, self.exclusive, self.aliases,
-                               self.synonym_of, self.antonyms, self.generic, self.pairing_cues, self.negators,
-                               self.blend_cues)
+        return ValueVocabulary(
+            self.curated,
+            {k: frozenset(v) for k, v in learned.items()},
+            self.exclusive,
+            self.aliases,
+            self.synonym_of,
+            self.antonyms,
+            self.generic,
+            self.pairing_cues,
+            self.negators,
+            self.blend_cues,
+        )
 
     def canon(self, value: str) -> str:
         return self.synonym_of.get(value.lower(), value.lower())
@@ -173,7 +241,10 @@ class ValueVocabulary:
         return any(a and b and (a in b or b in a) for a in forms_a for b in forms_b)
 
     def opposite(self, a: str, b: str) -> bool:
-        return frozenset((self.canon(a), self.canon(b))) in self.antonyms or frozenset((a.lower(), b.lower())) in self.antonyms
+        return (
+            frozenset((self.canon(a), self.canon(b))) in self.antonyms
+            or frozenset((a.lower(), b.lower())) in self.antonyms
+        )
 
     @cached_property
     def term_keys(self) -> dict[str, frozenset[str]]:

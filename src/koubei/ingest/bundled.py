@@ -45,7 +45,9 @@ def read_corpus(limit_per_label: int | None = None) -> RawTable:
                 if not line.strip():
                     continue
                 taken += 1
-                table.rows.append(RawRow(number, {"text": line.rstrip("\n"), "label": label, "source": SOURCE}))
+                table.rows.append(
+                    RawRow(number, {"text": line.rstrip("\n"), "label": label, "source": SOURCE})
+                )
     return table
 
 

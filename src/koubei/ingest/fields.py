@@ -18,23 +18,48 @@ from decimal import Decimal
 from typing import Any
 
 _LABELS = {
-    "positive": "positive", "pos": "positive", "1": "positive", "正面": "positive", "好评": "positive", "+1": "positive",
-    "negative": "negative", "neg": "negative", "0": "negative", "负面": "negative", "差评": "negative", "-1": "negative",
-    "neutral": "neutral", "neu": "neutral", "中性": "neutral", "中评": "neutral",
+    "positive": "positive",
+    "pos": "positive",
+    "1": "positive",
+    "正面": "positive",
+    "好评": "positive",
+    "+1": "positive",
+    "negative": "negative",
+    "neg": "negative",
+    "0": "negative",
+    "负面": "negative",
+    "差评": "negative",
+    "-1": "negative",
+    "neutral": "neutral",
+    "neu": "neutral",
+    "中性": "neutral",
+    "中评": "neutral",
 }
 # JSON values (extra columns, attributes) nested deeper than this are rejected: real exports nest a few levels, and
 # every JSON encoder and decoder on the way to the database recurses once per level.
 MAX_JSON_DEPTH = 100
 # Ids are keys people compare by eye: control characters, zero-width characters and bidirectional overrides
 # (U+202A-U+202E, U+2066-U+2069, which make "abc" display as "cba") and line separators have no place in them.
-_ID_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+_ID_FORBIDDEN = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+)
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _SHORT_TEXT_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _SHORT_TEXT_SUSPECT = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 _INT32 = 2**31 - 1
 _BINARY = (bytes, bytearray, memoryview)
-_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d",
-                 "%Y年%m月%d日 %H:%M", "%Y年%m月%d日", "%d.%m.%Y", "%m %d, %Y")
+_DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日",
+    "%d.%m.%Y",
+    "%m %d, %Y",
+)
 
 
 def as_text(value: Any) -> str:
@@ -114,7 +139,9 @@ def parse_time(value: Any) -> datetime:
         try:
             moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
         except (OverflowError, OSError, ValueError):  # 1e20, inf, NaN: no such moment on any clock
-            raise ValueError(f"time {value!r} is outside 1990-2100 (as Unix seconds or milliseconds)") from None
+            raise ValueError(
+                f"time {value!r} is outside 1990-2100 (as Unix seconds or milliseconds)"
+            ) from None
     elif isinstance(value, dt.date):  # a Parquet date32 column
         moment = datetime(value.year, value.month, value.day)
     else:
@@ -130,7 +157,9 @@ def parse_time(value: Any) -> datetime:
                 except ValueError:
                     continue
         if parsed is None:
-            raise ValueError(f"time {value!r} is not a date; expected e.g. 2024-05-01, 2024-05-01T12:30:00 or Unix seconds")
+            raise ValueError(
+                f"time {value!r} is not a date; expected e.g. 2024-05-01, 2024-05-01T12:30:00 or Unix seconds"
+            )
         moment = parsed
     if moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
@@ -169,12 +198,16 @@ def parse_attributes(value: Any) -> dict[str, Any]:
     for pair in text.split("*"):
         key, sep, val = pair.partition("#")
         if not sep or not key.strip():
-            raise ValueError(f"attributes {text[:60]!r} are neither a JSON object nor key#value*key#value pairs")
+            raise ValueError(
+                f"attributes {text[:60]!r} are neither a JSON object nor key#value*key#value pairs"
+            )
         key = key.strip()
         # A key may repeat (several 材质); keep all values.
         if key in attributes:
             existing = attributes[key]
-            attributes[key] = [*existing, val.strip()] if isinstance(existing, list) else [existing, val.strip()]
+            attributes[key] = (
+                [*existing, val.strip()] if isinstance(existing, list) else [existing, val.strip()]
+            )
         else:
             attributes[key] = val.strip()
     return attributes
@@ -242,7 +275,9 @@ def _json_safe(value: Any, where: str, depth: int) -> Any:
         if depth >= MAX_JSON_DEPTH:
             raise ValueError(f"{where}: is nested deeper than {MAX_JSON_DEPTH} levels")
         if isinstance(value, dict):
-            return {_json_safe(str(k), where, depth): _json_safe(v, where, depth + 1) for k, v in value.items()}
+            return {
+                _json_safe(str(k), where, depth): _json_safe(v, where, depth + 1) for k, v in value.items()
+            }
         return [_json_safe(v, where, depth + 1) for v in value]
     if isinstance(value, datetime | dt.date | dt.time):
         return value.isoformat()

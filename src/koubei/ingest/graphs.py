@@ -91,7 +91,11 @@ def read_edge_file(
 
 def read_id_file(path: Path) -> list[str]:
     """User ids, one per line (blank lines and `#` comments skipped), e.g. for `--seeds @FILE`."""
-    return [line.strip() for line in _text(path, "id file").splitlines() if line.strip() and not line.startswith("#")]
+    return [
+        line.strip()
+        for line in _text(path, "id file").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
 
 
 def read_user_values(path: Path) -> list[tuple[str, float]]:
@@ -100,12 +104,18 @@ def read_user_values(path: Path) -> list[tuple[str, float]]:
     values = []
     for number, line in enumerate(_text(path, "weights file").splitlines(), start=1):
         parts = line.replace(",", " ").split()
-        if not parts or parts[0].startswith("#") or (number == 1 and parts[0].lower() in ("user_id", "user", "node")):
+        if (
+            not parts
+            or parts[0].startswith("#")
+            or (number == 1 and parts[0].lower() in ("user_id", "user", "node"))
+        ):
             continue
         try:
             value = float(parts[1])
         except (IndexError, ValueError):
-            raise BadInputError(f"{path.name} line {number}: expected `user weight`, got {line[:80]!r}") from None
+            raise BadInputError(
+                f"{path.name} line {number}: expected `user weight`, got {line[:80]!r}"
+            ) from None
         if not math.isfinite(value):
             raise BadInputError(f"{path.name} line {number}: weight {parts[1]!r} is not a finite number")
         values.append((parts[0], value))
@@ -188,7 +198,9 @@ def read_weibo(path: Path) -> list[CascadeTree]:
             continue
         parts = line.split("\t")
         if len(parts) != 5:
-            raise BadInputError(f"{path.name} line {number}: expected 5 tab-separated fields, got {len(parts)}")
+            raise BadInputError(
+                f"{path.name} line {number}: expected 5 tab-separated fields, got {len(parts)}"
+            )
         edges: list[tuple[str, str, float | None]] = []
         for entry in parts[4].split():
             chain, _, seconds = entry.rpartition(":")

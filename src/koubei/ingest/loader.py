@@ -39,7 +39,10 @@ MAX_WORKERS = 4
 # Phases shorter than this many rows are not worth a progress line.
 PROGRESS_MIN_ROWS = 5000
 # Text fields that are normalized and PII-masked, and the column their masked form goes to.
-_MASKED = {"reviews": {"text": "masked_text"}, "faq": {"question": "masked_question", "answer": "masked_answer"}}
+_MASKED = {
+    "reviews": {"text": "masked_text"},
+    "faq": {"question": "masked_question", "answer": "masked_answer"},
+}
 
 
 @dataclass
@@ -64,7 +67,9 @@ class LoadResult:
 
 def stable_id(prefix: str, values: Iterable[Any]) -> str:
     """A short id derived from content, identical on every run (so re-ingest upserts instead of duplicating)."""
-    digest = hashlib.sha1("\x1f".join("" if v is None else str(v) for v in values).encode("utf-8")).hexdigest()
+    digest = hashlib.sha1(
+        "\x1f".join("" if v is None else str(v) for v in values).encode("utf-8")
+    ).hexdigest()
     return f"{prefix}{digest[:16]}"
 
 
@@ -84,7 +89,9 @@ def _resolve_mapping(
     resolved.update(mapping)
     unknown = sorted(set(mapping) - set(fields))
     if unknown:
-        raise BadInputError(f"--map names unknown field(s) {unknown} for {kind}; fields are: {', '.join(fields)}")
+        raise BadInputError(
+            f"--map names unknown field(s) {unknown} for {kind}; fields are: {', '.join(fields)}"
+        )
     for name, sources in resolved.items():
         missing = [c for c in sources if c not in columns]
         if missing and columns and len(missing) == len(sources):
@@ -101,7 +108,9 @@ def _resolve_mapping(
     return resolved
 
 
-def _map_row(kind: str, values: dict[str, Any], resolved: dict[str, list[str]], recipe: Recipe | None) -> dict[str, Any]:
+def _map_row(
+    kind: str, values: dict[str, Any], resolved: dict[str, list[str]], recipe: Recipe | None
+) -> dict[str, Any]:
     row: dict[str, Any] = {}
     used: set[str] = set()
     for name, sources in resolved.items():
@@ -121,7 +130,9 @@ def _map_row(kind: str, values: dict[str, Any], resolved: dict[str, list[str]], 
     return row
 
 
-def _finish_row(kind: str, row: dict[str, Any], t2s: bool, max_chars: int) -> tuple[dict[str, Any] | None, list[str], int]:
+def _finish_row(
+    kind: str, row: dict[str, Any], t2s: bool, max_chars: int
+) -> tuple[dict[str, Any] | None, list[str], int]:
     """Normalize + mask text fields, derive ids, enforce the length limit. Returns (row, reasons, PII count)."""
     masked_count = 0
     for source, target in _MASKED.get(kind, {}).items():
@@ -129,7 +140,13 @@ def _finish_row(kind: str, row: dict[str, Any], t2s: bool, max_chars: int) -> tu
         if not text:
             return None, [f"{source}: is empty after removing whitespace and control characters"], 0
         if len(text) > max_chars:
-            return None, [f"{source}: is {len(text)} characters long; the limit is {max_chars} (KOUBEI_MAX_TEXT_CHARS)"], 0
+            return (
+                None,
+                [
+                    f"{source}: is {len(text)} characters long; the limit is {max_chars} (KOUBEI_MAX_TEXT_CHARS)"
+                ],
+                0,
+            )
         masked = mask_pii(text)
         row[source] = text
         row[target] = masked.text
@@ -206,7 +223,9 @@ def _clean_rows(job: _RowJob, rows: list[RawRow]) -> list[tuple[dict[str, Any] |
         try:
             out.append(_clean_row(job, raw))
         except Exception as error:  # one bad row must never stop the batch
-            out.append((None, [f"could not be processed ({type(error).__name__}); please report this row"], 0))
+            out.append(
+                (None, [f"could not be processed ({type(error).__name__}); please report this row"], 0)
+            )
     return out
 
 
@@ -217,7 +236,9 @@ def _usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _clean_all(job: _RowJob, rows: list[RawRow], progress: Progress) -> list[tuple[dict[str, Any] | None, list[str], int]]:
+def _clean_all(
+    job: _RowJob, rows: list[RawRow], progress: Progress
+) -> list[tuple[dict[str, Any] | None, list[str], int]]:
     """Clean every row, on all cores for big files (row cleaning is pure Python and CPU-bound), in input order."""
     chunks = [rows[i : i + CHUNK_ROWS] for i in range(0, len(rows), CHUNK_ROWS)]
     workers = min(_usable_cores(), MAX_WORKERS, len(chunks))
@@ -256,7 +277,9 @@ def load_table(
     result = LoadResult(kind=kind, path=path, read=len(table.rows))
     first_seen: dict[tuple[Any, ...], int] = {}
     keys = KEYS[kind]
-    for raw, (clean, reasons, masked) in zip(table.rows, _clean_all(job, table.rows, or_null(progress)), strict=True):
+    for raw, (clean, reasons, masked) in zip(
+        table.rows, _clean_all(job, table.rows, or_null(progress)), strict=True
+    ):
         if clean is None:
             result.rejected.append(Rejection(raw.number, raw.values, reasons))
             continue
@@ -271,7 +294,9 @@ def load_table(
                 if candidate is clean:
                     label = ", ".join(f"{k}={v!r}" for k, v in zip(keys, key, strict=True))
                     result.rejected.append(
-                        Rejection(raw.number, raw.values, [f"duplicate {label} (same as row {first_seen[key]})"])
+                        Rejection(
+                            raw.number, raw.values, [f"duplicate {label} (same as row {first_seen[key]})"]
+                        )
                     )
                     break
                 continue  # the reverse arc of an undirected edge listed both ways

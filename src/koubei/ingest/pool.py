@@ -72,5 +72,8 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
     """
     me = os.getpid()
     return ProcessPoolExecutor(
-        max_workers=workers, mp_context=get_context("forkserver"), initializer=_die_with, initargs=(me, _started(me))
+        max_workers=workers,
+        mp_context=get_context("forkserver"),
+        initializer=_die_with,
+        initargs=(me, _started(me)),
     )

@@ -20,8 +20,16 @@ from koubei.errors import BadInputError
 from koubei.ingest.fields import MAX_JSON_DEPTH
 
 FORMATS = {
-    ".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".parquet": "parquet",
-    ".pq": "parquet", ".txt": "edges", ".edges": "edges", ".edgelist": "edges",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".txt": "edges",
+    ".edges": "edges",
+    ".edgelist": "edges",
 }
 # A file in which more than this share of rows has undecodable bytes is in another encoding, not merely damaged.
 _BAD_ENCODING_SHARE = 0.2
@@ -45,7 +53,9 @@ class RawTable:
 def detect_format(path: Path, override: str | None = None) -> str:
     if override:
         if override not in set(FORMATS.values()):
-            raise BadInputError(f"--format {override!r} is not supported; use one of {sorted(set(FORMATS.values()))}")
+            raise BadInputError(
+                f"--format {override!r} is not supported; use one of {sorted(set(FORMATS.values()))}"
+            )
         return override
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
@@ -58,8 +68,12 @@ def detect_format(path: Path, override: str | None = None) -> str:
 
 # Byte-order marks of the encodings a spreadsheet or Windows tool may save "Unicode text" in (UTF-32 first: its
 # little-endian mark starts with UTF-16's).
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16"))
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 def _decode(data: bytes, encoding: str, path: Path) -> str:
@@ -69,8 +83,10 @@ def _decode(data: bytes, encoding: str, path: Path) -> str:
             try:
                 return data.decode(bom)
             except UnicodeDecodeError as error:
-                raise BadInputError(f"{path.name}: starts with a {bom.upper()} byte-order mark but is not valid "
-                                    f"{bom.upper()} ({error.reason} at byte {error.start})") from None
+                raise BadInputError(
+                    f"{path.name}: starts with a {bom.upper()} byte-order mark but is not valid "
+                    f"{bom.upper()} ({error.reason} at byte {error.start})"
+                ) from None
         _refuse_wide_without_bom(data, path)
         return data.decode("utf-8-sig", errors="surrogateescape")
     try:
@@ -86,8 +102,10 @@ def _refuse_wide_without_bom(data: bytes, path: Path) -> None:
         return
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
     guess = "utf-16-be" if even > odd else "utf-16-le"
-    raise BadInputError(f"{path.name} is not UTF-8 text: it looks like UTF-16 or UTF-32 without a byte-order mark; "
-                        f"pass --encoding {guess} (or the encoding it was saved in)")
+    raise BadInputError(
+        f"{path.name} is not UTF-8 text: it looks like UTF-16 or UTF-32 without a byte-order mark; "
+        f"pass --encoding {guess} (or the encoding it was saved in)"
+    )
 
 
 def _check_encoding(rows: list[RawRow], data: bytes, path: Path, encoding: str) -> None:
@@ -141,8 +159,10 @@ def _too_deep(values: dict[str, Any]) -> bool:
 
 def _shallow(values: dict[str, Any]) -> dict[str, Any]:
     """A too-deep row for the quarantine file: its flat values as read, each too-deep value replaced by a note."""
-    return {k: f"[{_TOO_DEEP}: not kept]" if isinstance(v, dict | list) and _too_deep({k: v}) else v
-            for k, v in values.items()}
+    return {
+        k: f"[{_TOO_DEEP}: not kept]" if isinstance(v, dict | list) and _too_deep({k: v}) else v
+        for k, v in values.items()
+    }
 
 
 def _refuse_duplicate_columns(header: list[str], path: Path) -> None:
@@ -151,8 +171,10 @@ def _refuse_duplicate_columns(header: list[str], path: Path) -> None:
     for position, name in enumerate(header, start=1):
         if name in seen:
             shown = repr(_escape_bytes(name)) if name else "(an empty name)"
-            raise BadInputError(f"{path.name}: the header names column {shown} twice (columns {seen[name]} and "
-                                f"{position}); rename one of them")
+            raise BadInputError(
+                f"{path.name}: the header names column {shown} twice (columns {seen[name]} and "
+                f"{position}); rename one of them"
+            )
         seen[name] = position
 
 
@@ -171,9 +193,10 @@ def _read_delimited(text: str, path: Path, delimiter: str) -> RawTable:
             if len(record) != len(header):
                 values: dict[str, Any] = dict(zip(header, record, strict=False))
                 if len(record) > len(header):
-                    values["_extra_cells"] = record[len(header):]
-                table.rows.append(RawRow(number, _raw_repr(values),
-                                         f"expected {len(header)} columns, found {len(record)}"))
+                    values["_extra_cells"] = record[len(header) :]
+                table.rows.append(
+                    RawRow(number, _raw_repr(values), f"expected {len(header)} columns, found {len(record)}")
+                )
                 continue
             values = dict(zip(header, record, strict=True))
             problem = _flag_bad_bytes(values)
@@ -198,12 +221,16 @@ def _read_jsonl(text: str) -> RawTable:
         number += 1
         problem = None
         if _SURROGATE.search(line):
-            table.rows.append(RawRow(number, {"_line": _raw_repr({"l": line})["l"]}, "invalid UTF-8 bytes in the line"))
+            table.rows.append(
+                RawRow(number, {"_line": _raw_repr({"l": line})["l"]}, "invalid UTF-8 bytes in the line")
+            )
             continue
         try:
             values = json.loads(line)
         except json.JSONDecodeError as error:
-            table.rows.append(RawRow(number, {"_line": line}, f"not valid JSON: {error.msg} at column {error.colno}"))
+            table.rows.append(
+                RawRow(number, {"_line": line}, f"not valid JSON: {error.msg} at column {error.colno}")
+            )
             continue
         except RecursionError:
             table.rows.append(RawRow(number, {"_line": line}, f"the JSON object has {_TOO_DEEP}"))
@@ -224,11 +251,15 @@ def _read_json(text: str, path: Path) -> RawTable:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise BadInputError(f"{path.name}: not valid JSON ({error.msg} at line {error.lineno}); for one object per "
-                            "line use the .jsonl extension") from None
+        raise BadInputError(
+            f"{path.name}: not valid JSON ({error.msg} at line {error.lineno}); for one object per "
+            "line use the .jsonl extension"
+        ) from None
     except RecursionError:
-        raise BadInputError(f"{path.name}: the JSON document is nested too deeply to read (over "
-                            f"{MAX_JSON_DEPTH} levels is not a table of rows)") from None
+        raise BadInputError(
+            f"{path.name}: the JSON document is nested too deeply to read (over "
+            f"{MAX_JSON_DEPTH} levels is not a table of rows)"
+        ) from None
     if isinstance(data, dict):
         data = next((v for v in data.values() if isinstance(v, list)), None)
     if not isinstance(data, list):
@@ -261,7 +292,9 @@ def _read_parquet(path: Path) -> RawTable:
 
 # Header names (lower-cased) an edge list may give its columns, and the canonical follows field each one means.
 EDGE_COLUMN_NAMES: dict[str, str] = {
-    **dict.fromkeys(("src", "source", "from", "from_user", "u", "node1", "parent", "parent_uid", "id", "user"), "src"),
+    **dict.fromkeys(
+        ("src", "source", "from", "from_user", "u", "node1", "parent", "parent_uid", "id", "user"), "src"
+    ),
     **dict.fromkeys(("dst", "target", "to", "to_user", "v", "node2", "child", "child_uid"), "dst"),
     **dict.fromkeys(("weight", "p", "prob", "probability", "w"), "weight"),
 }
@@ -270,7 +303,9 @@ _EDGE_SPLIT = re.compile(r"[\s,;]+")
 
 @dataclass
 class EdgeTable(RawTable):
-    header: list[str] | None = None  # the file's own header line (lower-cased); None for a plain `u v [weight]` list
+    header: list[str] | None = (
+        None  # the file's own header line (lower-cased); None for a plain `u v [weight]` list
+    )
 
 
 def parse_edge_text(text: str) -> EdgeTable:
@@ -300,11 +335,19 @@ def parse_edge_text(text: str) -> EdgeTable:
             continue
         number += 1
         if table.header is not None and len(parts) != len(table.columns):
-            table.rows.append(RawRow(number, {"_line": line}, f"expected {len(table.columns)} fields like the header "
-                                                             f"({' '.join(table.header)}), found {len(parts)}"))
+            table.rows.append(
+                RawRow(
+                    number,
+                    {"_line": line},
+                    f"expected {len(table.columns)} fields like the header "
+                    f"({' '.join(table.header)}), found {len(parts)}",
+                )
+            )
             continue
         if table.header is None and len(parts) not in (2, 3):
-            table.rows.append(RawRow(number, {"_line": line}, f"expected 2 or 3 fields (u v [weight]), found {len(parts)}"))
+            table.rows.append(
+                RawRow(number, {"_line": line}, f"expected 2 or 3 fields (u v [weight]), found {len(parts)}")
+            )
             continue
         values: dict[str, Any] = dict(zip(table.columns, parts, strict=False))
         problem = _flag_bad_bytes(values)
@@ -319,8 +362,10 @@ def read_table(path: Path, fmt: str | None = None, encoding: str = "utf-8") -> R
     if path.is_dir():
         raise BadInputError(f"{str(path)!r} is a folder; expected a file")
     if not path.is_file():  # reading a FIFO would wait forever for a writer; a device never ends
-        raise BadInputError(f"{str(path)!r} is not a regular file (a named pipe, socket or device); save the data to "
-                            "a file and ingest that")
+        raise BadInputError(
+            f"{str(path)!r} is not a regular file (a named pipe, socket or device); save the data to "
+            "a file and ingest that"
+        )
     kind = detect_format(path, fmt)
     if kind == "parquet":
         return _read_parquet(path)

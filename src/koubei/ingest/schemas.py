@@ -30,7 +30,9 @@ Rating = Annotated[int | None, _optional(f.parse_rating)]
 Label = Annotated[str | None, _optional(f.parse_label)]
 Time = Annotated[datetime | None, _optional(f.parse_time)]
 Price = Annotated[float | None, _optional(f.parse_price)]
-Attributes = Annotated[dict[str, Any], BeforeValidator(lambda v: {} if f.is_blank(v) else f.parse_attributes(v))]
+Attributes = Annotated[
+    dict[str, Any], BeforeValidator(lambda v: {} if f.is_blank(v) else f.parse_attributes(v))
+]
 
 
 def _short(limit: int | None) -> Any:
@@ -62,6 +64,7 @@ def _required_text(value: Any) -> str:
     if f.is_blank(value):
         raise ValueError("is empty")
     return f.as_text(value)
+
 
 RequiredText = Annotated[str, BeforeValidator(_required_text)]
 RequiredId = Annotated[str, BeforeValidator(lambda v: f.clean_id(_required_text(v), "id"))]
@@ -188,7 +191,9 @@ _EXTRA_IS_COLUMN = {"products"}
 
 def canonical_fields(kind: str) -> list[str]:
     return [
-        name for name in SCHEMAS[kind].model_fields if name != EXTRA_FIELD.get(kind) or kind in _EXTRA_IS_COLUMN
+        name
+        for name in SCHEMAS[kind].model_fields
+        if name != EXTRA_FIELD.get(kind) or kind in _EXTRA_IS_COLUMN
     ]
 
 
@@ -213,7 +218,8 @@ def validate_row(kind: str, row: dict[str, Any]) -> tuple[dict[str, Any] | None,
         if merged:
             try:
                 clean[extra_field] = {
-                    name: f.json_safe(value, _column_label(name, extra_field, leftovers)) for name, value in merged.items()
+                    name: f.json_safe(value, _column_label(name, extra_field, leftovers))
+                    for name, value in merged.items()
                 }
             except ValueError as error:
                 return None, [str(error)]

@@ -99,7 +99,11 @@ class AspectEvalReport(Result):
     seconds: float
 
 
-def build_extractor(taxonomy: str | Path | None = None, model_dir: str | Path | None = None, supervised: str | Path | None = None) -> tuple[Any, str]:
+def build_extractor(
+    taxonomy: str | Path | None = None,
+    model_dir: str | Path | None = None,
+    supervised: str | Path | None = None,
+) -> tuple[Any, str]:
     """(extractor, name under which its mentions are stored). Rules + lexicon unless a model is given."""
     max_chars = text_limit()
     if supervised is not None:
@@ -112,7 +116,9 @@ def build_extractor(taxonomy: str | Path | None = None, model_dir: str | Path | 
         from koubei.analysis.sentiment.kinds import load_sentiment_model
 
         model = load_sentiment_model(model_dir)
-        return AspectExtractor.with_model(model, tax, max_chars), f"rules+{Path(model_dir).resolve().name}{suffix}"
+        return AspectExtractor.with_model(
+            model, tax, max_chars
+        ), f"rules+{Path(model_dir).resolve().name}{suffix}"
     return AspectExtractor(tax, max_chars=max_chars), f"rules+lexicon{suffix}"
 
 
@@ -154,7 +160,10 @@ def aspects_file(
         progress.start(len(rows) - output.done, "reviews", "aspects")
         for chunk in output.pending(rows, batch_size):
             found = extractor.extract_many([r.text for r in chunk])
-            records = [_record(row.review_id, row.text, mentions, max_chars) for row, mentions in zip(chunk, found, strict=True)]
+            records = [
+                _record(row.review_id, row.text, mentions, max_chars)
+                for row, mentions in zip(chunk, found, strict=True)
+            ]
             for rec in records:
                 for aspect, sentiment in rec["summary"].items():
                     counts.setdefault(aspect, {}).setdefault(sentiment, 0)
@@ -162,7 +171,12 @@ def aspects_file(
             output.write(records)
             progress.advance(len(chunk))
     return AspectsFileReport(
-        str(input_path), str(output.path), len(rows), output.done, counts, round(time.perf_counter() - started, 2)
+        str(input_path),
+        str(output.path),
+        len(rows),
+        output.done,
+        counts,
+        round(time.perf_counter() - started, 2),
     )
 
 
@@ -189,7 +203,9 @@ def aspects_store(
     for batch in iter_review_batches(store, batch_size):
         found = extractor.extract_many([r["text"] for r in batch])
         written += replace_aspect_mentions(
-            store, name, {r["review_id"]: [m.to_dict() for m in ms] for r, ms in zip(batch, found, strict=True)}
+            store,
+            name,
+            {r["review_id"]: [m.to_dict() for m in ms] for r, ms in zip(batch, found, strict=True)},
         )
         progress.advance(len(batch))
     report = AspectsStoreReport(name, total, written, round(time.perf_counter() - started, 2))
@@ -198,14 +214,23 @@ def aspects_store(
     return report
 
 
-def update_aggregates(store: Any, aspect_model: str | None, sentiment_model: str | None = None) -> AggregateUpdate:
+def update_aggregates(
+    store: Any, aspect_model: str | None, sentiment_model: str | None = None
+) -> AggregateUpdate:
     """Recompute and store the sentiment aggregates; returns the overall row and how many rows were written."""
     from koubei.store.analysis import latest_sentiment_model, read_aggregate_inputs, replace_aggregates
 
     model = sentiment_model or latest_sentiment_model(store)
     records = read_aggregate_inputs(store, model, aspect_model)
     rows = aggregate(records)
-    replace_aggregates(store, AGGREGATE_KIND, [{"group_by": r.group_by, "group_key": r.group_key, "period": r.period, "metrics": r.metrics} for r in rows])
+    replace_aggregates(
+        store,
+        AGGREGATE_KIND,
+        [
+            {"group_by": r.group_by, "group_key": r.group_key, "period": r.period, "metrics": r.metrics}
+            for r in rows
+        ],
+    )
     overall = next((r.to_dict() for r in rows if r.group_by == "all" and r.period == "all"), None)
     return AggregateUpdate(model, aspect_model, len(rows), overall)
 
@@ -213,13 +238,19 @@ def update_aggregates(store: Any, aspect_model: str | None, sentiment_model: str
 # ---- the supervised aspect model: train / evaluate from labelled files --------------------------------------------
 
 
-def _split_aspect_records(data: Any, holdout: float, seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
+def _split_aspect_records(
+    data: Any, holdout: float, seed: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
     """(train, held-out, how the held-out part was chosen): the data's own test part when it marks one, else a
     seeded random share (`holdout` 0 trains on everything)."""
     from koubei.analysis.aspects.data import is_test
 
     if data.has_test_split:
-        return [r for r in data.records if not is_test(r)], [r for r in data.records if is_test(r)], "the file's own test rows"
+        return (
+            [r for r in data.records if not is_test(r)],
+            [r for r in data.records if is_test(r)],
+            "the file's own test rows",
+        )
     if holdout == 0:
         return list(data.records), [], "none"
     if not 0 < holdout < 1:
@@ -236,7 +267,11 @@ def _split_aspect_records(data: Any, holdout: float, seed: int) -> tuple[list[di
 
 
 def train_aspect_model(
-    data_file: str | Path, out_dir: str | Path, text_column: str | None = None, holdout: float = 0.2, seed: int = 0
+    data_file: str | Path,
+    out_dir: str | Path,
+    text_column: str | None = None,
+    holdout: float = 0.2,
+    seed: int = 0,
 ) -> AspectTrainReport:
     """Train the supervised aspect model on a labelled file, evaluate it on the held-out part, save it to `out_dir`.
 
@@ -253,13 +288,24 @@ def train_aspect_model(
     model.save(out, metrics={"heldout": metrics, "heldout_from": heldout_from, "data": str(data_file)})
     rejected = write_rejects(out / "rejected.jsonl", data.rejected)
     return AspectTrainReport(
-        str(out), model.mode_, data.layout, len(train), len(test), heldout_from, metrics,
-        len(data.rejected), None if rejected is None else str(rejected), round(time.perf_counter() - started, 2),
+        str(out),
+        model.mode_,
+        data.layout,
+        len(train),
+        len(test),
+        heldout_from,
+        metrics,
+        len(data.rejected),
+        None if rejected is None else str(rejected),
+        round(time.perf_counter() - started, 2),
     )
 
 
 def evaluate_aspect_model(
-    model_dir: str | Path, data_file: str | Path, text_column: str | None = None, only_test: bool = False,
+    model_dir: str | Path,
+    data_file: str | Path,
+    text_column: str | None = None,
+    only_test: bool = False,
     rejected_file: str | Path | None = None,
 ) -> AspectEvalReport:
     """Aspect detection P/R/F1 and aspect-sentiment accuracy / macro-F1 of a saved model on a labelled file."""
@@ -275,11 +321,17 @@ def evaluate_aspect_model(
         )
     wanted = "category" if model.mode_ == "category" else "term"
     if any(wanted not in a for r in records for a in r["aspects"]):
-        raise BadInputError(f"the model at {str(model_dir)!r} learned {wanted} aspects, but {Path(data_file).name} labels the other kind")
+        raise BadInputError(
+            f"the model at {str(model_dir)!r} learned {wanted} aspects, but {Path(data_file).name} labels the other kind"
+        )
     started = time.perf_counter()
     metrics = model.evaluate(records)
     written = write_rejects(Path(rejected_file), data.rejected) if rejected_file is not None else None
     return AspectEvalReport(
-        str(model_dir), str(data_file), metrics, len(data.rejected), None if written is None else str(written),
+        str(model_dir),
+        str(data_file),
+        metrics,
+        len(data.rejected),
+        None if written is None else str(written),
         round(time.perf_counter() - started, 2),
     )

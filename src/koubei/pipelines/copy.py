@@ -50,8 +50,13 @@ def _digest(path: Path) -> str:
     return hashlib.sha1(path.read_bytes()).hexdigest()
 
 
-def train_copy_model(data: str | Path, out: str | Path | None = None, time_budget: float | None = DEFAULT_TIME_BUDGET,
-                     config: Any = None, progress: Progress | None = None) -> CopyTrainResult:
+def train_copy_model(
+    data: str | Path,
+    out: str | Path | None = None,
+    time_budget: float | None = DEFAULT_TIME_BUDGET,
+    config: Any = None,
+    progress: Progress | None = None,
+) -> CopyTrainResult:
     """Train the copy model on a pair file and save it (`out`, default KOUBEI_HOME/models/copy)."""
     from koubei.generation.copy_model import CopyModel
 
@@ -62,15 +67,27 @@ def train_copy_model(data: str | Path, out: str | Path | None = None, time_budge
     found = read_pairs(path)
     if not found.pairs:
         reasons = "; ".join(f"line {r.line}: {r.reason}" for r in found.rejected[:3])
-        raise BadInputError(f"{path.name}: no usable attribute -> copy pair ({reasons or 'the file is empty'})")
+        raise BadInputError(
+            f"{path.name}: no usable attribute -> copy pair ({reasons or 'the file is empty'})"
+        )
     sha1 = _digest(path)
     record = {"file": path.name, "sha1": sha1, "digest": sha1[:12], "rejected": len(found.rejected)}
-    model = CopyModel(config).fit(found.pairs, progress=or_null(progress), data_record=record, time_budget=time_budget)
+    model = CopyModel(config).fit(
+        found.pairs, progress=or_null(progress), data_record=record, time_budget=time_budget
+    )
     folder = model_dir_or_default(out)
     model.save(folder)
-    return CopyTrainResult(str(folder), len(found.pairs), int(model.data_record["pairs_used"]), len(found.rejected),
-                           len(model.fragments), round(time.monotonic() - started, 2), path.name, sha1,
-                           [r.to_dict() for r in found.rejected[:20]])
+    return CopyTrainResult(
+        str(folder),
+        len(found.pairs),
+        int(model.data_record["pairs_used"]),
+        len(found.rejected),
+        len(model.fragments),
+        round(time.monotonic() - started, 2),
+        path.name,
+        sha1,
+        [r.to_dict() for r in found.rejected[:20]],
+    )
 
 
 def load_writer(model: str | Path | None = None, label_mode: str = "metadata") -> CopyWriter:
@@ -78,7 +95,9 @@ def load_writer(model: str | Path | None = None, label_mode: str = "metadata") -
 
     folder = model_dir_or_default(model)
     if not folder.exists():
-        raise NotFoundError(f"no copy model at {str(folder)!r}: train one with `koubei copy train --data FILE --out DIR`")
+        raise NotFoundError(
+            f"no copy model at {str(folder)!r}: train one with `koubei copy train --data FILE --out DIR`"
+        )
     return CopyWriter.load(folder, label_mode=label_mode)
 
 
@@ -94,8 +113,14 @@ class CopyEvalResult(Result):
     seconds: float
 
 
-def evaluate_pairs(writer: CopyWriter, pairs: list[CopyPair], train_pairs: list[CopyPair], n: int = 5, seed: int = 0,
-                   progress: Progress | None = None) -> tuple[list[SystemFigures], dict[str, Any]]:
+def evaluate_pairs(
+    writer: CopyWriter,
+    pairs: list[CopyPair],
+    train_pairs: list[CopyPair],
+    n: int = 5,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> tuple[list[SystemFigures], dict[str, Any]]:
     """Figures of the model (best candidate of `n`) and of the template and retrieval baselines on `pairs`."""
     from koubei.generation.baselines import RetrievalBaseline, template_copy
     from koubei.generation.evaluate import score_outputs
@@ -109,29 +134,58 @@ def evaluate_pairs(writer: CopyWriter, pairs: list[CopyPair], train_pairs: list[
         progress.advance(1)
     progress.close()
     cfg = writer.model.config
-    decoding = {"n": n, "seed": seed, "pool": max(n * 2, cfg.pool), "top_k": cfg.top_k, "target_chars": writer.model.target_chars,
-                "mbr_weight": cfg.mbr_weight, "lm_weight": cfg.lm_weight, "rerank": "guard passed, flags, coverage, then fluency",
-                "label_mode": writer.guard.config.label.mode}
+    decoding = {
+        "n": n,
+        "seed": seed,
+        "pool": max(n * 2, cfg.pool),
+        "top_k": cfg.top_k,
+        "target_chars": writer.model.target_chars,
+        "mbr_weight": cfg.mbr_weight,
+        "lm_weight": cfg.lm_weight,
+        "rerank": "guard passed, flags, coverage, then fluency",
+        "label_mode": writer.guard.config.label.mode,
+    }
     index = writer.copy_index
     systems = [score_outputs("koubei copy", pairs, outputs, decoding, copy_index=index)]
-    systems.append(score_outputs("template baseline", pairs, [template_copy(p.attributes) for p in pairs], {}, copy_index=index))
+    systems.append(
+        score_outputs(
+            "template baseline", pairs, [template_copy(p.attributes) for p in pairs], {}, copy_index=index
+        )
+    )
     if train_pairs:
         retrieval = RetrievalBaseline(train_pairs)
-        systems.append(score_outputs("retrieval baseline (Jaccard over attribute pairs)", pairs,
-                                     [retrieval(p.attributes) for p in pairs], {}, copy_index=index))
+        systems.append(
+            score_outputs(
+                "retrieval baseline (Jaccard over attribute pairs)",
+                pairs,
+                [retrieval(p.attributes) for p in pairs],
+                {},
+                copy_index=index,
+            )
+        )
     return systems, decoding
 
 
-def evaluate_copy(model: str | Path | None, data: str | Path, n: int = 5, seed: int = 0,
-                  progress: Progress | None = None) -> CopyEvalResult:
+def evaluate_copy(
+    model: str | Path | None, data: str | Path, n: int = 5, seed: int = 0, progress: Progress | None = None
+) -> CopyEvalResult:
     started = time.monotonic()
     writer = load_writer(model)
     found = read_pairs(Path(data))
     if not found.pairs:
         raise BadInputError(f"{Path(data).name}: no usable attribute -> copy pair to evaluate on")
-    systems, decoding = evaluate_pairs(writer, found.pairs, writer.model.train_pairs, n=n, seed=seed, progress=progress)
-    return CopyEvalResult(str(model_dir_or_default(model)), Path(data).name, len(found.pairs), len(found.rejected),
-                          systems, decoding, round(time.monotonic() - started, 2))
+    systems, decoding = evaluate_pairs(
+        writer, found.pairs, writer.model.train_pairs, n=n, seed=seed, progress=progress
+    )
+    return CopyEvalResult(
+        str(model_dir_or_default(model)),
+        Path(data).name,
+        len(found.pairs),
+        len(found.rejected),
+        systems,
+        decoding,
+        round(time.monotonic() - started, 2),
+    )
 
 
 # ------------------------------------------------------------------ generation
@@ -144,14 +198,30 @@ class GenerateResult(Result):
 
     def to_dict(self) -> dict[str, Any]:
         data = self.output.to_dict()
-        data.update({"content_id": self.content_id, "product_id": self.product_id, "status": "draft" if self.content_id else None})
+        data.update(
+            {
+                "content_id": self.content_id,
+                "product_id": self.product_id,
+                "status": "draft" if self.content_id else None,
+            }
+        )
         data["notes"] = [*data.get("notes", []), *self.notes]
         return data
 
 
-def generate_copy(writer: CopyWriter, attributes: Any = None, *, product_id: str | None = None, store: Store | None = None,
-                  persona: str | None = None, tone: str = "plain", length: str = "medium", n: int = 5, seed: int = 0,
-                  save: bool = True) -> GenerateResult:
+def generate_copy(
+    writer: CopyWriter,
+    attributes: Any = None,
+    *,
+    product_id: str | None = None,
+    store: Store | None = None,
+    persona: str | None = None,
+    tone: str = "plain",
+    length: str = "medium",
+    n: int = 5,
+    seed: int = 0,
+    save: bool = True,
+) -> GenerateResult:
     """Copy for attributes and/or a stored product (title, attributes, praised aspects); stored as a draft."""
     from koubei.generation.generate import CopyRequest
 
@@ -180,12 +250,27 @@ def generate_copy(writer: CopyWriter, attributes: Any = None, *, product_id: str
     if save and store is not None:
         from koubei.store.content import save_content
 
-        content_id = save_content(store, "copy", output.text, product_id=product_id,
-                                  input_data={"attributes": [list(p) for p in attrs], "persona": persona, "tone": tone,
-                                              "length": length, "n": n, "seed": seed},
-                                  provenance={"claims": output.claims, "candidates": [c.text for c in output.candidates],
-                                              "label": output.label},
-                                  guard={"passed": output.passed, "flags": output.flags}, model=writer.model_version)
+        content_id = save_content(
+            store,
+            "copy",
+            output.text,
+            product_id=product_id,
+            input_data={
+                "attributes": [list(p) for p in attrs],
+                "persona": persona,
+                "tone": tone,
+                "length": length,
+                "n": n,
+                "seed": seed,
+            },
+            provenance={
+                "claims": output.claims,
+                "candidates": [c.text for c in output.candidates],
+                "label": output.label,
+            },
+            guard={"passed": output.passed, "flags": output.flags},
+            model=writer.model_version,
+        )
     return GenerateResult(output, content_id, product_id, notes)
 
 
@@ -204,8 +289,16 @@ def _input_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | 
         yield row.number, (row.values if not row.problem else None), row.problem
 
 
-def generate_batch(writer: CopyWriter, input_path: str | Path, output_path: str | Path, store: Store | None = None,
-                   n: int = 5, tone: str = "plain", length: str = "medium", progress: Progress | None = None) -> BatchResult:
+def generate_batch(
+    writer: CopyWriter,
+    input_path: str | Path,
+    output_path: str | Path,
+    store: Store | None = None,
+    n: int = 5,
+    tone: str = "plain",
+    length: str = "medium",
+    progress: Progress | None = None,
+) -> BatchResult:
     """One JSON object per input row, in order: the output, or {"line", "error"} for a row that could not be used."""
     from koubei.artifacts import atomic_path
     from koubei.generation.fake_review import FakeReviewRequest
@@ -223,9 +316,16 @@ def generate_batch(writer: CopyWriter, input_path: str | Path, output_path: str 
                     raise BadInputError(problem or "unreadable row")
                 attributes = values.get("attributes", values.get("content"))
                 product = values.get("product_id")
-                result = generate_copy(writer, attributes, product_id=str(product) if product is not None else None,
-                                       store=store, persona=values.get("persona"), tone=values.get("tone", tone),
-                                       length=values.get("length", length), n=int(values.get("n", n)))
+                result = generate_copy(
+                    writer,
+                    attributes,
+                    product_id=str(product) if product is not None else None,
+                    store=store,
+                    persona=values.get("persona"),
+                    tone=values.get("tone", tone),
+                    length=values.get("length", length),
+                    n=int(values.get("n", n)),
+                )
                 record = {"line": number, **result.to_dict()}
                 written += 1
             except FakeReviewRequest as error:
@@ -245,8 +345,13 @@ def attributes_from_option(value: str | None) -> Attributes | None:
 
 
 # ------------------------------------------------------------------ guard, summaries, replies, review
-def check_text(text: str, attributes: Any = None, product_id: str | None = None, store: Store | None = None,
-               model: str | Path | None = None) -> dict[str, Any]:
+def check_text(
+    text: str,
+    attributes: Any = None,
+    product_id: str | None = None,
+    store: Store | None = None,
+    model: str | Path | None = None,
+) -> dict[str, Any]:
     """`generation.guard.check` with the product's attributes / praise as evidence and, when a copy model is
     there, its training copy as the `copied` reference. Returns {"passed", "flags"}."""
     from koubei.generation.guard import check
@@ -263,7 +368,11 @@ def check_text(text: str, attributes: Any = None, product_id: str | None = None,
         ev = product_evidence(store, product_id)
         for k, v in ev.attributes:
             attrs.setdefault(k, []).append(v)
-        evidence = [{"id": rid, "text": s} for p in ev.praise for rid, s in zip(p.review_ids, p.sentences, strict=False)]
+        evidence = [
+            {"id": rid, "text": s}
+            for p in ev.praise
+            for rid, s in zip(p.review_ids, p.sentences, strict=False)
+        ]
     references = None
     folder = model_dir_or_default(model)
     if (folder / "copy_index").exists():
@@ -275,7 +384,9 @@ def check_text(text: str, attributes: Any = None, product_id: str | None = None,
     return check(text, attrs or None, evidence, references).to_dict()
 
 
-def check_batch(input_path: str | Path, output_path: str | Path, model: str | Path | None = None) -> BatchResult:
+def check_batch(
+    input_path: str | Path, output_path: str | Path, model: str | Path | None = None
+) -> BatchResult:
     """One {"line", "passed", "flags"} (or {"line", "error"}) per input row with a `text` field, in order."""
     from koubei.artifacts import atomic_path
 
@@ -316,12 +427,22 @@ class ReplyResult(Result):
     review_id: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.draft.to_dict(), "content_id": self.content_id, "review_id": self.review_id,
-                "status": "draft" if self.content_id else None}
+        return {
+            **self.draft.to_dict(),
+            "content_id": self.content_id,
+            "review_id": self.review_id,
+            "status": "draft" if self.content_id else None,
+        }
 
 
-def reply_to_review(text: str | None = None, review_id: str | None = None, store: Store | None = None,
-                    policy: dict[str, Any] | None = None, seed: int = 0, save: bool = True) -> ReplyResult:
+def reply_to_review(
+    text: str | None = None,
+    review_id: str | None = None,
+    store: Store | None = None,
+    policy: dict[str, Any] | None = None,
+    seed: int = 0,
+    save: bool = True,
+) -> ReplyResult:
     from koubei.generation.reply import ReplyPolicy, draft_reply
 
     if (text is None) == (review_id is None):
@@ -339,11 +460,21 @@ def reply_to_review(text: str | None = None, review_id: str | None = None, store
     if save and store is not None:
         from koubei.store.content import save_content
 
-        content_id = save_content(store, "reply", draft.text, product_id=product_id,
-                                  input_data={"review_id": review_id, "policy": policy or {}, "seed": seed},
-                                  provenance={"complaints": draft.complaints, "praised": draft.praised,
-                                              "remedy": draft.remedy, "label": draft.label},
-                                  guard={"passed": draft.passed, "flags": draft.flags}, model="reply-templates@1")
+        content_id = save_content(
+            store,
+            "reply",
+            draft.text,
+            product_id=product_id,
+            input_data={"review_id": review_id, "policy": policy or {}, "seed": seed},
+            provenance={
+                "complaints": draft.complaints,
+                "praised": draft.praised,
+                "remedy": draft.remedy,
+                "label": draft.label,
+            },
+            guard={"passed": draft.passed, "flags": draft.flags},
+            model="reply-templates@1",
+        )
     return ReplyResult(draft, content_id, review_id)
 
 

@@ -106,7 +106,12 @@ def plan_demo(quick: bool = False, only: list[str] | None = None) -> DemoPlan:
             continue
         quick_s, full_s = getattr(module, "SECONDS", (10, 30))
         planned.append(
-            PlannedStep(step_name(module), module.TITLE, getattr(module, "SHOWS", module.TITLE), quick_s if quick else full_s)
+            PlannedStep(
+                step_name(module),
+                module.TITLE,
+                getattr(module, "SHOWS", module.TITLE),
+                quick_s if quick else full_s,
+            )
         )
     return DemoPlan(planned, float(sum(s.expected_seconds for s in planned)), quick)
 
@@ -121,7 +126,9 @@ def iter_demo(ctx: DemoContext, plan: DemoPlan) -> Iterator[StepOutcome]:
         try:
             result = module.run(ctx)
         except KoubeiError as error:
-            yield StepOutcome(planned.name, planned.title, round(time.perf_counter() - started, 2), error=str(error))
+            yield StepOutcome(
+                planned.name, planned.title, round(time.perf_counter() - started, 2), error=str(error)
+            )
             continue
         seconds = round(time.perf_counter() - started, 2)
         if isinstance(result, dict):
@@ -145,7 +152,12 @@ def run_demo(
     """Run every demo step (or those named in `only`) and return the summary (the library form of `koubei demo`)."""
     plan = plan_demo(quick, only)
     ctx = DemoContext(
-        store=store, workdir=workdir, quick=quick, options=options or {}, progress=or_null(progress), console=console
+        store=store,
+        workdir=workdir,
+        quick=quick,
+        options=options or {},
+        progress=or_null(progress),
+        console=console,
     )
     started = time.perf_counter()
     outcomes = list(iter_demo(ctx, plan))

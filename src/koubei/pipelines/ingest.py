@@ -80,7 +80,9 @@ def quarantine_target(quarantine: Path | None, kind: str, source: Path) -> tuple
     """
     if quarantine is not None and not quarantine.is_dir():
         if quarantine.exists() and source.exists() and quarantine.resolve() == source.resolve():
-            raise BadInputError(f"the quarantine file {str(quarantine)!r} is the file being ingested; choose another")
+            raise BadInputError(
+                f"the quarantine file {str(quarantine)!r} is the file being ingested; choose another"
+            )
         return quarantine, not quarantine.exists()
     try:
         return _claim_new(default_quarantine_path(kind, source, quarantine)), True
@@ -140,7 +142,9 @@ def write_rejects(path: Path, records: list[dict[str, Any]]) -> Path | None:
 def write_quarantine(path: Path, rejected: list[Rejection], kind: str, source: Path) -> None:
     """One JSON object per rejected row: file, row number, reasons and the raw row exactly as read."""
     try:
-        write_rejects(path, [{"kind": kind, "file": _printable(str(source)), **item.to_json()} for item in rejected])
+        write_rejects(
+            path, [{"kind": kind, "file": _printable(str(source)), **item.to_json()} for item in rejected]
+        )
     except OSError as error:
         raise BadInputError(
             f"cannot write the quarantine file {_printable(str(path))!r}: {error.strerror or error}; "
@@ -154,7 +158,11 @@ def _printable(name: str) -> str:
 
 
 def store_loaded(
-    store: Store, loaded: LoadResult, quarantine: Path | None, started: float, progress: Progress | None = None
+    store: Store,
+    loaded: LoadResult,
+    quarantine: Path | None,
+    started: float,
+    progress: Progress | None = None,
 ) -> IngestSummary:
     """Write an already loaded file: upserts, the quarantine file and the run record succeed together, or the
     store is left as it was (and a quarantine file this call created is removed again)."""
@@ -167,7 +175,9 @@ def store_loaded(
     try:
         with store.session() as session:
             counts = upsert_entities(session, loaded.kind, loaded.rows, on_batch=progress.advance)
-            if quarantine_file is not None:  # inside the transaction: when it cannot be written, nothing is stored
+            if (
+                quarantine_file is not None
+            ):  # inside the transaction: when it cannot be written, nothing is stored
                 write_quarantine(quarantine_file, loaded.rejected, loaded.kind, loaded.path)
             seconds = time.perf_counter() - started
             summary = IngestSummary(
@@ -184,9 +194,16 @@ def store_loaded(
             )
             session.add(
                 IngestRun(
-                    kind=summary.kind, source_file=summary.file, read=summary.read, stored=summary.stored,
-                    updated=summary.updated, unchanged=summary.unchanged, rejected=summary.rejected,
-                    quarantine_file=summary.quarantine_file, started_at=start_time, finished_at=datetime.now(),
+                    kind=summary.kind,
+                    source_file=summary.file,
+                    read=summary.read,
+                    stored=summary.stored,
+                    updated=summary.updated,
+                    unchanged=summary.unchanged,
+                    rejected=summary.rejected,
+                    quarantine_file=summary.quarantine_file,
+                    started_at=start_time,
+                    finished_at=datetime.now(),
                 )
             )
     except BaseException:
@@ -214,7 +231,14 @@ def ingest_file(
     """Ingest one file of `kind` into `store`. A file-level problem raises `BadInputError` before anything is written."""
     started = time.perf_counter()
     loaded = load_file(
-        path, kind, mapping, recipe, t2s=t2s, encoding=encoding, file_format=file_format,
-        undirected=undirected, progress=progress,
+        path,
+        kind,
+        mapping,
+        recipe,
+        t2s=t2s,
+        encoding=encoding,
+        file_format=file_format,
+        undirected=undirected,
+        progress=progress,
     )
     return store_loaded(store, loaded, quarantine, started, progress)

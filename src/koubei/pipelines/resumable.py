@@ -46,7 +46,9 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def run_fingerprint(input_path: str | Path, mapping: dict[str, list[str]] | None, producer: str) -> dict[str, Any]:
+def run_fingerprint(
+    input_path: str | Path, mapping: dict[str, list[str]] | None, producer: str
+) -> dict[str, Any]:
     """What makes two file-scoring runs the same run: the input's content, the column mapping, the model."""
     source = Path(input_path)
     return {
@@ -124,7 +126,9 @@ class RowOutput:
 
 
 @contextmanager
-def open_row_output(path: str | Path, n_rows: int, fingerprint: dict[str, Any], resume: bool = True) -> Iterator[RowOutput]:
+def open_row_output(
+    path: str | Path, n_rows: int, fingerprint: dict[str, Any], resume: bool = True
+) -> Iterator[RowOutput]:
     """Open `path` for the results of `n_rows` input rows: continue the same earlier run with `resume` (refused,
     `ResumeRefused`, when the earlier run's `fingerprint` differs), else start over."""
     out = Path(path)
@@ -135,9 +139,14 @@ def open_row_output(path: str | Path, n_rows: int, fingerprint: dict[str, Any], 
     if done:
         _check_same_run(out, done, fingerprint)
         if done > n_rows:
-            raise ResumeRefused(f"output {str(out)!r} already has {done} lines but the input has {n_rows} rows")
+            raise ResumeRefused(
+                f"output {str(out)!r} already has {done} lines but the input has {n_rows} rows"
+            )
     else:
         # The record goes first: any result line on disk is then vouched for by it.
-        write_json(sidecar_path(out), {"kind": SIDECAR_KIND, "format_version": SIDECAR_VERSION, "rows": n_rows, **fingerprint})
+        write_json(
+            sidecar_path(out),
+            {"kind": SIDECAR_KIND, "format_version": SIDECAR_VERSION, "rows": n_rows, **fingerprint},
+        )
     with out.open("a" if done else "w", encoding="utf-8") as sink:
         yield RowOutput(out, done, sink)

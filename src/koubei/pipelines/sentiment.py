@@ -77,7 +77,10 @@ def read_review_file(path: str | Path, mapping: dict[str, list[str]] | None = No
     rejected = {r.row: r for r in loaded.rejected}
     clean = iter(loaded.rows)
     rows: list[InputRow] = []
-    columns = {name: (mapping or {}).get(name, [name]) for name in ("review_id", "text", "label", "rating", *DERIVED_ID_FROM["reviews"])}
+    columns = {
+        name: (mapping or {}).get(name, [name])
+        for name in ("review_id", "text", "label", "rating", *DERIVED_ID_FROM["reviews"])
+    }
 
     def raw_value(values: dict[str, Any], name: str) -> Any:
         for column in columns[name]:
@@ -92,7 +95,12 @@ def read_review_file(path: str | Path, mapping: dict[str, list[str]] | None = No
             if rid is None:
                 rid = stable_id("r_", (raw_value(values, name) for name in DERIVED_ID_FROM["reviews"]))
             rows.append(
-                InputRow(str(rid), raw_value(values, "text"), rejected=", ".join(rejected[raw.number].reasons), row=raw.number)
+                InputRow(
+                    str(rid),
+                    raw_value(values, "text"),
+                    rejected=", ".join(rejected[raw.number].reasons),
+                    row=raw.number,
+                )
             )
             continue
         row = next(clean)
@@ -134,11 +142,15 @@ def split_holdout(rows: list[InputRow], fraction: float, seed: int) -> tuple[lis
     for s in strata:
         counts[s] = counts.get(s, 0) + 1
     usable = min(counts.values()) >= 2 and len(counts) <= fraction * len(rows)
-    train, test = train_test_split(rows, test_size=fraction, random_state=seed, stratify=strata if usable else None)
+    train, test = train_test_split(
+        rows, test_size=fraction, random_state=seed, stratify=strata if usable else None
+    )
     return list(train), list(test)
 
 
-def evaluate_predictions(gold: list[str | None], predictions: list[Any], ratings: list[float | None] | None = None) -> dict[str, Any]:
+def evaluate_predictions(
+    gold: list[str | None], predictions: list[Any], ratings: list[float | None] | None = None
+) -> dict[str, Any]:
     """Accuracy and macro-F1 over scorable rows with a gold label; unscorable rows are counted, not guessed."""
     from sklearn.metrics import accuracy_score, f1_score
 
@@ -152,10 +164,18 @@ def evaluate_predictions(gold: list[str | None], predictions: list[Any], ratings
         # Counting unscorable rows as errors: the figure to compare with models that always answer.
         out["accuracy_all_rows"] = round(sum(g == p for g, p in pairs) / len(pairs), 4)
         out["ece"] = expected_calibration_error(
-            [(p.score, p.label == g) for g, p in zip(gold, predictions, strict=True) if g is not None and p.score is not None]
+            [
+                (p.score, p.label == g)
+                for g, p in zip(gold, predictions, strict=True)
+                if g is not None and p.score is not None
+            ]
         )
     if ratings is not None:
-        errs = [abs(p.rating - r) for p, r in zip(predictions, ratings, strict=True) if r is not None and p.rating is not None]
+        errs = [
+            abs(p.rating - r)
+            for p, r in zip(predictions, ratings, strict=True)
+            if r is not None and p.rating is not None
+        ]
         if errs:
             out["rating_mae"] = round(sum(errs) / len(errs), 4)
     return out
@@ -229,7 +249,9 @@ def write_skipped(skipped: list[InputRow], path: Path) -> str | None:
     from koubei.pipelines.ingest import write_rejects
 
     no_label = "no label (expected a label of 1/0, positive/negative/neutral, or a rating 1-5)"
-    written = write_rejects(path, [{"row": r.row, "review_id": r.review_id, "reason": r.rejected or no_label} for r in skipped])
+    written = write_rejects(
+        path, [{"row": r.row, "review_id": r.review_id, "reason": r.rejected or no_label} for r in skipped]
+    )
     return None if written is None else str(written)
 
 
@@ -269,15 +291,29 @@ def train_rows(
     metrics: dict[str, Any] = {}
     if test:
         preds = model.score_texts([r.text for r in test], categories=[r.category for r in test])
-        metrics = evaluate_predictions([r.label for r in test], preds, [r.rating for r in test] if has_ratings else None)
-    path = model.save(resolve_model_dir(out_dir, kind), metrics={"heldout": metrics, "holdout_fraction": holdout, "seed": seed})
+        metrics = evaluate_predictions(
+            [r.label for r in test], preds, [r.rating for r in test] if has_ratings else None
+        )
+    path = model.save(
+        resolve_model_dir(out_dir, kind),
+        metrics={"heldout": metrics, "holdout_fraction": holdout, "seed": seed},
+    )
     skipped_file = write_skipped(skipped, Path(path) / "skipped.jsonl")
     return TrainReport(
-        str(path), kind, len(train), len(test), metrics, round(time.perf_counter() - started, 2), len(skipped), skipped_file
+        str(path),
+        kind,
+        len(train),
+        len(test),
+        metrics,
+        round(time.perf_counter() - started, 2),
+        len(skipped),
+        skipped_file,
     )
 
 
-def evaluate_model(model_dir: str | Path | None, rows: list[InputRow], batch_size: int = DEFAULT_BATCH) -> EvalReport:
+def evaluate_model(
+    model_dir: str | Path | None, rows: list[InputRow], batch_size: int = DEFAULT_BATCH
+) -> EvalReport:
     """Accuracy, macro-F1, calibration (and rating error with ratings) of a saved model on labelled rows."""
     path = resolve_model_dir(model_dir)
     return EvalReport(str(path), evaluate_rows(load_sentiment_model(path), rows, batch_size))
@@ -292,7 +328,9 @@ def evaluate_rows(model: Any, rows: list[InputRow], batch_size: int = DEFAULT_BA
         chunk = labelled[begin : begin + batch_size]
         preds.extend(model.score_texts([r.text for r in chunk], categories=[r.category for r in chunk]))
     has_ratings = any(r.rating is not None for r in labelled)
-    return evaluate_predictions([r.label for r in labelled], preds, [r.rating for r in labelled] if has_ratings else None)
+    return evaluate_predictions(
+        [r.label for r in labelled], preds, [r.rating for r in labelled] if has_ratings else None
+    )
 
 
 # ---- scoring -----------------------------------------------------------------------------------------------------
@@ -338,7 +376,12 @@ def score_file(
             output.write(records)
             progress.advance(len(records))
     return ScoreFileReport(
-        str(input_path), str(output.path), len(rows), output.done, len(rows) - output.done, dict(labels),
+        str(input_path),
+        str(output.path),
+        len(rows),
+        output.done,
+        len(rows) - output.done,
+        dict(labels),
         round(time.perf_counter() - started, 2),
     )
 
@@ -381,15 +424,27 @@ def score_store(
         preds = model.score_texts([r["text"] for r in batch], categories=[r["category"] for r in batch])
         rows = []
         for r, p in zip(batch, preds, strict=True):
-            details: dict[str, Any] = {k: v for k, v in p.to_dict().items() if k in ("probabilities", "reason", "flags")}
-            rows.append({"review_id": r["review_id"], "label": p.label, "score": p.score, "rating_pred": p.rating, "details": details})
+            details: dict[str, Any] = {
+                k: v for k, v in p.to_dict().items() if k in ("probabilities", "reason", "flags")
+            }
+            rows.append(
+                {
+                    "review_id": r["review_id"],
+                    "label": p.label,
+                    "score": p.score,
+                    "rating_pred": p.rating,
+                    "details": details,
+                }
+            )
             labels[p.label] = labels.get(p.label, 0) + 1
         written += write_sentiment_scores(store, stored_name, rows)
         progress.advance(len(batch))
     return ScoreStoreReport(stored_name, written, labels, round(time.perf_counter() - started, 2))
 
 
-def explain_texts(model_dir: str | Path | None, texts: Iterable[str], category: str | None = None) -> list[Explanation]:
+def explain_texts(
+    model_dir: str | Path | None, texts: Iterable[str], category: str | None = None
+) -> list[Explanation]:
     """Explanations (see koubei.analysis.sentiment.explain) for each text, as reviews of `category` when given."""
     model = load_sentiment_model(resolve_model_dir(model_dir))
     return [model.explain(t, category=category) for t in texts]

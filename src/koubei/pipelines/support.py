@@ -62,7 +62,9 @@ def _counted(rows: Iterable[dict[str, Any]], progress: Progress) -> Iterator[dic
         progress.advance(1)
 
 
-def collect_docs(store: Store, review_limit: int | None = None, progress: Progress | None = None) -> list[Doc]:
+def collect_docs(
+    store: Store, review_limit: int | None = None, progress: Progress | None = None
+) -> list[Doc]:
     """Evidence documents from what the store holds: products, FAQ entries and review sentences (masked text)."""
     from koubei.store import support as queries
 
@@ -112,10 +114,23 @@ def build_index(
     index.build(progress=progress)
     index.save(path)
     IntentRouter.default().save(path / "router")
-    result = IndexBuild(str(path), len(index), counts["added"], counts["updated"], counts["unchanged"],
-                        counts["removed"], index.dense_spec_, round(time.perf_counter() - started, 2))
-    record_index_artifact(store, f"index:{INDEX_NAME}", str(path), asdict(index.config),
-                          {"docs": len(index), "dense": index.dense_spec_})
+    result = IndexBuild(
+        str(path),
+        len(index),
+        counts["added"],
+        counts["updated"],
+        counts["unchanged"],
+        counts["removed"],
+        index.dense_spec_,
+        round(time.perf_counter() - started, 2),
+    )
+    record_index_artifact(
+        store,
+        f"index:{INDEX_NAME}",
+        str(path),
+        asdict(index.config),
+        {"docs": len(index), "dense": index.dense_spec_},
+    )
     return index, result
 
 
@@ -128,7 +143,9 @@ def ensure_index(store: Store, directory: Path | None = None, progress: Progress
 
 
 def open_assistant(
-    directory: Path | None = None, answer_config: AnswerConfig | None = None, index: ServiceIndex | None = None
+    directory: Path | None = None,
+    answer_config: AnswerConfig | None = None,
+    index: ServiceIndex | None = None,
 ) -> Assistant:
     path = index_path(directory)
     index = index or ServiceIndex.load(path)
@@ -194,8 +211,14 @@ def ask(
     masked = mask_pii(question or "").text
     reply, next_state = assistant.ask(masked, state, product_id=product_id)
     out = AskResult(**reply.to_dict())
-    details = {"intent": out.intent, "citations": out.citations, "refused": out.refused, "mode": out.mode,
-               "escalation": out.escalation, "product_id": out.product_id}
+    details = {
+        "intent": out.intent,
+        "citations": out.citations,
+        "refused": out.refused,
+        "mode": out.mode,
+        "escalation": out.escalation,
+        "product_id": out.product_id,
+    }
     save_turn(store, next_state.to_dict(), masked, reply.text, details, user_id=user_id)
     return out
 
@@ -215,11 +238,18 @@ def answer(
     if conversation_id is not None:
         check_conversation_id(conversation_id)  # before a first-use build, not after
     if generator is not None and not Path(generator).is_dir():
-        raise BadInputError(f"generator {str(generator)!r} is not a folder; expected a local Hugging Face model folder")
+        raise BadInputError(
+            f"generator {str(generator)!r} is not a folder; expected a local Hugging Face model folder"
+        )
     path = ensure_index(store, directory, progress=progress)
     config = AnswerConfig(generator_dir=str(generator) if generator else None)
-    return ask(store, question, product_id=product_id, conversation_id=conversation_id,
-               assistant=open_assistant(path, answer_config=config))
+    return ask(
+        store,
+        question,
+        product_id=product_id,
+        conversation_id=conversation_id,
+        assistant=open_assistant(path, answer_config=config),
+    )
 
 
 @dataclass
@@ -250,8 +280,14 @@ def evaluate_file(
             d
             for n, r in enumerate(rows)
             if r.get("answer")
-            for d in qa_docs({"qa_id": r.get("qa_id", f"row{n + 1}"), "product_id": r.get("product_id"),
-                              "answer": r["answer"]}, include_question=False)
+            for d in qa_docs(
+                {
+                    "qa_id": r.get("qa_id", f"row{n + 1}"),
+                    "product_id": r.get("product_id"),
+                    "answer": r["answer"],
+                },
+                include_question=False,
+            )
         ]
         if not docs:
             raise BadInputError(f"--self-index needs rows with an 'answer' in {qa_file.name!r}")

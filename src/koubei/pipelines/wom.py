@@ -110,7 +110,9 @@ def load_cascades(
         if read.format == "shares":
             return cascades_from_shares(read.shares), str(path)
         cascades = [
-            build_cascade(t.cascade_id, t.root, t.edges, item_id=t.cascade_id, label=t.label, origin=t.origin)[0]
+            build_cascade(
+                t.cascade_id, t.root, t.edges, item_id=t.cascade_id, label=t.label, origin=t.origin
+            )[0]
             for t in read.trees
         ]
         return cascades, str(path)
@@ -121,7 +123,9 @@ def load_cascades(
 
     shares = read_shares(store)
     if not shares:
-        raise BadInputError("the store has no shares; run `koubei ingest shares FILE` or pass --cascades FILE")
+        raise BadInputError(
+            "the store has no shares; run `koubei ingest shares FILE` or pass --cascades FILE"
+        )
     labels = {r["review_id"]: r["label"] for r in read_labelled_reviews(store) if r["label"]}
     return cascades_from_shares(shares, labels=labels), f"store ({store.url})"
 
@@ -211,7 +215,11 @@ def fit_probabilities(
 def load_learned(path: Path) -> dict[tuple[Any, Any], float]:
     """The arcs of a learned-probabilities file written by `fit_probabilities`."""
     data = read_json(path, what="learned probabilities file")
-    if not isinstance(data, dict) or data.get("kind") != LEARNED_KIND or not isinstance(data.get("arcs"), list):
+    if (
+        not isinstance(data, dict)
+        or data.get("kind") != LEARNED_KIND
+        or not isinstance(data.get("arcs"), list)
+    ):
         raise BadInputError(
             f"{str(path)!r} is not a koubei learned-probabilities file (from `koubei wom cascades --fit FILE`)"
         )
@@ -229,9 +237,13 @@ def probabilities(graph: SocialGraph, scheme: str, p: float, learned_path: Path 
     learned = None
     if scheme == "learned":
         if learned_path is None:
-            raise BadInputError("--probs learned needs --learned FILE (from `koubei wom cascades --fit FILE`)")
+            raise BadInputError(
+                "--probs learned needs --learned FILE (from `koubei wom cascades --fit FILE`)"
+            )
         learned = {}
-        for (u, v), value in load_learned(learned_path).items():  # JSON ids may be str or int: match the graph
+        for (u, v), value in load_learned(
+            learned_path
+        ).items():  # JSON ids may be str or int: match the graph
             iu, iv = graph.find(u), graph.find(v)
             if iu is not None and iv is not None:
                 learned[(graph.labels[iu], graph.labels[iv])] = value
@@ -309,8 +321,18 @@ class Simulation(_Sparse):
     @classmethod
     def _optional(cls) -> frozenset[str]:
         return frozenset(
-            {"expected_spread", "ci95", "std", "negative_seeds", "positive", "negative", "net", "config",
-             "skipped_rows", "skipped_examples"}
+            {
+                "expected_spread",
+                "ci95",
+                "std",
+                "negative_seeds",
+                "positive",
+                "negative",
+                "net",
+                "config",
+                "skipped_rows",
+                "skipped_examples",
+            }
         )
 
 
@@ -337,13 +359,23 @@ def simulate(
     result = Simulation(graph.summary(), list(seeds), model, runs, seed)
     if negative_seeds:
         if model != "ic":
-            raise BadInputError("the competing (positive vs negative) simulation is defined for --model ic only")
+            raise BadInputError(
+                "the competing (positive vs negative) simulation is defined for --model ic only"
+            )
         neg = graph.index_of(negative_seeds, what="negative seed user")
         outcome = competing_spread(
-            graph, pos, neg, probs, CompetingConfig(runs=runs, seed=seed, negative_boost=negative_boost, tie=tie)
+            graph,
+            pos,
+            neg,
+            probs,
+            CompetingConfig(runs=runs, seed=seed, negative_boost=negative_boost, tie=tie),
         ).to_dict()
         result.negative_seeds = list(negative_seeds)
-        result.positive, result.negative, result.net = outcome["positive"], outcome["negative"], outcome["net"]
+        result.positive, result.negative, result.net = (
+            outcome["positive"],
+            outcome["negative"],
+            outcome["net"],
+        )
         result.config = outcome["config"]
     else:
         estimate = estimate_spread(
@@ -377,7 +409,15 @@ class SeedChoice(_Sparse):
     @classmethod
     def _optional(cls) -> frozenset[str]:
         return frozenset(
-            {"epsilon", "rr_estimate", "guarantee", "rr_sets", "probabilities", "skipped_rows", "skipped_examples"}
+            {
+                "epsilon",
+                "rr_estimate",
+                "guarantee",
+                "rr_sets",
+                "probabilities",
+                "skipped_rows",
+                "skipped_examples",
+            }
         )
 
 
@@ -475,8 +515,9 @@ class GraphInput:
 
 
 def _campaign_graph(source: GraphInput) -> tuple[LoadedGraph, np.ndarray]:
-    loaded = load_graph(source.path, db=source.db, directed=source.directed, follows=source.follows,
-                        mapping=source.mapping)
+    loaded = load_graph(
+        source.path, db=source.db, directed=source.directed, follows=source.follows, mapping=source.mapping
+    )
     return loaded, probabilities(loaded.graph, source.probs, source.p, source.learned)
 
 
@@ -500,9 +541,18 @@ def campaign_spread(
     """`koubei wom simulate`: the expected reach of `seeds` (ids, `@FILE` lists) on the graph of `source`, or the
     outcome of positive against negative word of mouth."""
     loaded, probs = _campaign_graph(source)
-    result = simulate(loaded.graph, probs, read_id_list(seeds), model=model, runs=runs, seed=seed,
-                      negative_seeds=read_id_list(negative_seeds), negative_boost=negative_boost, tie=tie,
-                      progress=progress)
+    result = simulate(
+        loaded.graph,
+        probs,
+        read_id_list(seeds),
+        model=model,
+        runs=runs,
+        seed=seed,
+        negative_seeds=read_id_list(negative_seeds),
+        negative_boost=negative_boost,
+        tie=tie,
+        progress=progress,
+    )
     _note_skipped(result, loaded)
     return result
 
@@ -524,9 +574,20 @@ def campaign_seeds(
     valuing reach by a `user value` file when given."""
     loaded, probs = _campaign_graph(source)
     node_weights = None if weights is None else read_node_weights(loaded.graph, weights)
-    result = select_seeds(loaded.graph, probs, k=k, method=method, model=model, epsilon=epsilon, seed=seed,
-                          exclude=read_id_list(exclude), node_weights=node_weights, mc_runs=mc_runs,
-                          scheme=source.probs, progress=progress)
+    result = select_seeds(
+        loaded.graph,
+        probs,
+        k=k,
+        method=method,
+        model=model,
+        epsilon=epsilon,
+        seed=seed,
+        exclude=read_id_list(exclude),
+        node_weights=node_weights,
+        mc_runs=mc_runs,
+        scheme=source.probs,
+        progress=progress,
+    )
     _note_skipped(result, loaded)
     return result
 

@@ -21,12 +21,19 @@ _BATCH = 500  # rows per INSERT (far below PostgreSQL's bind-parameter limit)
 _REVIEW_CATEGORY = func.coalesce(Review.category, Product.category)
 
 
-def read_training_reviews(store: Store, source: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+def read_training_reviews(
+    store: Store, source: str | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
     """Reviews that carry a label or a rating: review_id, text (PII-masked), label, rating, category (the review's
     own, else its product's), source."""
     query = (
         select(
-            Review.review_id, Review.masked_text, Review.label, Review.rating, _REVIEW_CATEGORY, Review.source,
+            Review.review_id,
+            Review.masked_text,
+            Review.label,
+            Review.rating,
+            _REVIEW_CATEGORY,
+            Review.source,
         )
         .outerjoin(Product, Product.product_id == Review.product_id)
         .where((Review.label.is_not(None)) | (Review.rating.is_not(None)))
@@ -73,7 +80,10 @@ def iter_review_batches(
             rows = s.execute(query.limit(batch_size)).all()
         if not rows:
             return
-        yield [{"review_id": r, "text": t, "label": lab, "rating": rt, "category": c} for r, t, lab, rt, c in rows]
+        yield [
+            {"review_id": r, "text": t, "label": lab, "rating": rt, "category": c}
+            for r, t, lab, rt, c in rows
+        ]
         last = rows[-1][0]
 
 
@@ -106,8 +116,12 @@ def write_sentiment_scores(store: Store, model: str, rows: Sequence[dict[str, An
 
 def read_sentiment_scores(store: Store, model: str | None = None) -> list[dict[str, Any]]:
     query = select(
-        SentimentScore.review_id, SentimentScore.model, SentimentScore.label, SentimentScore.score,
-        SentimentScore.rating_pred, SentimentScore.details,
+        SentimentScore.review_id,
+        SentimentScore.model,
+        SentimentScore.label,
+        SentimentScore.score,
+        SentimentScore.rating_pred,
+        SentimentScore.details,
     ).order_by(SentimentScore.review_id)
     if model:
         query = query.where(SentimentScore.model == model)
@@ -136,16 +150,26 @@ def replace_aspect_mentions(store: Store, model: str, mentions: dict[str, list[d
     with store.session() as s:
         for begin in range(0, len(ids), _BATCH):
             chunk = ids[begin : begin + _BATCH]
-            s.execute(delete(AspectMention).where(AspectMention.model == model, AspectMention.review_id.in_(chunk)))
+            s.execute(
+                delete(AspectMention).where(AspectMention.model == model, AspectMention.review_id.in_(chunk))
+            )
         for begin in range(0, len(rows), _BATCH):
             s.execute(dialect_insert(s)(AspectMention).values(rows[begin : begin + _BATCH]))
     return len(rows)
 
 
-def read_aspect_mentions(store: Store, model: str | None = None, review_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+def read_aspect_mentions(
+    store: Store, model: str | None = None, review_ids: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
     query = select(
-        AspectMention.review_id, AspectMention.model, AspectMention.aspect, AspectMention.sentiment,
-        AspectMention.score, AspectMention.span_start, AspectMention.span_end, AspectMention.evidence,
+        AspectMention.review_id,
+        AspectMention.model,
+        AspectMention.aspect,
+        AspectMention.sentiment,
+        AspectMention.score,
+        AspectMention.span_start,
+        AspectMention.span_end,
+        AspectMention.evidence,
     ).order_by(AspectMention.review_id, AspectMention.id)
     if model:
         query = query.where(AspectMention.model == model)
@@ -156,17 +180,24 @@ def read_aspect_mentions(store: Store, model: str | None = None, review_ids: Seq
         return [dict(zip(keys, row, strict=True)) for row in s.execute(query)]
 
 
-def read_aggregate_inputs(store: Store, sentiment_model: str | None, aspect_model: str | None) -> list[dict[str, Any]]:
+def read_aggregate_inputs(
+    store: Store, sentiment_model: str | None, aspect_model: str | None
+) -> list[dict[str, Any]]:
     """One record per review for `koubei.analysis.aggregate`: ids, product category/brand, week, label, aspects.
 
     The label is the model's score for the review when `sentiment_model` scored it, else the review's own label.
     """
     with store.session() as s:
-        brand: dict[str, tuple[str | None, str | None]] = {pid: (b, c) for pid, b, c in s.execute(select(Product.product_id, Product.brand, Product.category))}
+        brand: dict[str, tuple[str | None, str | None]] = {
+            pid: (b, c)
+            for pid, b, c in s.execute(select(Product.product_id, Product.brand, Product.category))
+        }
         predicted: dict[str, str] = {}
         if sentiment_model:
             for rid, model_label in s.execute(
-                select(SentimentScore.review_id, SentimentScore.label).where(SentimentScore.model == sentiment_model)
+                select(SentimentScore.review_id, SentimentScore.label).where(
+                    SentimentScore.model == sentiment_model
+                )
             ):
                 predicted[rid] = model_label
         aspects: dict[str, dict[str, list[str]]] = {}
@@ -208,8 +239,13 @@ def replace_aggregates(store: Store, kind: str, rows: Sequence[dict[str, Any]]) 
             s.execute(
                 dialect_insert(s)(Aggregate).values(
                     [
-                        {"kind": kind, "group_by": r["group_by"], "group_key": r["group_key"][:128],
-                         "period": r["period"], "metrics": r["metrics"]}
+                        {
+                            "kind": kind,
+                            "group_by": r["group_by"],
+                            "group_key": r["group_key"][:128],
+                            "period": r["period"],
+                            "metrics": r["metrics"],
+                        }
                         for r in rows[begin : begin + _BATCH]
                     ]
                 )
@@ -218,9 +254,15 @@ def replace_aggregates(store: Store, kind: str, rows: Sequence[dict[str, Any]]) 
 
 
 def read_aggregates(
-    store: Store, kind: str = "sentiment", group_by: str | None = None, group_key: str | None = None, period: str | None = None
+    store: Store,
+    kind: str = "sentiment",
+    group_by: str | None = None,
+    group_key: str | None = None,
+    period: str | None = None,
 ) -> list[dict[str, Any]]:
-    query = select(Aggregate.group_by, Aggregate.group_key, Aggregate.period, Aggregate.metrics).where(Aggregate.kind == kind)
+    query = select(Aggregate.group_by, Aggregate.group_key, Aggregate.period, Aggregate.metrics).where(
+        Aggregate.kind == kind
+    )
     if group_by:
         query = query.where(Aggregate.group_by == group_by)
     if group_key:
@@ -229,15 +271,15 @@ def read_aggregates(
         query = query.where(Aggregate.period == period)
     query = query.order_by(Aggregate.group_by, Aggregate.group_key, Aggregate.period)
     with store.session() as s:
-        return [
-            {"group_by": g, "group_key": k, "period": p, **(m or {})} for g, k, p, m in s.execute(query)
-        ]
+        return [{"group_by": g, "group_key": k, "period": p, **(m or {})} for g, k, p, m in s.execute(query)]
 
 
 def latest_sentiment_model(store: Store) -> str | None:
     """Name of the model that most recently wrote sentiment scores (None when nothing was scored)."""
     with store.session() as s:
         row = s.execute(
-            select(SentimentScore.model).order_by(SentimentScore.scored_at.desc(), SentimentScore.model).limit(1)
+            select(SentimentScore.model)
+            .order_by(SentimentScore.scored_at.desc(), SentimentScore.model)
+            .limit(1)
         ).first()
         return None if row is None else str(row[0])

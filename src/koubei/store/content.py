@@ -50,14 +50,20 @@ def _attribute_pairs(raw: dict[str, Any]) -> list[tuple[str, str]]:
     return pairs
 
 
-def product_reviews(store: Store, product_id: str, limit: int = MAX_REVIEWS) -> tuple[Product, list[tuple[str, str]]]:
+def product_reviews(
+    store: Store, product_id: str, limit: int = MAX_REVIEWS
+) -> tuple[Product, list[tuple[str, str]]]:
     with store.session() as s:
         product = s.get(Product, product_id)
         if product is None:
             raise NotFoundError(f"product {product_id!r} is not in the store (ingest products first)")
         s.expunge(product)
-        rows = s.execute(select(Review.review_id, Review.masked_text).where(Review.product_id == product_id)
-                         .order_by(Review.review_id).limit(limit)).all()
+        rows = s.execute(
+            select(Review.review_id, Review.masked_text)
+            .where(Review.product_id == product_id)
+            .order_by(Review.review_id)
+            .limit(limit)
+        ).all()
     return product, [(str(r[0]), str(r[1] or "")) for r in rows]
 
 
@@ -72,7 +78,9 @@ def product_evidence(store: Store, product_id: str, top_aspects: int = 3) -> Pro
     extractor = AspectExtractor()
     labels = extractor.taxonomy.labels
     found: dict[str, list[tuple[str, str]]] = {}
-    for (review_id, _text), mentions in zip(reviews, extractor.extract_many([t for _, t in reviews]), strict=True):
+    for (review_id, _text), mentions in zip(
+        reviews, extractor.extract_many([t for _, t in reviews]), strict=True
+    ):
         for m in mentions:
             if m.sentiment == POSITIVE:
                 found.setdefault(m.aspect, []).append((review_id, m.clause))
@@ -82,8 +90,13 @@ def product_evidence(store: Store, product_id: str, top_aspects: int = 3) -> Pro
         ids = tuple(dict.fromkeys(r for r, _ in hits))
         label = str(labels.get(aspect, aspect)).split("/")[0]
         praise.append(Praise(aspect, label, ids[:10], tuple(dict.fromkeys(c for _, c in hits))[:3]))
-    return ProductEvidence(product.product_id, product.title, _attribute_pairs(dict(product.attributes or {})), praise,
-                           len(reviews))
+    return ProductEvidence(
+        product.product_id,
+        product.title,
+        _attribute_pairs(dict(product.attributes or {})),
+        praise,
+        len(reviews),
+    )
 
 
 def product_review_records(store: Store, product_id: str, limit: int = MAX_REVIEWS) -> list[dict[str, Any]]:
@@ -91,27 +104,51 @@ def product_review_records(store: Store, product_id: str, limit: int = MAX_REVIE
     with store.session() as s:
         if s.get(Product, product_id) is None:
             raise NotFoundError(f"product {product_id!r} is not in the store (ingest products first)")
-        rows = s.execute(select(Review.review_id, Review.masked_text, Review.label, Review.rating)
-                         .where(Review.product_id == product_id).order_by(Review.review_id).limit(limit)).all()
+        rows = s.execute(
+            select(Review.review_id, Review.masked_text, Review.label, Review.rating)
+            .where(Review.product_id == product_id)
+            .order_by(Review.review_id)
+            .limit(limit)
+        ).all()
     return [{"review_id": str(r[0]), "text": str(r[1] or ""), "label": r[2], "rating": r[3]} for r in rows]
 
 
 def review_text(store: Store, review_id: str) -> tuple[str, str | None]:
     """(masked text, product id) of a review."""
     with store.session() as s:
-        row = s.execute(select(Review.masked_text, Review.product_id).where(Review.review_id == review_id)).first()
+        row = s.execute(
+            select(Review.masked_text, Review.product_id).where(Review.review_id == review_id)
+        ).first()
     if row is None:
         raise NotFoundError(f"review {review_id!r} is not in the store")
     return str(row[0] or ""), row[1]
 
 
-def save_content(store: Store, kind: str, text: str, *, product_id: str | None = None, input_data: dict[str, Any] | None = None,
-                 provenance: dict[str, Any] | None = None, guard: dict[str, Any] | None = None, model: str | None = None) -> int:
+def save_content(
+    store: Store,
+    kind: str,
+    text: str,
+    *,
+    product_id: str | None = None,
+    input_data: dict[str, Any] | None = None,
+    provenance: dict[str, Any] | None = None,
+    guard: dict[str, Any] | None = None,
+    model: str | None = None,
+) -> int:
     """Store generated text as a draft; returns its id."""
     if kind not in KINDS:
         raise BadInputError(f"content kind {kind!r} is not one of {', '.join(KINDS)}")
-    row = GeneratedContent(kind=kind, product_id=product_id, text=text, provenance=provenance or {}, model=(model or "")[:128],
-                           ai_generated=1, input=input_data or {}, guard=guard or {}, status="draft")
+    row = GeneratedContent(
+        kind=kind,
+        product_id=product_id,
+        text=text,
+        provenance=provenance or {},
+        model=(model or "")[:128],
+        ai_generated=1,
+        input=input_data or {},
+        guard=guard or {},
+        status="draft",
+    )
     with store.session() as s:
         s.add(row)
         s.flush()
@@ -119,13 +156,26 @@ def save_content(store: Store, kind: str, text: str, *, product_id: str | None =
 
 
 def _as_dict(row: GeneratedContent) -> dict[str, Any]:
-    return {"id": row.id, "kind": row.kind, "status": row.status, "product_id": row.product_id, "text": row.text,
-            "model": row.model, "passed": (row.guard or {}).get("passed"), "input": row.input, "guard": row.guard,
-            "provenance": row.provenance, "created_at": row.created_at, "updated_at": row.updated_at,
-            "reviewed_by": row.reviewed_by}
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "status": row.status,
+        "product_id": row.product_id,
+        "text": row.text,
+        "model": row.model,
+        "passed": (row.guard or {}).get("passed"),
+        "input": row.input,
+        "guard": row.guard,
+        "provenance": row.provenance,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "reviewed_by": row.reviewed_by,
+    }
 
 
-def list_content(store: Store, status: str | None = None, kind: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+def list_content(
+    store: Store, status: str | None = None, kind: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
     if status is not None and status not in STATUSES:
         raise BadInputError(f"status {status!r} is not one of {', '.join(STATUSES)}")
     if kind is not None and kind not in KINDS:

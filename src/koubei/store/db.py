@@ -117,7 +117,10 @@ class Store:
             if parsed.database not in (None, "", ":memory:"):
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             # The driver waits this long for another writer's lock before "database is locked".
-            engine_kwargs["connect_args"] = {"timeout": settings.db_busy_timeout, **engine_kwargs.get("connect_args", {})}
+            engine_kwargs["connect_args"] = {
+                "timeout": settings.db_busy_timeout,
+                **engine_kwargs.get("connect_args", {}),
+            }
             busy_timeout = float(engine_kwargs["connect_args"]["timeout"])
         # Bound parameters are review texts and user ids: keep them out of every error message and log line.
         engine = create_engine(parsed, hide_parameters=True, **engine_kwargs)
@@ -216,7 +219,9 @@ class Store:
             if sqlstate is None or str(sqlstate).startswith("08"):  # no server answer / connection exception
                 return StoreError(f"cannot reach the database at {self.url}: {reason}")
             if sqlstate in ("55P03", "40P01"):  # lock not available, deadlock detected
-                return StoreError(f"another process holds a lock on the store at {self.url}: {reason}; re-run")
+                return StoreError(
+                    f"another process holds a lock on the store at {self.url}: {reason}; re-run"
+                )
             if str(sqlstate).startswith("22"):  # data exception: PostgreSQL may quote the offending value
                 reason = re.sub(r'"[^"]*"', '"…"', reason)
         return StoreError(f"the database refused the operation ({type(orig).__name__}: {reason})")

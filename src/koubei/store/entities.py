@@ -61,12 +61,16 @@ def upsert_batch(session: Session, kind: str, rows: Sequence[dict[str, Any]]) ->
     existing: dict[tuple[Any, ...], str]
     if len(key_columns) == 1:
         wanted = [row[key_names[0]] for row in rows]
-        found_one = session.execute(select(key_columns[0], table.c.content_hash).where(key_columns[0].in_(wanted)))
+        found_one = session.execute(
+            select(key_columns[0], table.c.content_hash).where(key_columns[0].in_(wanted))
+        )
         keys = [(k,) for k in wanted]
         existing = {(k,): h for k, h in found_one.all()}
     else:
         keys = [tuple(row[n] for n in key_names) for row in rows]
-        found = session.execute(select(*key_columns, table.c.content_hash).where(tuple_(*key_columns).in_(keys))).all()
+        found = session.execute(
+            select(*key_columns, table.c.content_hash).where(tuple_(*key_columns).in_(keys))
+        ).all()
         existing = {tuple(r[:-1]): r[-1] for r in found}
     counts = UpsertCounts()
     to_write = []
@@ -102,7 +106,9 @@ def lock_writers(session: Session, kind: str) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         connection.execute(
-            text("SELECT pg_advisory_xact_lock(:lock_class, hashtext(coalesce(current_schema(), '') || ':' || :kind))"),
+            text(
+                "SELECT pg_advisory_xact_lock(:lock_class, hashtext(coalesce(current_schema(), '') || ':' || :kind))"
+            ),
             {"lock_class": UPSERT_LOCK_CLASS, "kind": kind},
         )
 

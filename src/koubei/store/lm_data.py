@@ -48,7 +48,9 @@ def iter_product_texts(store: Store, *, batch_size: int = 2000) -> Iterator[str]
                 yield title
 
 
-def read_training_texts(store: Store, *, include_products: bool = True, limit: int | None = None) -> list[str]:
+def read_training_texts(
+    store: Store, *, include_products: bool = True, limit: int | None = None
+) -> list[str]:
     """All masked review texts (then product titles) as one list: the default `koubei lm train --data store`."""
     texts = list(iter_review_texts(store, limit=limit))
     if include_products:

@@ -11,7 +11,10 @@ from koubei.store.models import Review
 
 def table_counts(store: Store) -> dict[str, int]:
     with store.session() as session:
-        return {kind: session.scalar(select(func.count()).select_from(model)) or 0 for kind, model in MODELS.items()}
+        return {
+            kind: session.scalar(select(func.count()).select_from(model)) or 0
+            for kind, model in MODELS.items()
+        }
 
 
 def review_label_balance(store: Store, source: str | None = None) -> dict[str, int]:

@@ -17,8 +17,9 @@ from koubei.store import Store
 from koubei.store.models import Product, Review
 
 
-def link_reviews_by_words(store: Store, product_id: str, words: Sequence[str], limit: int,
-                          source: str | None = None) -> list[str]:
+def link_reviews_by_words(
+    store: Store, product_id: str, words: Sequence[str], limit: int, source: str | None = None
+) -> list[str]:
     """Give up to `limit` unlinked reviews whose masked text contains one of `words` the product id `product_id`
     (reviews already linked to it count towards `limit`); returns the ids of its linked reviews, in id order."""
     words = [w for w in words if w]
@@ -29,10 +30,13 @@ def link_reviews_by_words(store: Store, product_id: str, words: Sequence[str], l
     with store.session() as s:
         if s.get(Product, product_id) is None:
             raise NotFoundError(f"product {product_id!r} is not in the store (ingest products first)")
-        query = (select(Review.review_id, Review.product_id)
-                 .where(or_(Review.product_id.is_(None), Review.product_id == product_id))
-                 .where(or_(*[Review.masked_text.contains(w, autoescape=True) for w in words]))
-                 .order_by(Review.review_id).limit(limit))
+        query = (
+            select(Review.review_id, Review.product_id)
+            .where(or_(Review.product_id.is_(None), Review.product_id == product_id))
+            .where(or_(*[Review.masked_text.contains(w, autoescape=True) for w in words]))
+            .order_by(Review.review_id)
+            .limit(limit)
+        )
         if source is not None:
             query = query.where(Review.source == source)
         rows = s.execute(query).all()

@@ -52,13 +52,17 @@ def load_faq(store: Store) -> list[dict[str, Any]]:
         ]
 
 
-def iter_reviews(store: Store, limit: int | None = None, product_ids: set[str] | None = None) -> Iterator[dict[str, Any]]:
+def iter_reviews(
+    store: Store, limit: int | None = None, product_ids: set[str] | None = None
+) -> Iterator[dict[str, Any]]:
     """Reviews' masked text in a stable order (review_id), in batches; `limit` caps the count (quick demos)."""
     last: str | None = None
     seen = 0
     while limit is None or seen < limit:
         size = _BATCH if limit is None else min(_BATCH, limit - seen)
-        query = select(Review.review_id, Review.product_id, Review.masked_text, Review.rating).order_by(Review.review_id)
+        query = select(Review.review_id, Review.product_id, Review.masked_text, Review.rating).order_by(
+            Review.review_id
+        )
         if last is not None:
             query = query.where(Review.review_id > last)
         if product_ids is not None:
@@ -89,7 +93,11 @@ def load_conversation(store: Store, conversation_id: str) -> dict[str, Any] | No
         conv = s.get(Conversation, conversation_id)
         if conv is None:
             return None
-        return {**dict(conv.state or {}), "conversation_id": conv.conversation_id, "product_id": conv.product_id}
+        return {
+            **dict(conv.state or {}),
+            "conversation_id": conv.conversation_id,
+            "product_id": conv.product_id,
+        }
 
 
 def save_turn(
@@ -114,23 +122,43 @@ def save_turn(
         conv.product_id = state.get("product_id")
         conv.state = safe_state
         conv.updated_at = now
-        s.add(ConversationTurn(conversation_id=cid, role="user", masked_text=mask_pii(user_text).text,
-                               details={"intent": details.get("intent")}, created_at=now))
-        s.add(ConversationTurn(conversation_id=cid, role="assistant", masked_text=mask_pii(reply_text).text,
-                               details=details, created_at=now))
+        s.add(
+            ConversationTurn(
+                conversation_id=cid,
+                role="user",
+                masked_text=mask_pii(user_text).text,
+                details={"intent": details.get("intent")},
+                created_at=now,
+            )
+        )
+        s.add(
+            ConversationTurn(
+                conversation_id=cid,
+                role="assistant",
+                masked_text=mask_pii(reply_text).text,
+                details=details,
+                created_at=now,
+            )
+        )
 
 
 def conversation_turns(store: Store, conversation_id: str) -> list[dict[str, Any]]:
     with store.session() as s:
-        rows = s.execute(
-            select(ConversationTurn)
-            .where(ConversationTurn.conversation_id == conversation_id)
-            .order_by(ConversationTurn.id)
-        ).scalars().all()
+        rows = (
+            s.execute(
+                select(ConversationTurn)
+                .where(ConversationTurn.conversation_id == conversation_id)
+                .order_by(ConversationTurn.id)
+            )
+            .scalars()
+            .all()
+        )
         return [{"role": t.role, "text": t.masked_text, "details": dict(t.details or {})} for t in rows]
 
 
-def record_index_artifact(store: Store, name: str, path: str, config: dict[str, Any], metrics: dict[str, Any]) -> None:
+def record_index_artifact(
+    store: Store, name: str, path: str, config: dict[str, Any], metrics: dict[str, Any]
+) -> None:
     """Register the service index in the artifacts table (upsert by name)."""
     with store.session() as s:
         art = s.get(Artifact, name)

@@ -20,4 +20,13 @@ from koubei.support.documents import Doc, build_docs
 from koubei.support.index import IndexConfig, ServiceIndex
 from koubei.support.intent import IntentRouter
 
-__all__ = ["Assistant", "ConversationState", "Doc", "IndexConfig", "IntentRouter", "Reply", "ServiceIndex", "build_docs"]
+__all__ = [
+    "Assistant",
+    "ConversationState",
+    "Doc",
+    "IndexConfig",
+    "IntentRouter",
+    "Reply",
+    "ServiceIndex",
+    "build_docs",
+]

@@ -22,7 +22,23 @@ _LATIN_WORD = re.compile(r"[a-z0-9]+(?:['.][a-z0-9]+)*")
 # Chinese function words that carry no topic. bm25s's Chinese list is long and contains words customers use to ask
 # ("可以", "怎么"); that is fine: those words are in every question and should not drive retrieval.
 _EXTRA_EN_STOP = {"could", "would", "may", "might", "must", "shall", "please", "hi", "hello", "thanks", "get"}
-_EXTRA_ZH_STOP = {"的", "了", "吗", "呢", "吧", "啊", "是", "我", "你", "这个", "那个", "请问", "一下", "么", "呀"}
+_EXTRA_ZH_STOP = {
+    "的",
+    "了",
+    "吗",
+    "呢",
+    "吧",
+    "啊",
+    "是",
+    "我",
+    "你",
+    "这个",
+    "那个",
+    "请问",
+    "一下",
+    "么",
+    "呀",
+}
 
 
 @lru_cache(maxsize=1)
@@ -111,8 +127,12 @@ class Analysis:
 
     def then(self, other: Analysis) -> Analysis:
         """The analysis of `self.text + " " + other.text`, from the two (runs never join across the space)."""
-        return Analysis(f"{self.text} {other.text}", self.tokens + other.tokens, self.cjk + other.cjk,
-                        self.latin + other.latin)
+        return Analysis(
+            f"{self.text} {other.text}",
+            self.tokens + other.tokens,
+            self.cjk + other.cjk,
+            self.latin + other.latin,
+        )
 
 
 def analyze_text(text: str) -> Analysis:

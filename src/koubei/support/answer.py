@@ -115,7 +115,9 @@ def _quote(hit: Hit, n: int, lang: str) -> str:
     if doc.kind == "attribute":
         return f"{doc.meta.get('key', '')}: {doc.meta.get('value', doc.text)} [{n}]"
     if doc.kind == "review":
-        return f"有买家评价说：“{doc.text}” [{n}]" if lang == "zh" else f'A customer wrote: "{doc.text}" [{n}]'
+        return (
+            f"有买家评价说：“{doc.text}” [{n}]" if lang == "zh" else f'A customer wrote: "{doc.text}" [{n}]'
+        )
     return f"{doc.text} [{n}]"
 
 
@@ -145,7 +147,9 @@ def compose_extractive(
     lang = q.lang
     chosen = select_evidence(hits, config, dense_spec, query or q)
     if not chosen:
-        return Answer(refusal_text(lang, contact), [], list(hits[:3]), refused=True, mode="refusal", lang=lang)
+        return Answer(
+            refusal_text(lang, contact), [], list(hits[:3]), refused=True, mode="refusal", lang=lang
+        )
     lead = "根据我们找到的资料：" if lang == "zh" else "Here is what I found:"
     lines = [lead] + [f"- {_quote(h, n, lang)}" for n, h in enumerate(chosen, start=1)]
     citations = [{"n": n, **h.doc.citation()} for n, h in enumerate(chosen, start=1)]

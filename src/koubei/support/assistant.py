@@ -79,8 +79,12 @@ class Assistant:
         if self.answer_config.generator_dir:
             from koubei.support.generate import compose_generative
 
-            return compose_generative(question, hits, self.answer_config, self.index.dense_spec_, self.contact, query)
-        return compose_extractive(question, hits, self.answer_config, self.index.dense_spec_, self.contact, query)
+            return compose_generative(
+                question, hits, self.answer_config, self.index.dense_spec_, self.contact, query
+            )
+        return compose_extractive(
+            question, hits, self.answer_config, self.index.dense_spec_, self.contact, query
+        )
 
     def ask(
         self, question: str, state: ConversationState | None = None, product_id: str | None = None
@@ -91,7 +95,9 @@ class Assistant:
             raise BadInputError("question is empty; ask something, e.g. koubei ask 'does it come in blue?'")
         state = state or ConversationState()
         if product_id is not None and product_id not in self.index.product_ids():
-            raise BadInputError(f"product {product_id!r} has no evidence in the service index (unknown product id?)")
+            raise BadInputError(
+                f"product {product_id!r} has no evidence in the service index (unknown product id?)"
+            )
         q = analyze_text(question)
         query, focus, follow = resolve_turn(q, state, self.index, product_id)
         route = self.router.route(question)
@@ -116,7 +122,9 @@ class Assistant:
         next_state = ConversationState(
             conversation_id=state.conversation_id,
             product_id=focus,
-            last_question=state.last_question if follow else (question if route.intent != "chit_chat" else state.last_question),
+            last_question=state.last_question
+            if follow
+            else (question if route.intent != "chit_chat" else state.last_question),
             last_intent=route.intent if route.intent != "chit_chat" else state.last_intent,
             turns=state.turns + 1,
         )

@@ -73,7 +73,12 @@ def variant_of(question: str | Analysis, focus: str, index: ServiceIndex) -> str
     q_words = _analysed(question).words
 
     def attr_words(pid: str) -> set[str]:
-        return {w for d in index.docs_for(pid, "attribute") if d.source_id != "title" for w in analyze(d.meta.get("value", ""))}
+        return {
+            w
+            for d in index.docs_for(pid, "attribute")
+            if d.source_id != "title"
+            for w in analyze(d.meta.get("value", ""))
+        }
 
     wanted = q_words - attr_words(focus) - focus_words
     if not wanted:

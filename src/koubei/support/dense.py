@@ -123,7 +123,9 @@ class MiniLMEmbedder:
             return np.zeros((0, 384), dtype=np.float32)
         model = self._model()
         with _torch_threads(1 if len(texts) <= self.query_batch else None):
-            vectors = model.encode(list(texts), batch_size=self.batch_size, show_progress_bar=False, convert_to_numpy=True)
+            vectors = model.encode(
+                list(texts), batch_size=self.batch_size, show_progress_bar=False, convert_to_numpy=True
+            )
         return _normalize(vectors)
 
     def save(self, directory: Path) -> None:
@@ -261,7 +263,9 @@ class HFMeanPoolEmbedder:
                     list(texts[start : start + self.batch_size]),
                     padding=True,
                     truncation=True,
-                    max_length=min(self.max_length, model_context_length(model)),  # learned positions end there
+                    max_length=min(
+                        self.max_length, model_context_length(model)
+                    ),  # learned positions end there
                     return_tensors="pt",
                 )
                 batch.pop("token_type_ids", None)

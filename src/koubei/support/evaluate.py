@@ -46,7 +46,9 @@ def read_qa_file(path: Path) -> list[dict[str, Any]]:
         with path.open(encoding="utf-8", newline="") as fh:
             rows = list(csv.DictReader(fh, delimiter="\t" if path.suffix.lower() == ".tsv" else ","))
     else:
-        raise BadInputError(f"--qa file {path.name!r}: expected .jsonl or .csv, got {path.suffix or 'no extension'!r}")
+        raise BadInputError(
+            f"--qa file {path.name!r}: expected .jsonl or .csv, got {path.suffix or 'no extension'!r}"
+        )
     for n, row in enumerate(rows, start=1):
         if not str(row.get("question") or "").strip():
             raise BadInputError(f"{path.name} row {n}: 'question' is missing or empty")
@@ -96,8 +98,12 @@ def retrieval_metrics(
                 hit5 += rank <= 5
                 rr += 1 / rank
         n = max(1, len(items))
-        out[mode] = {"hit@1": round(100 * hit1 / n, 2), "hit@5": round(100 * hit5 / n, 2),
-                     "mrr": round(rr / n, 4), "n": len(items)}
+        out[mode] = {
+            "hit@1": round(100 * hit1 / n, 2),
+            "hit@5": round(100 * hit5 / n, 2),
+            "mrr": round(rr / n, 4),
+            "n": len(items),
+        }
     return out
 
 
@@ -123,5 +129,10 @@ def escalation_metrics(assistant: Assistant, rows: Sequence[dict[str, Any]]) -> 
     return {
         "precision": round(tp / (tp + fp), 4) if tp + fp else None,
         "recall": round(tp / (tp + fn), 4) if tp + fn else None,
-        "tp": tp, "fp": fp, "fn": fn, "tn": tn, "reasons": reasons, "n": len(labelled),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "reasons": reasons,
+        "n": len(labelled),
     }

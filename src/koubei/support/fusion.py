@@ -19,13 +19,17 @@ def _check_weights(lists: Sequence[Ranked], weights: Sequence[float] | None) -> 
     if weights is None:
         return [1.0] * len(lists)
     if len(weights) != len(lists):
-        raise BadInputError(f"weights: expected {len(lists)} values (one per result list), got {len(weights)}")
+        raise BadInputError(
+            f"weights: expected {len(lists)} values (one per result list), got {len(weights)}"
+        )
     if any(w < 0 for w in weights):
         raise BadInputError(f"weights must be >= 0, got {list(weights)}")
     return [float(w) for w in weights]
 
 
-def rrf(lists: Sequence[Ranked], k: float = 60.0, weights: Sequence[float] | None = None) -> list[tuple[str, float]]:
+def rrf(
+    lists: Sequence[Ranked], k: float = 60.0, weights: Sequence[float] | None = None
+) -> list[tuple[str, float]]:
     """Reciprocal-rank fusion. Ties are broken by first appearance (list order, then rank) so results are stable."""
     if k <= 0:
         raise BadInputError(f"k (RRF constant) must be > 0, got {k}")

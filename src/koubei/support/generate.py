@@ -90,11 +90,14 @@ def generate_text(model_dir: str, prompt: str, max_new_tokens: int, seed: int) -
     positions = context_length(model_dir)
     used = int(inputs["input_ids"].shape[1])
     if used >= positions:
-        raise BadInputError(f"the prompt is {used} tokens long; the generator {model_dir!r} has {positions} positions")
+        raise BadInputError(
+            f"the prompt is {used} tokens long; the generator {model_dir!r} has {positions} positions"
+        )
     pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
     with torch.no_grad():
-        out = model.generate(**inputs, max_new_tokens=min(max_new_tokens, positions - used), do_sample=False,
-                             pad_token_id=pad)
+        out = model.generate(
+            **inputs, max_new_tokens=min(max_new_tokens, positions - used), do_sample=False, pad_token_id=pad
+        )
     return str(tok.decode(out[0, used:], skip_special_tokens=True)).strip()
 
 
@@ -115,7 +118,10 @@ def compose_generative(
     positions = context_length(config.generator_dir)
     answer_tokens = min(config.max_new_tokens, positions // 2)
     fitted = fit_prompt(
-        q.text, [h.doc.text for h in base.evidence], base.lang, lambda text: len(tok(text)["input_ids"]),
+        q.text,
+        [h.doc.text for h in base.evidence],
+        base.lang,
+        lambda text: len(tok(text)["input_ids"]),
         positions - answer_tokens,
     )
     if fitted is None:  # the question alone fills the model's positions: nothing to generate from
@@ -123,8 +129,9 @@ def compose_generative(
     prompt, shown = fitted
     raw = generate_text(config.generator_dir, prompt, answer_tokens, config.seed)
     texts = [h.doc.text for h in base.evidence[:shown]]
-    kept, dropped = supported_sentences(split_sentences(raw) or ([raw] if raw else []), texts,
-                                        config.min_sentence_support)
+    kept, dropped = supported_sentences(
+        split_sentences(raw) or ([raw] if raw else []), texts, config.min_sentence_support
+    )
     if not any(idx >= 0 for _, idx in kept):  # nothing factual survived (or only "Sure!"): stay extractive
         base.dropped_sentences = dropped
         return base
@@ -138,5 +145,12 @@ def compose_generative(
             parts.append(sentence)
     evidence = [base.evidence[i] for i in used]
     citations = [{"n": n, **base.evidence[i].doc.citation()} for i, n in used.items()]
-    return Answer(" ".join(parts), citations, evidence, refused=False, mode="generative", lang=base.lang,
-                  dropped_sentences=dropped)
+    return Answer(
+        " ".join(parts),
+        citations,
+        evidence,
+        refused=False,
+        mode="generative",
+        lang=base.lang,
+        dropped_sentences=dropped,
+    )

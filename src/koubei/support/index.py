@@ -92,14 +92,18 @@ class ServiceIndex:
         self.docs_: list[Doc] = []
         self._pos: dict[str, int] = {}
         self._tokens: dict[str, list[str]] = {}
-        self._support: dict[str, set[str]] = {}  # words of what a doc *says* (coverage excludes the title prefix)
+        self._support: dict[
+            str, set[str]
+        ] = {}  # words of what a doc *says* (coverage excludes the title prefix)
         # spec -> content hash -> vector, for fixed embedders (MiniLM, HF), so unchanged docs are never re-encoded
         self._vectors: dict[str, dict[str, np.ndarray]] = {}
         self.dense_spec_: str | None = None  # resolved embedder spec(s), fixed at first build
         self._embedders: dict[str, Embedder] = {}
         self._bm25: Any = None
         self._embs: dict[str, np.ndarray] = {}
-        self._fresh: set[str] = set()  # specs whose matrix in _embs matches the current docs (no refit needed)
+        self._fresh: set[str] = (
+            set()
+        )  # specs whose matrix in _embs matches the current docs (no refit needed)
         self._product_ids: np.ndarray = np.array([], dtype=object)
         self._product_set: set[str] = set()
         self._by_product: dict[str, list[int]] = {}
@@ -352,7 +356,9 @@ class ServiceIndex:
         (path / META_FILE).unlink(missing_ok=True)  # until the new record is written, this is no index
         with atomic_path(path / "docs.jsonl") as tmp, tmp.open("w", encoding="utf-8") as fh:
             for d in self.docs_:
-                fh.write(json.dumps({**d.to_dict(), "tokens": self._tokens[d.doc_id]}, ensure_ascii=False) + "\n")
+                fh.write(
+                    json.dumps({**d.to_dict(), "tokens": self._tokens[d.doc_id]}, ensure_ascii=False) + "\n"
+                )
         for n, spec in enumerate(self.dense_specs):
             embedder = self._embedders.get(spec)
             if embedder is None:
@@ -361,8 +367,15 @@ class ServiceIndex:
                 embedder.save(path)  # the fitted vectorizer + SVD, so queries encode in the same space
             with atomic_path(path / f"embeddings_{n}.npy") as tmp, tmp.open("wb") as fh:
                 np.save(fh, self._embs[spec])
-        write_meta(path, INDEX_KIND, FORMAT_VERSION, name=META_FILE, config=asdict(self.config),
-                   dense=self.dense_spec_, n_docs=len(self.docs_))
+        write_meta(
+            path,
+            INDEX_KIND,
+            FORMAT_VERSION,
+            name=META_FILE,
+            config=asdict(self.config),
+            dense=self.dense_spec_,
+            n_docs=len(self.docs_),
+        )
         return path
 
     @classmethod
@@ -373,7 +386,9 @@ class ServiceIndex:
         except NotFoundError as error:
             raise NotFoundError(f"{error}: run `koubei service index` first") from None
         if meta.get("kind", INDEX_KIND) != INDEX_KIND:  # records before koubei.artifacts carry no kind
-            raise BadInputError(f"{str(path)!r} holds a {meta.get('kind')!r} artifact; expected a service index")
+            raise BadInputError(
+                f"{str(path)!r} holds a {meta.get('kind')!r} artifact; expected a service index"
+            )
         check_format_version(path, meta, FORMAT_VERSION, what="service index")
         try:
             cfg = dict(meta["config"])
@@ -394,12 +409,18 @@ class ServiceIndex:
                     continue
                 emb = np.load(emb_file)
                 if emb.shape[0] != len(self.docs_):
-                    raise ValueError(f"{emb_file.name} has {emb.shape[0]} rows for {len(self.docs_)} documents")
+                    raise ValueError(
+                        f"{emb_file.name} has {emb.shape[0]} rows for {len(self.docs_)} documents"
+                    )
                 if spec == "lsa":
                     if (path / "lsa.npz").exists():
-                        self._embedders[spec] = LsaEmbedder.load(path, dims=self.config.lsa_dims, seed=self.config.seed)
+                        self._embedders[spec] = LsaEmbedder.load(
+                            path, dims=self.config.lsa_dims, seed=self.config.seed
+                        )
                 else:
-                    self._vectors[spec] = {d.content_hash: vec for d, vec in zip(self.docs_, emb, strict=True)}
+                    self._vectors[spec] = {
+                        d.content_hash: vec for d, vec in zip(self.docs_, emb, strict=True)
+                    }
                 self._embs[spec] = emb
                 self._fresh.add(spec)  # a loaded index needs no re-encoding until its documents change
         except (OSError, KeyError, TypeError, ValueError) as error:  # a missing/truncated file, a bad record

@@ -31,20 +31,71 @@ META_FILE = "router.json"
 # Keyword rules per intent (case-insensitive). Kept short and high-precision on purpose.
 RULES: dict[str, tuple[str, ...]] = {
     "complaint": (
-        r"投诉", r"12315", r"消协", r"骗子", r"欺诈", r"维权", r"起诉", r"曝光", r"态度(?:恶劣|差)", r"太过分",
-        r"假货", r"差评", r"\bcomplain", r"\bscam", r"\bfraud", r"\blawyer", r"\bsue\b", r"\bunacceptable",
-        r"\brude\b", r"\bfurious", r"\bmanager\b", r"consumer protection", r"\bcheated", r"\bworst\b",
+        r"投诉",
+        r"12315",
+        r"消协",
+        r"骗子",
+        r"欺诈",
+        r"维权",
+        r"起诉",
+        r"曝光",
+        r"态度(?:恶劣|差)",
+        r"太过分",
+        r"假货",
+        r"差评",
+        r"\bcomplain",
+        r"\bscam",
+        r"\bfraud",
+        r"\blawyer",
+        r"\bsue\b",
+        r"\bunacceptable",
+        r"\brude\b",
+        r"\bfurious",
+        r"\bmanager\b",
+        r"consumer protection",
+        r"\bcheated",
+        r"\bworst\b",
     ),
     "order_logistics": (
-        r"快递", r"物流", r"发货", r"到货", r"签收", r"运费", r"包邮", r"订单", r"收货地址",
-        r"\btracking", r"\bshipping\b", r"\bship(?:ped)?\b", r"\bdeliver", r"\border\b", r"\bpackage\b",
-        r"\bcourier", r"\bdispatch", r"\bparcel",
+        r"快递",
+        r"物流",
+        r"发货",
+        r"到货",
+        r"签收",
+        r"运费",
+        r"包邮",
+        r"订单",
+        r"收货地址",
+        r"\btracking",
+        r"\bshipping\b",
+        r"\bship(?:ped)?\b",
+        r"\bdeliver",
+        r"\border\b",
+        r"\bpackage\b",
+        r"\bcourier",
+        r"\bdispatch",
+        r"\bparcel",
     ),
     "returns_after_sales": (
-        r"退货", r"退款", r"换货", r"退换", r"保修", r"维修", r"售后", r"无理由",
-        r"\breturn", r"\brefund", r"\bexchange", r"\bwarranty", r"\brepair", r"\breplacement", r"money back",
+        r"退货",
+        r"退款",
+        r"换货",
+        r"退换",
+        r"保修",
+        r"维修",
+        r"售后",
+        r"无理由",
+        r"\breturn",
+        r"\brefund",
+        r"\bexchange",
+        r"\bwarranty",
+        r"\brepair",
+        r"\breplacement",
+        r"money back",
     ),
-    "chit_chat": (r"^\s*(?:你好|您好|在吗|谢谢|再见|拜拜|hi|hello|hey|thanks?(?: you)?|bye)[\s!！。.?？~]*$",),
+    "chit_chat": (
+        r"^\s*(?:你好|您好|在吗|谢谢|再见|拜拜|hi|hello|hey|thanks?(?: you)?|bye)[\s!！。.?？~]*$",
+    ),
 }
 
 
@@ -96,11 +147,15 @@ class IntentRouter:
         from sklearn.linear_model import LogisticRegression
 
         if len(texts) != len(intents) or not texts:
-            raise BadInputError(f"fit needs as many intents as texts (got {len(texts)} texts, {len(intents)} intents)")
+            raise BadInputError(
+                f"fit needs as many intents as texts (got {len(texts)} texts, {len(intents)} intents)"
+            )
         unknown = sorted(set(intents) - set(INTENTS))
         if unknown:
             raise BadInputError(f"unknown intents {unknown}; valid: {', '.join(INTENTS)}")
-        self.vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, self.config.ngram_max), sublinear_tf=True)
+        self.vectorizer_ = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(1, self.config.ngram_max), sublinear_tf=True
+        )
         x = self.vectorizer_.fit_transform(texts)
         self.model_ = LogisticRegression(C=self.config.C, max_iter=5000, random_state=self.config.seed)
         self.model_.fit(x, intents)
@@ -168,8 +223,14 @@ class IntentRouter:
         atomic_write_text(path / "router_vocab.json", json.dumps(vocab, ensure_ascii=False))
         with atomic_path(path / "router.npz") as tmp, tmp.open("wb") as fh:
             np.savez(fh, idf=self.vectorizer_.idf_, coef=self.model_.coef_, intercept=self.model_.intercept_)
-        write_meta(path, ROUTER_KIND, FORMAT_VERSION, name=META_FILE, config=asdict(self.config),
-                   classes=self.classes_)
+        write_meta(
+            path,
+            ROUTER_KIND,
+            FORMAT_VERSION,
+            name=META_FILE,
+            config=asdict(self.config),
+            classes=self.classes_,
+        )
         return path
 
     @classmethod
@@ -180,21 +241,28 @@ class IntentRouter:
         path = Path(directory)
         meta = read_meta(path, "intent router", name=META_FILE)
         if meta.get("kind", ROUTER_KIND) != ROUTER_KIND:  # records before koubei.artifacts carry no kind
-            raise BadInputError(f"{str(path)!r} holds a {meta.get('kind')!r} artifact; expected an intent router")
+            raise BadInputError(
+                f"{str(path)!r} holds a {meta.get('kind')!r} artifact; expected an intent router"
+            )
         check_format_version(path, meta, FORMAT_VERSION, what="intent router")
         try:
             self = cls(RouterConfig(**meta["config"]))
             vocab = json.loads((path / "router_vocab.json").read_text(encoding="utf-8"))
             arrays = np.load(path / "router.npz")
             vec = TfidfVectorizer(
-                analyzer="char_wb", ngram_range=(1, self.config.ngram_max), sublinear_tf=True, vocabulary=vocab
+                analyzer="char_wb",
+                ngram_range=(1, self.config.ngram_max),
+                sublinear_tf=True,
+                vocabulary=vocab,
             )
             vec.idf_ = arrays["idf"]
             model = LogisticRegression(C=self.config.C)
             model.classes_ = np.array(meta["classes"])
             model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
         except (OSError, KeyError, TypeError, ValueError) as error:
-            raise BadInputError(f"intent router at {str(path)!r} is damaged ({type(error).__name__}: {error})") from None
+            raise BadInputError(
+                f"intent router at {str(path)!r} is damaged ({type(error).__name__}: {error})"
+            ) from None
         self.vectorizer_, self.model_, self.classes_ = vec, model, list(meta["classes"])
         return self
 

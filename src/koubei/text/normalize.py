@@ -15,9 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 _FULLWIDTH_KEEP = set("，。！？：；（）、【】《》“”‘’…—～")
-_HALFWIDTH_TABLE = {
-    cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp) not in _FULLWIDTH_KEEP
-}
+_HALFWIDTH_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp) not in _FULLWIDTH_KEEP}
 _HALFWIDTH_TABLE[0x3000] = 0x20  # ideographic space
 _FULLWIDTH = re.compile("[" + "".join(re.escape(chr(cp)) for cp in _HALFWIDTH_TABLE) + "]")
 # Pictographs that join into one emoji with U+200D ZERO WIDTH JOINER (👨‍👩‍👧‍👦, 🏳️‍🌈, ❤️‍🔥): an approximation of

@@ -18,7 +18,9 @@ from koubei.analysis.aspects.taxonomy import Lexicon
 from koubei.analysis.labels import NEGATIVE, NEUTRAL, POSITIVE
 
 _BOUNDARY = re.compile(r"[，,。！!？?；;～~\n\r…、|]+|(?<!\d)\.(?!\d)|\s+-\s+")
-_CONTRAST = re.compile(r"但是|不过|可是|然而|只是|就是|但|却|\b(?:but|however|although|though|except|yet)\b", re.IGNORECASE)
+_CONTRAST = re.compile(
+    r"但是|不过|可是|然而|只是|就是|但|却|\b(?:but|however|although|though|except|yet)\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,11 @@ class LexiconScorer:
             for _ns, ne, nterm, _ in negs:
                 # A negator right before the word (within `window` characters for Chinese, words for English).
                 gap = text[ne:start]
-                close = len(gap.split()) <= self.window if term.isascii() and nterm.isascii() else len(gap) <= self.window - 1
+                close = (
+                    len(gap.split()) <= self.window
+                    if term.isascii() and nterm.isascii()
+                    else len(gap) <= self.window - 1
+                )
                 if ne <= start and close:
                     value = -value
                     break
@@ -97,7 +103,11 @@ class ModelScorer:
     def __call__(self, clauses: Sequence[str]) -> list[tuple[str, float]]:
         out = []
         for pred in self.model.score_texts(list(clauses)):
-            if pred.score is None or pred.label not in (POSITIVE, NEGATIVE, NEUTRAL) or pred.score < self.min_confidence:
+            if (
+                pred.score is None
+                or pred.label not in (POSITIVE, NEGATIVE, NEUTRAL)
+                or pred.score < self.min_confidence
+            ):
                 out.append((NEUTRAL, 0.5 if pred.score is None else float(pred.score)))
             else:
                 out.append((pred.label, float(pred.score)))

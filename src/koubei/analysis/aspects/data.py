@@ -66,7 +66,9 @@ def read_aspect_file(path: str | Path, text_column: str | None = None) -> Aspect
     elif suffix in (".csv", ".tsv"):
         data = _read_wide_csv(path, text_column, delimiter="\t" if suffix == ".tsv" else ",")
     else:
-        raise BadInputError(f"aspect data must be .jsonl (records with an 'aspects' list) or .csv (ASAP layout), got {path.name!r}")
+        raise BadInputError(
+            f"aspect data must be .jsonl (records with an 'aspects' list) or .csv (ASAP layout), got {path.name!r}"
+        )
     _keep_one_mode(data)
     if not data.records:
         reasons = Counter(r["reason"] for r in data.rejected).most_common(3)
@@ -87,7 +89,9 @@ def _read_jsonl(path: Path) -> AspectData:
             try:
                 raw = json.loads(line)
             except json.JSONDecodeError as error:
-                data.rejected.append({"row": number, "reason": f"not valid JSON ({error.msg} at column {error.colno})"})
+                data.rejected.append(
+                    {"row": number, "reason": f"not valid JSON ({error.msg} at column {error.colno})"}
+                )
                 continue
             record, reason = _check_record(raw)
             if record is None:
@@ -125,7 +129,10 @@ def _check_aspect(text: str, aspect: Any) -> tuple[dict[str, Any] | None, str]:
     if "term" in aspect or "from" in aspect or "to" in aspect:
         start, end, term = aspect.get("from"), aspect.get("to"), aspect.get("term")
         if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end <= len(text):
-            return None, f"'from'/'to' must be character offsets with 0 <= from < to <= {len(text)}, got {start!r}/{end!r}"
+            return (
+                None,
+                f"'from'/'to' must be character offsets with 0 <= from < to <= {len(text)}, got {start!r}/{end!r}",
+            )
         if not isinstance(term, str) or text[start:end] != term:
             return None, f"'term' {term!r} is not the text at {start}:{end} ({text[start:end]!r})"
         return {"term": term, "from": start, "to": end, "polarity": polarity}, ""
@@ -150,8 +157,11 @@ def _read_wide_csv(path: Path, text_column: str | None, delimiter: str) -> Aspec
         raise BadInputError(f"{path.name}: no text column ({wanted}); columns are {', '.join(columns)}")
     allowed = set(ASAP_CODES) | _NOT_MENTIONED
     categories = [
-        c for c in columns
-        if c != text_col and c.strip().lower() not in _NON_CATEGORY and all((r.get(c) or "").strip() in allowed for r in rows)
+        c
+        for c in columns
+        if c != text_col
+        and c.strip().lower() not in _NON_CATEGORY
+        and all((r.get(c) or "").strip() in allowed for r in rows)
     ]
     if not categories:
         raise BadInputError(
@@ -195,6 +205,10 @@ def _keep_one_mode(data: AspectData) -> None:
         if m in (None, main):
             kept.append(record)
         else:
-            what = "mixes term and category aspects" if m == "mixed" else f"has {m} aspects in a file of {main} aspects"
+            what = (
+                "mixes term and category aspects"
+                if m == "mixed"
+                else f"has {m} aspects in a file of {main} aspects"
+            )
             data.rejected.append({"row": record["row"], "reason": f"the record {what}"})
     data.records = kept

@@ -45,13 +45,17 @@ class AspectMention:
 class AspectExtractor:
     """Rule-based aspect sentiment: taxonomy cue terms x clause-level polarity. Nothing to fit."""
 
-    def __init__(self, taxonomy: Taxonomy | None = None, scorer: ClauseScorer | None = None, max_chars: int = 5000) -> None:
+    def __init__(
+        self, taxonomy: Taxonomy | None = None, scorer: ClauseScorer | None = None, max_chars: int = 5000
+    ) -> None:
         self.taxonomy = taxonomy or Taxonomy.load()
         self.scorer: ClauseScorer = scorer or LexiconScorer()
         self.max_chars = max_chars
 
     @classmethod
-    def with_model(cls, model: Any, taxonomy: Taxonomy | None = None, max_chars: int = 5000) -> AspectExtractor:
+    def with_model(
+        cls, model: Any, taxonomy: Taxonomy | None = None, max_chars: int = 5000
+    ) -> AspectExtractor:
         """Use a trained polarity model (anything with `score_texts`) for clause sentiment."""
         return cls(taxonomy, ModelScorer(model), max_chars)
 

@@ -133,7 +133,9 @@ class SupervisedAspectModel:
             raise BadInputError("no aspects in the training records")
         self.mode_ = "category" if all("category" in a for a in aspects) else "term"
         if self.mode_ == "term" and not all({"from", "to", "polarity"} <= set(a) for a in aspects):
-            raise BadInputError("term aspects need 'from', 'to' and 'polarity' (or give every aspect a 'category')")
+            raise BadInputError(
+                "term aspects need 'from', 'to' and 'polarity' (or give every aspect a 'category')"
+            )
         texts = [r["text"] for r in usable]
         self.vec_ = CharNgramTfidf(cfg.ngram_range, cfg.min_df).fit(texts)
         if self.mode_ == "term":
@@ -152,7 +154,8 @@ class SupervisedAspectModel:
         for r in records:
             containing.update({term for _, _, term, _ in candidates.find(r["text"])})
         self.terms_ = sorted(
-            t for t, n in labelled.items()
+            t
+            for t, n in labelled.items()
             if n >= cfg.min_term_count and n / max(containing[t], n) >= cfg.min_term_precision
         )
         items = [(r["text"], a["from"], a["to"]) for r in records for a in r["aspects"]]
@@ -193,7 +196,10 @@ class SupervisedAspectModel:
         if self.mode_ == "term":
             X = self._term_features([(text, a["from"], a["to"]) for a in aspects])
             p = self.polarity_["*"].proba(X)
-            return [(self.polarity_["*"].classes[int(i)], float(row.max())) for i, row in zip(p.argmax(1), p, strict=True)]
+            return [
+                (self.polarity_["*"].classes[int(i)], float(row.max()))
+                for i, row in zip(p.argmax(1), p, strict=True)
+            ]
         X = self.vec_.transform([text])
         out = []
         for a in aspects:
@@ -208,7 +214,11 @@ class SupervisedAspectModel:
         if self.mode_ == "term":
             return [{"term": t, "from": s, "to": e} for s, e, t, _ in self._matcher().find(text)]
         X = self.vec_.transform([text])
-        return [{"category": c, "from": None, "to": None} for c in self.categories_ if self.detect_[c].proba(X)[0, -1] >= 0.5 and self.detect_[c].classes[-1] == "yes"]
+        return [
+            {"category": c, "from": None, "to": None}
+            for c in self.categories_
+            if self.detect_[c].proba(X)[0, -1] >= 0.5 and self.detect_[c].classes[-1] == "yes"
+        ]
 
     def _matcher(self) -> TermMatcher:
         if not hasattr(self, "_matcher_cache"):
@@ -238,7 +248,9 @@ class SupervisedAspectModel:
                 name = a.get("category") or a["term"]
                 start, end = (a["from"], a["to"]) if a["from"] is not None else (0, 0)
                 clause = clause_of(text, start, end) if a["from"] is not None else text
-                mentions.append(AspectMention(name, a["polarity"], a["score"], start, end, a.get("term") or name, clause))
+                mentions.append(
+                    AspectMention(name, a["polarity"], a["score"], start, end, a.get("term") or name, clause)
+                )
             result.append(mentions)
         return result
 
@@ -264,7 +276,9 @@ class SupervisedAspectModel:
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        acc = sum(g == p for g, p in zip(gold_pol, pred_pol, strict=True)) / len(gold_pol) if gold_pol else 0.0
+        acc = (
+            sum(g == p for g, p in zip(gold_pol, pred_pol, strict=True)) / len(gold_pol) if gold_pol else 0.0
+        )
         return {
             "texts": len(records),
             "aspects": len(gold_pol),
@@ -272,7 +286,9 @@ class SupervisedAspectModel:
             "detection_recall": round(recall, 4),
             "detection_f1": round(f1, 4),
             "sentiment_accuracy": round(acc, 4),
-            "sentiment_macro_f1": round(float(f1_score(gold_pol, pred_pol, average="macro")), 4) if gold_pol else 0.0,
+            "sentiment_macro_f1": round(float(f1_score(gold_pol, pred_pol, average="macro")), 4)
+            if gold_pol
+            else 0.0,
         }
 
     # ---- persistence ------------------------------------------------------------------------------------------
@@ -290,16 +306,29 @@ class SupervisedAspectModel:
             arrays[f"clf{i}.coef"], arrays[f"clf{i}.intercept"] = clf.coef, clf.intercept
             classifiers[name] = [str(i), *clf.classes]
         return save_array_model(
-            out_dir, arrays, self._cfg(), CONFIG_FILE, kind="aspects", format=FORMAT, format_version=FORMAT_VERSION,
-            mode=self.mode_, terms=getattr(self, "terms_", []), categories=getattr(self, "categories_", []),
-            classifiers=classifiers, metrics=metrics or {},
+            out_dir,
+            arrays,
+            self._cfg(),
+            CONFIG_FILE,
+            kind="aspects",
+            format=FORMAT,
+            format_version=FORMAT_VERSION,
+            mode=self.mode_,
+            terms=getattr(self, "terms_", []),
+            categories=getattr(self, "categories_", []),
+            classifiers=classifiers,
+            metrics=metrics or {},
         )
 
     @classmethod
     def load(cls, model_dir: str | Path) -> SupervisedAspectModel:
         saved = load_array_model(
-            model_dir, "supervised aspect model", format=FORMAT, format_version=FORMAT_VERSION,
-            config_cls=AspectModelConfig, config_files=(CONFIG_FILE, OLD_CONFIG_FILE),
+            model_dir,
+            "supervised aspect model",
+            format=FORMAT,
+            format_version=FORMAT_VERSION,
+            config_cls=AspectModelConfig,
+            config_files=(CONFIG_FILE, OLD_CONFIG_FILE),
         )
         meta, cfg, arrays = saved.meta, saved.config, saved.arrays
         model = cls(cfg)

@@ -104,7 +104,9 @@ class Taxonomy:
                 raise BadInputError(f"aspect {name!r} must map to an object with 'zh' and/or 'en' term lists")
             cues = [*spec.get("zh", []), *spec.get("en", [])]
             if not all(isinstance(c, str) for c in cues) or not cues:
-                raise BadInputError(f"aspect {name!r} needs a non-empty list of string cue terms in 'zh' or 'en'")
+                raise BadInputError(
+                    f"aspect {name!r} needs a non-empty list of string cue terms in 'zh' or 'en'"
+                )
             terms[name] = cues
             labels[name] = str(spec.get("label_zh", name))
         return cls(tuple(aspects), labels, TermMatcher(terms))
@@ -125,5 +127,7 @@ class Lexicon:
             neg = [*data["negative"].get("zh", []), *data["negative"].get("en", [])]
             negators = [*data["negators"].get("zh", []), *data["negators"].get("en", [])]
         except (KeyError, AttributeError):
-            raise BadInputError("lexicon JSON needs 'positive', 'negative' and 'negators' objects with zh/en lists") from None
+            raise BadInputError(
+                "lexicon JSON needs 'positive', 'negative' and 'negators' objects with zh/en lists"
+            ) from None
         return cls(TermMatcher({"positive": pos, "negative": neg}), TermMatcher({"not": negators}))

@@ -49,7 +49,9 @@ class DistilledConfig(FineTuneConfig):
         if self.student_layers < 1:
             raise BadInputError(f"student_layers must be >= 1, got {self.student_layers!r}")
         if self.student_hidden is not None and self.student_hidden < 1:
-            raise BadInputError(f"student_hidden must be >= 1 (or unset for half the teacher's width), got {self.student_hidden!r}")
+            raise BadInputError(
+                f"student_hidden must be >= 1 (or unset for half the teacher's width), got {self.student_hidden!r}"
+            )
         if not self.kd_temperature > 0:
             raise BadInputError(f"kd_temperature must be > 0, got {self.kd_temperature!r}")
         if not 0 <= self.alpha <= 1:
@@ -90,7 +92,11 @@ def build_student(teacher: Any, layers: int, hidden: int | None, seed: int) -> A
     student = AutoModelForSequenceClassification.from_config(cfg)
     if same_width:
         # Evenly spaced teacher layers, always including the last (it feeds the head).
-        picks = [round(i * (n_teacher - 1) / max(1, layers - 1)) for i in range(layers)] if layers > 1 else [n_teacher - 1]
+        picks = (
+            [round(i * (n_teacher - 1) / max(1, layers - 1)) for i in range(layers)]
+            if layers > 1
+            else [n_teacher - 1]
+        )
         state = teacher.state_dict()
         mapped = {}
         for key, value in state.items():
@@ -113,7 +119,11 @@ def student_loss(logits: Any, teacher_logits: Any, gold: Any, weight: Any, disti
     from koubei.lm.losses import kd_loss
 
     w = None if weight is None else weight[gold]
-    ce = F.cross_entropy(logits, gold) if w is None else (w * F.cross_entropy(logits, gold, reduction="none")).sum() / w.sum()
+    ce = (
+        F.cross_entropy(logits, gold)
+        if w is None
+        else (w * F.cross_entropy(logits, gold, reduction="none")).sum() / w.sum()
+    )
     return kd_loss(logits.unsqueeze(1), teacher_logits.unsqueeze(1), ce, distill, weight=w)
 
 
@@ -126,7 +136,9 @@ class DistilledSentimentModel(NeuralSentimentModel):
     def config_class(cls) -> Any:
         return DistilledConfig
 
-    def fit(self, texts: list[Any], labels: list[str], progress: Progress | None = None) -> DistilledSentimentModel:
+    def fit(
+        self, texts: list[Any], labels: list[str], progress: Progress | None = None
+    ) -> DistilledSentimentModel:
         import torch
 
         from koubei.lm.config import DistillConfig
@@ -161,7 +173,15 @@ class DistilledSentimentModel(NeuralSentimentModel):
         return self
 
     def _check_sources(self, config: DistilledConfig) -> None:
-        require_folder(config.teacher, "teacher", "meta.json", "a transfer sentiment model (from `koubei sentiment train --kind transfer`)")
+        require_folder(
+            config.teacher,
+            "teacher",
+            "meta.json",
+            "a transfer sentiment model (from `koubei sentiment train --kind transfer`)",
+        )
 
     def _extra_meta(self) -> dict[str, Any]:
-        return {"teacher": self.config_.teacher, "teacher_parameters": getattr(self, "teacher_parameters_", None)}
+        return {
+            "teacher": self.config_.teacher,
+            "teacher_parameters": getattr(self, "teacher_parameters_", None),
+        }

@@ -103,6 +103,10 @@ def render(explanation: Explanation, k: int = 8) -> Any:
     scale = max((abs(s.weight) for s in top), default=1.0) or 1.0
     for span in top:
         strong = abs(span.weight) >= 0.5 * scale
-        color = ("green" if span.weight > 0 else "red") if strong else ("dark_green" if span.weight > 0 else "dark_red")
+        color = (
+            ("green" if span.weight > 0 else "red")
+            if strong
+            else ("dark_green" if span.weight > 0 else "dark_red")
+        )
         out.stylize(f"bold white on {color}", span.start, span.end)
     return out

@@ -138,8 +138,12 @@ class _Linear:
         if getattr(self, "_combined", None) is None:
             assert self.category_coef is not None
             n_out = self.coef.shape[0]
-            per_category = self.category_coef.toarray().reshape(-1, n_out, self.coef.shape[1]).transpose(1, 0, 2)
-            self._combined = np.ascontiguousarray(np.concatenate([self.coef[:, None], self.coef[:, None] + per_category], axis=1))
+            per_category = (
+                self.category_coef.toarray().reshape(-1, n_out, self.coef.shape[1]).transpose(1, 0, 2)
+            )
+            self._combined = np.ascontiguousarray(
+                np.concatenate([self.coef[:, None], self.coef[:, None] + per_category], axis=1)
+            )
         return self._combined
 
     def weights_for(self, category: int) -> np.ndarray:
@@ -178,7 +182,9 @@ def with_category_copies(X: sparse.csr_matrix, category: np.ndarray, n_categorie
     return sparse.hstack([X, copies], format="csr")
 
 
-def char_contributions(model: FastSentimentModel, text: str, class_index: int, category: int = -1) -> np.ndarray:
+def char_contributions(
+    model: FastSentimentModel, text: str, class_index: int, category: int = -1
+) -> np.ndarray:
     """Per-character contribution of a fast model's n-grams to the decision value of `class_index`, with the
     weights of category index `category` (-1: the shared weights). Exact: the decision value (less the
     intercept) is the sum of these, each n-gram's share spread evenly over the characters it covers."""
@@ -236,14 +242,18 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
             raise BadInputError(f"texts and categories differ in length ({len(texts)} vs {len(categories)})")
         bad = sorted({str(lab) for lab in labels} - {POSITIVE, NEGATIVE, NEUTRAL})
         if bad:
-            raise BadInputError(f"labels {bad} are not sentiment labels; expected positive, negative, neutral")
+            raise BadInputError(
+                f"labels {bad} are not sentiment labels; expected positive, negative, neutral"
+            )
         checks = check_texts(list(texts), text_limit(cfg.max_text_chars), ("zh", "en", "other"))
         keep = [i for i, c in enumerate(checks) if c.ok]
         docs = [checks[i].text for i in keep]
         y = np.array([labels[i] for i in keep])
         classes, counts = np.unique(y, return_counts=True)
         if classes.shape[0] < 2:
-            raise BadInputError(f"training needs at least 2 labels among usable texts, got {classes.tolist()}")
+            raise BadInputError(
+                f"training needs at least 2 labels among usable texts, got {classes.tolist()}"
+            )
         folds = min(cfg.calibration_folds, int(counts.min()))
         if folds < 2:
             raise BadInputError("every label needs at least 2 usable training texts for calibration")
@@ -254,7 +264,11 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
             # Tiny training sets: fall back to keeping every n-gram rather than refusing to train.
             self.vectorizer_ = CharNgramTfidf(cfg.ngram_range, 1, cfg.max_features, cfg.sublinear_tf)
             X = self.vectorizer_.fit_transform(docs)
-        named = [_category_name(categories[i]) for i in keep] if categories is not None and cfg.category_features else []
+        named = (
+            [_category_name(categories[i]) for i in keep]
+            if categories is not None and cfg.category_features
+            else []
+        )
         reviews_per_category = Counter(name for name in named if name is not None)
         frequent = sorted(c for c, n in reviews_per_category.items() if n >= cfg.min_category_reviews)
         # One category alone is no contrast: its copies would only duplicate the shared weights.
@@ -283,7 +297,9 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         progress.start(len(members) * (folds + 1), "fits", "training fast")
         for member, features in members:
             # Out-of-fold decisions first (what the combination is fitted on), then the member on all the data.
-            oof.append(_outputs(cross_val_predict(clone(member), features, y, cv=cv, method="decision_function")))
+            oof.append(
+                _outputs(cross_val_predict(clone(member), features, y, cv=cv, method="decision_function"))
+            )
             progress.advance(folds)
             member.fit(features, y)
             progress.advance(1)
@@ -332,7 +348,9 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "linear_"):
-            raise NotFittedError("FastSentimentModel is not fitted yet; call fit() or FastSentimentModel.load()")
+            raise NotFittedError(
+                "FastSentimentModel is not fitted yet; call fit() or FastSentimentModel.load()"
+            )
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         self._check_fitted()
@@ -345,7 +363,9 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
             return None
         index = {c: i for i, c in enumerate(self.categories_)}
         names = [_category_name(c) for c in categories]
-        found = np.fromiter((index.get(n, -1) if n is not None else -1 for n in names), dtype=np.int64, count=len(names))
+        found = np.fromiter(
+            (index.get(n, -1) if n is not None else -1 for n in names), dtype=np.int64, count=len(names)
+        )
         named = np.fromiter((n is not None for n in names), dtype=bool, count=len(names))
         return found, named
 
@@ -385,7 +405,8 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         checks = check_texts(list(texts), text_limit(cfg.max_text_chars), self.languages_)
         ok = [i for i, c in enumerate(checks) if c.ok]
         out: list[Prediction] = [
-            _UNSET if c.ok else Prediction(UNSCORABLE, None, {}, None, c.reason, c.flags, c.lang) for c in checks
+            _UNSET if c.ok else Prediction(UNSCORABLE, None, {}, None, c.reason, c.flags, c.lang)
+            for c in checks
         ]
         if ok:
             X = self.transform([checks[i].text for i in ok])
@@ -393,7 +414,9 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
             proba = self.linear_.proba(X, ok_category)
             ratings = None
             if self.rating_coef_ is not None:
-                ratings = np.clip(np.asarray(X @ self.rating_coef_).ravel() + self.rating_intercept_, 1.0, 5.0)
+                ratings = np.clip(
+                    np.asarray(X @ self.rating_coef_).ravel() + self.rating_intercept_, 1.0, 5.0
+                )
             nnz = np.diff(X.indptr).tolist()
             best_of = np.argmax(proba, axis=1).tolist()
             rows = proba.tolist()
@@ -447,15 +470,25 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
         }
         if self.linear_.category_coef is not None:
             cc = self.linear_.category_coef
-            arrays.update({
-                "category_coef_data": cc.data, "category_coef_indices": cc.indices, "category_coef_indptr": cc.indptr,
-                "category_coef_shape": np.array(cc.shape),
-            })
+            arrays.update(
+                {
+                    "category_coef_data": cc.data,
+                    "category_coef_indices": cc.indices,
+                    "category_coef_indptr": cc.indptr,
+                    "category_coef_shape": np.array(cc.shape),
+                }
+            )
         if self.rating_coef_ is not None:
             arrays["rating_coef"] = self.rating_coef_
             arrays["rating_intercept"] = np.array([self.rating_intercept_])
         return save_array_model(
-            out_dir, arrays, self._cfg(), CONFIG_FILE, kind="fast", format=FORMAT, format_version=FORMAT_VERSION,
+            out_dir,
+            arrays,
+            self._cfg(),
+            CONFIG_FILE,
+            kind="fast",
+            format=FORMAT,
+            format_version=FORMAT_VERSION,
             classes=[str(c) for c in self.classes_],
             languages=list(self.languages_),
             categories=list(self.categories_),
@@ -468,27 +501,44 @@ class FastSentimentModel(ClassifierMixin, BaseEstimator):
     @classmethod
     def load(cls, model_dir: str | Path) -> FastSentimentModel:
         saved = load_array_model(
-            model_dir, "fast sentiment model", format=FORMAT, format_version=FORMAT_VERSION,
-            config_cls=FastSentimentConfig, config_files=(CONFIG_FILE,),
+            model_dir,
+            "fast sentiment model",
+            format=FORMAT,
+            format_version=FORMAT_VERSION,
+            config_cls=FastSentimentConfig,
+            config_files=(CONFIG_FILE,),
         )
         meta, config, arrays = saved.meta, saved.config, saved.arrays
         model = cls(config)
-        model.vectorizer_ = CharNgramTfidf(config.ngram_range, config.min_df, config.max_features, config.sublinear_tf)
+        model.vectorizer_ = CharNgramTfidf(
+            config.ngram_range, config.min_df, config.max_features, config.sublinear_tf
+        )
         model.vectorizer_.set_state(arrays)
         model.classes_ = np.array(meta["classes"])
         category_coef = None
         if "category_coef_data" in arrays:
             category_coef = sparse.csr_matrix(
-                (arrays["category_coef_data"], arrays["category_coef_indices"], arrays["category_coef_indptr"]),
+                (
+                    arrays["category_coef_data"],
+                    arrays["category_coef_indices"],
+                    arrays["category_coef_indptr"],
+                ),
                 shape=tuple(int(n) for n in arrays["category_coef_shape"]),
             )
         model.linear_ = _Linear(
-            arrays["coef"], arrays["intercept"], arrays["platt_a"], arrays["platt_b"], list(meta["classes"]), category_coef
+            arrays["coef"],
+            arrays["intercept"],
+            arrays["platt_a"],
+            arrays["platt_b"],
+            list(meta["classes"]),
+            category_coef,
         )
         model.categories_ = list(meta.get("categories", []))
         model.languages_ = tuple(meta.get("languages", ("zh", "en")))
         model.rating_coef_ = arrays.get("rating_coef")
-        model.rating_intercept_ = float(arrays["rating_intercept"][0]) if "rating_intercept" in arrays else 0.0
+        model.rating_intercept_ = (
+            float(arrays["rating_intercept"][0]) if "rating_intercept" in arrays else 0.0
+        )
         model.n_train_ = int(meta.get("n_train", 0))
         model.n_skipped_ = int(meta.get("n_skipped", 0))
         return model

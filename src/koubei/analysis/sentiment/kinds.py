@@ -31,7 +31,9 @@ def new_model(kind: str, seed: int = 0, options: dict[str, Any] | None = None) -
 def _config(cls: Any, options: dict[str, Any]) -> Any:
     unknown = sorted(set(options) - set(cls.__dataclass_fields__))
     if unknown:
-        raise BadInputError(f"unknown option(s) {unknown} for {cls.__name__}; valid: {sorted(cls.__dataclass_fields__)}")
+        raise BadInputError(
+            f"unknown option(s) {unknown} for {cls.__name__}; valid: {sorted(cls.__dataclass_fields__)}"
+        )
     return cls(**options)
 
 
@@ -54,4 +56,6 @@ def load_sentiment_model(model_dir: str | Path) -> Any:
         from koubei.analysis.sentiment.distilled import DistilledSentimentModel
 
         return DistilledSentimentModel.load(path)
-    raise BadInputError(f"{str(path)!r} holds a model of unknown kind {kind!r}; expected one of {', '.join(MODEL_KINDS)}")
+    raise BadInputError(
+        f"{str(path)!r} holds a model of unknown kind {kind!r}; expected one of {', '.join(MODEL_KINDS)}"
+    )

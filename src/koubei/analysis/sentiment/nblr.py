@@ -38,7 +38,9 @@ class NBLogisticRegression(ClassifierMixin, BaseEstimator):
     `coef_` is already multiplied by the ratios, so `decision_function(X)` takes the unscaled features.
     """
 
-    def __init__(self, C: float = 3.0, alpha: float = 1.0, max_iter: int = 3000, random_state: int | None = None) -> None:
+    def __init__(
+        self, C: float = 3.0, alpha: float = 1.0, max_iter: int = 3000, random_state: int | None = None
+    ) -> None:
         self.C = C
         self.alpha = alpha
         self.max_iter = max_iter
@@ -78,7 +80,11 @@ class NBLogisticRegression(ClassifierMixin, BaseEstimator):
 
 
 def stack_linear(
-    coefs: list[np.ndarray], intercepts: list[np.ndarray], oof: list[np.ndarray], y: np.ndarray, classes: np.ndarray
+    coefs: list[np.ndarray],
+    intercepts: list[np.ndarray],
+    oof: list[np.ndarray],
+    y: np.ndarray,
+    classes: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One linear model from several: per output, a logistic regression on the members' out-of-fold decisions.
 

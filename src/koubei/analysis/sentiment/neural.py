@@ -68,7 +68,9 @@ class FineTuneConfig:
         if self.weight_decay < 0:
             raise BadInputError(f"weight_decay must be >= 0, got {self.weight_decay!r}")
         if not 0 <= self.calibration_fraction < 0.5:
-            raise BadInputError(f"calibration_fraction must be in [0, 0.5), got {self.calibration_fraction!r}")
+            raise BadInputError(
+                f"calibration_fraction must be in [0, 0.5), got {self.calibration_fraction!r}"
+            )
         for name in ("max_train_examples", "threads", "max_text_chars"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise BadInputError(f"{name} must be >= 1 (or None), got {getattr(self, name)!r}")
@@ -112,7 +114,9 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     return best_t
 
 
-def calibration_split(docs: list[str], ys: list[str], fraction: float, seed: int) -> tuple[list[int], list[int]]:
+def calibration_split(
+    docs: list[str], ys: list[str], fraction: float, seed: int
+) -> tuple[list[int], list[int]]:
     """Indices for (training, temperature calibration); stratified, deterministic."""
     from sklearn.model_selection import train_test_split
 
@@ -175,7 +179,9 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
             raise BadInputError(f"texts and labels differ in length ({len(texts)} vs {len(labels)})")
         bad = sorted({str(lab) for lab in labels} - {POSITIVE, NEGATIVE, NEUTRAL})
         if bad:
-            raise BadInputError(f"labels {bad} are not sentiment labels; expected positive, negative, neutral")
+            raise BadInputError(
+                f"labels {bad} are not sentiment labels; expected positive, negative, neutral"
+            )
         limit = text_limit(self.config_.max_text_chars)
         docs, ys = [], []
         for c, y in zip(check_texts(list(texts), limit, ("zh", "en", "other")), labels, strict=True):
@@ -208,7 +214,9 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         return min(int(self.config_.max_length), model_context_length(self.model_))
 
     def _encode(self, texts: list[str]) -> Any:
-        return self.tokenizer_(texts, padding=True, truncation=True, max_length=self._max_tokens(), return_tensors="pt")
+        return self.tokenizer_(
+            texts, padding=True, truncation=True, max_length=self._max_tokens(), return_tensors="pt"
+        )
 
     def _train_loop(
         self, model: Any, docs: list[str], targets: Any, loss_fn: Any, progress: Progress | None = None
@@ -240,7 +248,11 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
             # Length-bucketed batches: sort each window of 32 batches by length, then shuffle the batches, so a
             # batch pads little (2x less CPU on mixed-length reviews) while the data order stays random.
             window = 32 * cfg.batch_size
-            order = [i for w in range(0, n, window) for i in sorted(order[w : w + window], key=lambda i: len(docs[i]))]
+            order = [
+                i
+                for w in range(0, n, window)
+                for i in sorted(order[w : w + window], key=lambda i: len(docs[i]))
+            ]
             batches = [order[b * cfg.batch_size : (b + 1) * cfg.batch_size] for b in range(steps_per_epoch)]
             for pos in torch.randperm(len(batches), generator=gen).tolist():
                 idx = batches[pos]
@@ -263,7 +275,9 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
 
     def _calibrate(self, docs: list[str], ys: list[str]) -> None:
         index = {c: i for i, c in enumerate(self.classes_)}
-        self.temperature_ = fit_temperature(self.logits(docs), np.array([index[y] for y in ys])) if docs else 1.0
+        self.temperature_ = (
+            fit_temperature(self.logits(docs), np.array([index[y] for y in ys])) if docs else 1.0
+        )
 
     # ---- scoring ----------------------------------------------------------------------------------------------
 
@@ -305,9 +319,13 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
             for row, i in enumerate(ok):
                 best = int(np.argmax(proba[row]))
                 out[i] = Prediction(
-                    self.classes_[best], float(proba[row, best]),
+                    self.classes_[best],
+                    float(proba[row, best]),
                     {c: float(p) for c, p in zip(self.classes_, proba[row], strict=True)},
-                    None, None, checks[i].flags, checks[i].lang,
+                    None,
+                    None,
+                    checks[i].flags,
+                    checks[i].lang,
                 )
         return out
 
@@ -317,11 +335,17 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         self._check_fitted()
         check = check_text(text, text_limit(self.config_.max_text_chars), self.languages_)
         if not check.ok:
-            return Explanation(str(text or ""), UNSCORABLE, None, [], reason=check.reason, method="gradient_x_input")
+            return Explanation(
+                str(text or ""), UNSCORABLE, None, [], reason=check.reason, method="gradient_x_input"
+            )
         clean = check.text
         pred = self.score_texts([clean])[0]
         enc = self.tokenizer_(
-            [clean], truncation=True, max_length=self._max_tokens(), return_tensors="pt", return_offsets_mapping=True
+            [clean],
+            truncation=True,
+            max_length=self._max_tokens(),
+            return_tensors="pt",
+            return_offsets_mapping=True,
         )
         offsets = enc.pop("offset_mapping")[0].tolist()
         embeds = self.model_.get_input_embeddings()(enc["input_ids"]).detach().requires_grad_(True)
@@ -336,7 +360,9 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         for (a, b), value in zip(offsets, per_token, strict=True):
             if b > a:
                 contrib[a:b] += value / (b - a)
-        return Explanation(clean, pred.label, pred.score, spans_from_contributions(clean, contrib), method="gradient_x_input")
+        return Explanation(
+            clean, pred.label, pred.score, spans_from_contributions(clean, contrib), method="gradient_x_input"
+        )
 
     # ---- persistence ------------------------------------------------------------------------------------------
 
@@ -349,7 +375,9 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         save_config(path / CONFIG_FILE, self.config_)
         # meta.json last: a folder whose meta.json is written holds a complete model.
         write_meta(
-            path, self.kind, FORMAT_VERSION,
+            path,
+            self.kind,
+            FORMAT_VERSION,
             format=FORMAT,
             classes=list(self.classes_),
             languages=list(self.languages_),
@@ -375,9 +403,13 @@ class NeuralSentimentModel(ClassifierMixin, BaseEstimator):
         path = Path(model_dir)
         meta = read_meta(path, "sentiment model")
         if meta.get("format") != FORMAT or meta.get("kind") != cls.kind:
-            raise BadInputError(f"{str(path)!r} holds a {meta.get('kind')!r} model, not a {cls.kind!r} sentiment model")
+            raise BadInputError(
+                f"{str(path)!r} holds a {meta.get('kind')!r} model, not a {cls.kind!r} sentiment model"
+            )
         check_format_version(path, meta, FORMAT_VERSION, what=f"{cls.kind} sentiment model")
-        config = load_config(path / CONFIG_FILE, cls.config_class(), what=f"{cls.kind} sentiment model config")
+        config = load_config(
+            path / CONFIG_FILE, cls.config_class(), what=f"{cls.kind} sentiment model config"
+        )
         model = cls(config)
         model.config_ = config
         model.tokenizer_ = prepare_tokenizer(AutoTokenizer.from_pretrained(str(path)))

@@ -24,7 +24,10 @@ class Prediction:
     lang: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"label": self.label, "score": None if self.score is None else round(self.score, 4)}
+        out: dict[str, Any] = {
+            "label": self.label,
+            "score": None if self.score is None else round(self.score, 4),
+        }
         if self.reason is not None:
             out["reason"] = self.reason
         if self.probabilities:

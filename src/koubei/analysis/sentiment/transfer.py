@@ -38,7 +38,9 @@ class TransferSentimentModel(NeuralSentimentModel):
     def config_class(cls) -> Any:
         return TransferConfig
 
-    def fit(self, texts: list[Any], labels: list[str], progress: Progress | None = None) -> TransferSentimentModel:
+    def fit(
+        self, texts: list[Any], labels: list[str], progress: Progress | None = None
+    ) -> TransferSentimentModel:
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -66,7 +68,12 @@ class TransferSentimentModel(NeuralSentimentModel):
         return self
 
     def _check_sources(self, config: TransferConfig) -> None:
-        require_folder(config.base_model, "base_model", "config.json", "a koubei LM or a Hugging Face causal LM (e.g. from `koubei lm train`)")
+        require_folder(
+            config.base_model,
+            "base_model",
+            "config.json",
+            "a koubei LM or a Hugging Face causal LM (e.g. from `koubei lm train`)",
+        )
 
     def _extra_meta(self) -> dict[str, Any]:
         return {"base_model": self.config_.base_model}

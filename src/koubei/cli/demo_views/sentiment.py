@@ -21,8 +21,12 @@ def render(result: SentimentStep, console: Any) -> None:
         f"{result.aspect_mentions:,} aspect mentions; share positive {result.share_positive}, "
         f"net sentiment {result.net_sentiment}."
     )
-    console.print("Most praised aspects:    " + (", ".join(f"{a} ({n:,})" for a, n in result.top_praised) or "-"))
-    console.print("Most criticized aspects: " + (", ".join(f"{a} ({n:,})" for a, n in result.top_criticized) or "-"))
+    console.print(
+        "Most praised aspects:    " + (", ".join(f"{a} ({n:,})" for a, n in result.top_praised) or "-")
+    )
+    console.print(
+        "Most criticized aspects: " + (", ".join(f"{a} ({n:,})" for a, n in result.top_criticized) or "-")
+    )
     explanation = result.explanation
     if explanation.reason:
         console.print(f"The example is unscorable: {explanation.reason}")
@@ -30,6 +34,7 @@ def render(result: SentimentStep, console: Any) -> None:
     console.print(f"Why '{explanation.label}' (p={explanation.score:.2f}) for:")
     console.print(highlighted(explanation, TOP_REASONS))
     console.print(
-        "  " + ", ".join(f"{s.text} {s.weight:+.2f}" for s in explanation.top(TOP_REASONS))
+        "  "
+        + ", ".join(f"{s.text} {s.weight:+.2f}" for s in explanation.top(TOP_REASONS))
         + f"   (+ pushes toward '{explanation.label}', - away from it)"
     )

@@ -12,7 +12,9 @@ def render(result: Any, console: Any) -> None:
         f"dense retriever: {build['dense']}, built in {build['seconds']} s"
     )
     for reply in result.answers:
-        console.print(f"\n[bold]Q: {reply['question']}[/]  (intent {reply['intent']}, {reply['latency_ms']:.0f} ms)")
+        console.print(
+            f"\n[bold]Q: {reply['question']}[/]  (intent {reply['intent']}, {reply['latency_ms']:.0f} ms)"
+        )
         console.print(reply["answer"])
         for c in reply["citations"]:
             sentence = f" sentence {c['sentence']}" if "sentence" in c else ""

@@ -18,7 +18,11 @@ def render(result: Any, console: Any) -> None:
         f"{virality if virality is not None else math.nan:.2f}."
     )
     table = Table(
-        "10 seeds chosen by", "expected spread (users)", "95% CI", "chosen in", "IMM's lift",
+        "10 seeds chosen by",
+        "expected spread (users)",
+        "95% CI",
+        "chosen in",
+        "IMM's lift",
         title=f"IC, weighted cascade, spread from {result.mc_runs:,} fresh simulations",
     )
     lifts = {"degree": result.imm_lift_over_degree, "pagerank": result.imm_lift_over_pagerank}
@@ -26,7 +30,10 @@ def render(result: Any, console: Any) -> None:
         row = getattr(result, name)
         lo, hi = row["ci95"]
         table.add_row(
-            label, f"{row['expected_spread']:.1f}", f"{lo:.1f}-{hi:.1f}", f"{row['seconds']:.2f} s",
+            label,
+            f"{row['expected_spread']:.1f}",
+            f"{lo:.1f}-{hi:.1f}",
+            f"{row['seconds']:.2f} s",
             "" if name == "imm" else f"{lifts[name]:+.1%}",
         )
     console.print(table)

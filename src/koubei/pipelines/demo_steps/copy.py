@@ -22,8 +22,10 @@ from koubei.results import Result
 
 ORDER = 35
 TITLE = "Marketing content: copy with sources, ad-law guard, fake-review refusal, replies, summaries"
-SHOWS = ("copy for a demo product from its attributes and its reviews' praise (each claim with its source), the guard "
-         "catching a planted violation, a fake-review request refused, a reply to a negative review, a product summary")
+SHOWS = (
+    "copy for a demo product from its attributes and its reviews' praise (each claim with its source), the guard "
+    "catching a planted violation, a fake-review request refused, a reply to a negative review, a product summary"
+)
 SECONDS = (4, 8)
 
 PRODUCTS_FILE = "demo_products.json"
@@ -52,7 +54,9 @@ class CopyStep(Result):
     products_ingest: dict[str, Any]
     trained_on: str  # what the copy model learnt from, in words
     model: dict[str, Any]  # CopyTrainResult fields
-    copy: dict[str, Any]  # product_id, title, attributes, praise, text, passed, flags, claims, label, content_id
+    copy: dict[
+        str, Any
+    ]  # product_id, title, attributes, praise, text, passed, flags, claims, label, content_id
     guard: dict[str, Any]  # text, product_id, attributes, passed, flags
     refusal: dict[str, Any]  # request, refused, message
     reply: dict[str, Any]  # review_id, review, text, complaints, praised, remedy, passed, content_id
@@ -72,39 +76,71 @@ def run(ctx: Any) -> CopyStep:
 
     progress = getattr(ctx, "progress", None)
     products_file = data_path(PRODUCTS_FILE)
-    ingest = ingest_file(ctx.store, products_file, "products", quarantine=ctx.workdir / "quarantine-demo-products.jsonl")
+    ingest = ingest_file(
+        ctx.store, products_file, "products", quarantine=ctx.workdir / "quarantine-demo-products.jsonl"
+    )
     import json
 
     rows = {r["product_id"]: r for r in json.loads(products_file.read_text(encoding="utf-8"))}
     per_product = REVIEWS_PER_PRODUCT[0 if ctx.quick else 1]
-    linked = {pid: link_reviews_by_words(ctx.store, pid, words, per_product, source=SOURCE)
-              for pid, words in REVIEW_WORDS.items()}
+    linked = {
+        pid: link_reviews_by_words(ctx.store, pid, words, per_product, source=SOURCE)
+        for pid, words in REVIEW_WORDS.items()
+    }
     if not linked[COPY_PRODUCT]:
         raise KoubeiError("no bundled review talks about books; the corpus step must run first")
-    products = [{**{k: rows[pid][k] for k in ("product_id", "title", "category", "attributes")}, "linked": len(linked[pid])}
-                for pid in rows]
+    products = [
+        {
+            **{k: rows[pid][k] for k in ("product_id", "title", "category", "attributes")},
+            "linked": len(linked[pid]),
+        }
+        for pid in rows
+    ]
 
-    trained = content.train_copy_model(data_path(PAIRS_FILE), ctx.workdir / "models" / "copy-demo", time_budget=60,
-                                       progress=progress)
+    trained = content.train_copy_model(
+        data_path(PAIRS_FILE), ctx.workdir / "models" / "copy-demo", time_budget=60, progress=progress
+    )
     writer = content.load_writer(trained.out)
 
     evidence = product_evidence(ctx.store, COPY_PRODUCT)
     # concise: the clauses that say the attribute values, without the generic filler 40 pairs cannot tell apart.
     generated = content.generate_copy(writer, product_id=COPY_PRODUCT, store=ctx.store, tone="concise", n=5)
     out = generated.output
-    copy = {"product_id": COPY_PRODUCT, "title": evidence.title, "attributes": evidence.attributes,
-            "reviews": evidence.reviews,
-            "praise": [{"aspect": p.aspect, "label": p.label, "review_ids": list(p.review_ids), "sentences": list(p.sentences)}
-                       for p in evidence.praise],
-            "text": out.text, "passed": out.passed, "flags": out.flags, "claims": out.claims, "label": out.label,
-            "content_id": generated.content_id, "notes": [*out.notes, *generated.notes]}
+    copy = {
+        "product_id": COPY_PRODUCT,
+        "title": evidence.title,
+        "attributes": evidence.attributes,
+        "reviews": evidence.reviews,
+        "praise": [
+            {
+                "aspect": p.aspect,
+                "label": p.label,
+                "review_ids": list(p.review_ids),
+                "sentences": list(p.sentences),
+            }
+            for p in evidence.praise
+        ],
+        "text": out.text,
+        "passed": out.passed,
+        "flags": out.flags,
+        "claims": out.claims,
+        "label": out.label,
+        "content_id": generated.content_id,
+        "notes": [*out.notes, *generated.notes],
+    }
 
     checked = content.check_text(PLANTED, product_id=GUARD_PRODUCT, store=ctx.store, model=trained.out)
-    guard = {"text": PLANTED, "product_id": GUARD_PRODUCT,
-             "attributes": list(rows[GUARD_PRODUCT]["attributes"].items()), **checked}
+    guard = {
+        "text": PLANTED,
+        "product_id": GUARD_PRODUCT,
+        "attributes": list(rows[GUARD_PRODUCT]["attributes"].items()),
+        **checked,
+    }
 
     try:
-        content.generate_copy(writer, product_id=COPY_PRODUCT, store=ctx.store, persona=FAKE_REQUEST, save=False)
+        content.generate_copy(
+            writer, product_id=COPY_PRODUCT, store=ctx.store, persona=FAKE_REQUEST, save=False
+        )
         refusal = {"request": FAKE_REQUEST, "refused": False, "message": ""}
     except FakeReviewRequest as error:
         refusal = {"request": FAKE_REQUEST, "refused": True, "message": str(error)}
@@ -114,9 +150,19 @@ def run(ctx: Any) -> CopyStep:
     notes = []
     if not reply:
         notes.append(f"no negative review of {COPY_PRODUCT} names an aspect: no reply drafted")
-    return CopyStep(products, ingest.to_json(), f"the {trained.pairs_used} attribute -> copy pairs written for koubei's demo "
-                    f"products ({PAIRS_FILE}, shipped with koubei), not a public data set", trained.to_dict(), copy, guard,
-                    refusal, reply, summary, notes)
+    return CopyStep(
+        products,
+        ingest.to_json(),
+        f"the {trained.pairs_used} attribute -> copy pairs written for koubei's demo "
+        f"products ({PAIRS_FILE}, shipped with koubei), not a public data set",
+        trained.to_dict(),
+        copy,
+        guard,
+        refusal,
+        reply,
+        summary,
+        notes,
+    )
 
 
 def _reply_to_negative(store: Any, records: list[dict[str, Any]], content: Any) -> dict[str, Any]:
@@ -126,10 +172,16 @@ def _reply_to_negative(store: Any, records: list[dict[str, Any]], content: Any) 
     for record in records:
         if record["label"] != NEGATIVE:
             continue
-        if not content.reply_to_review(review_id=record["review_id"], store=store, save=False).draft.complaints:
+        if not content.reply_to_review(
+            review_id=record["review_id"], store=store, save=False
+        ).draft.complaints:
             continue
         result = content.reply_to_review(review_id=record["review_id"], store=store)  # stored as a draft
         if result.draft.complaints:
-            return {"review_id": record["review_id"], "review": record["text"], "content_id": result.content_id,
-                    **result.draft.to_dict()}
+            return {
+                "review_id": record["review_id"],
+                "review": record["text"],
+                "content_id": result.content_id,
+                **result.draft.to_dict(),
+            }
     return {}

@@ -33,7 +33,9 @@ def run(ctx: Any) -> CorpusStep:
     limit = QUICK_ROWS_PER_LABEL if ctx.quick else None
     progress = getattr(ctx, "progress", None)
     loaded = load_corpus(limit_per_label=limit, progress=progress)
-    summary = store_loaded(ctx.store, loaded, ctx.workdir / "quarantine-bundled-corpus.jsonl", started, progress=progress)
+    summary = store_loaded(
+        ctx.store, loaded, ctx.workdir / "quarantine-bundled-corpus.jsonl", started, progress=progress
+    )
     return CorpusStep(
         store_url=ctx.store.url,
         ingest=summary.to_json(),

@@ -15,7 +15,9 @@ from koubei.results import Result
 
 ORDER = 50
 TITLE = "Customer service: grounded answers with sources, hand-off to a human"
-SHOWS = "customer-service answers grounded in review sentences, with citations, and a complaint handed to a human"
+SHOWS = (
+    "customer-service answers grounded in review sentences, with citations, and a complaint handed to a human"
+)
 SECONDS = (8, 30)
 
 QUESTIONS = ("这本书的翻译质量怎么样？", "印刷和纸张质量好吗？")
@@ -38,7 +40,9 @@ def run(ctx: Any) -> SupportStep:
 
     directory = ctx.workdir / "indexes" / "service"
     _, build = build_index(
-        ctx.store, directory=directory, review_limit=QUICK_REVIEWS if ctx.quick else FULL_REVIEWS,
+        ctx.store,
+        directory=directory,
+        review_limit=QUICK_REVIEWS if ctx.quick else FULL_REVIEWS,
         progress=getattr(ctx, "progress", None),
     )
     assistant = open_assistant(directory)
@@ -48,13 +52,23 @@ def run(ctx: Any) -> SupportStep:
         reply = ask(ctx.store, question, conversation_id=conversation, assistant=assistant)
         conversation = reply.conversation_id
         answers.append(
-            {"question": reply.question, "answer": reply.answer, "citations": reply.citations,
-             "refused": reply.refused, "intent": reply.intent["intent"], "latency_ms": reply.latency_ms}
+            {
+                "question": reply.question,
+                "answer": reply.answer,
+                "citations": reply.citations,
+                "refused": reply.refused,
+                "intent": reply.intent["intent"],
+                "latency_ms": reply.latency_ms,
+            }
         )
     complaint = ask(ctx.store, COMPLAINT, conversation_id=conversation, assistant=assistant)
     return SupportStep(
         index=build.to_dict(),
         conversation_id=complaint.conversation_id,
         answers=answers,
-        escalation={"question": complaint.question, "answer": complaint.answer, **(complaint.escalation or {})},
+        escalation={
+            "question": complaint.question,
+            "answer": complaint.answer,
+            **(complaint.escalation or {}),
+        },
     )

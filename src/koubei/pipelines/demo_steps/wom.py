@@ -98,20 +98,36 @@ def run(ctx: Any) -> WomStep:
     else:
         roots = np.random.default_rng(3).choice(graph.n, size=min(200, graph.n), replace=False)
         cascades = sample_cascades(graph, probs, roots, seed=3)
-        cascade_source = "SIMULATED cascades (one IC run from each of 200 random users; no share log in the store)"
+        cascade_source = (
+            "SIMULATED cascades (one IC run from each of 200 random users; no share log in the store)"
+        )
     summary = analyze_cascades(cascades, top=3).summary
 
     runs = 2000 if ctx.quick else 10_000
     # The same seed for every method's evaluation runs: the spreads are compared on the same random worlds.
     chosen = {
-        method: select_seeds(graph, probs, k=K, method=method, epsilon=0.2 if ctx.quick else 0.1, mc_runs=runs,
-                             seed=0, scheme="wc", progress=progress)
+        method: select_seeds(
+            graph,
+            probs,
+            k=K,
+            method=method,
+            epsilon=0.2 if ctx.quick else 0.1,
+            mc_runs=runs,
+            seed=0,
+            scheme="wc",
+            progress=progress,
+        )
         for method in ("imm", "degree", "pagerank")
     }
 
     def row(method: str) -> dict[str, Any]:
         c = chosen[method]
-        out = {"seeds": c.seeds, "expected_spread": c.expected_spread, "ci95": c.ci95, "seconds": c.selection_seconds}
+        out = {
+            "seeds": c.seeds,
+            "expected_spread": c.expected_spread,
+            "ci95": c.ci95,
+            "seconds": c.selection_seconds,
+        }
         if c.guarantee:
             out["guarantee"] = c.guarantee
         return out
