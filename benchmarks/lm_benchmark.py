@@ -27,6 +27,7 @@ periodic evaluation).
    (same tokenizer, same seconds, same data, default sequence shape), both evaluated on the held-out 10%.
 Writes lm_benchmark.json and lm_benchmark.md to --out; paths in them are relative (to the repository or workdir).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -99,9 +100,20 @@ def start_default_command(
     return proc, " ".join(command)
 
 
-def start_nanogpt(checkout: Path, texts_file: Path, budget: float, env: dict[str, str]) -> subprocess.Popen[str]:
+def start_nanogpt(
+    checkout: Path, texts_file: Path, budget: float, env: dict[str, str]
+) -> subprocess.Popen[str]:
     script = Path(__file__).resolve().parent / "nanogpt_baseline.py"
-    args = [sys.executable, str(script), "--nanogpt", str(checkout), "--texts", str(texts_file), "--budget", str(budget)]
+    args = [
+        sys.executable,
+        str(script),
+        "--nanogpt",
+        str(checkout),
+        "--texts",
+        str(texts_file),
+        "--budget",
+        str(budget),
+    ]
     return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
@@ -128,7 +140,9 @@ def peak_matmul_flops(n: int = 2048, repeats: int = 10, dtype: torch.dtype = tor
     return 2 * n**3 / best
 
 
-def step_time(model: torch.nn.Module, vocab: int, steps: int = 5, batch: int = 16, context: int = 128) -> float:
+def step_time(
+    model: torch.nn.Module, vocab: int, steps: int = 5, batch: int = 16, context: int = 128
+) -> float:
     """Median seconds of one full training step (forward, loss, backward, clip, AdamW) on random tokens."""
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
@@ -160,18 +174,40 @@ def candidates(vocab: int, steps: int = 5) -> dict[str, float]:
     )
 
     llama_cfg = LlamaConfig(
-        vocab_size=vocab, hidden_size=256, intermediate_size=688, num_hidden_layers=4, num_attention_heads=4,
-        num_key_value_heads=4, max_position_embeddings=128, tie_word_embeddings=True,
+        vocab_size=vocab,
+        hidden_size=256,
+        intermediate_size=688,
+        num_hidden_layers=4,
+        num_attention_heads=4,
+        num_key_value_heads=4,
+        max_position_embeddings=128,
+        tie_word_embeddings=True,
     )
     llama_cfg._attn_implementation = "sdpa"
     gpt2_cfg = GPT2Config(
-        vocab_size=vocab, n_embd=256, n_layer=4, n_head=4, n_positions=128, resid_pdrop=0, embd_pdrop=0, attn_pdrop=0,
-        bos_token_id=0, eos_token_id=0,
+        vocab_size=vocab,
+        n_embd=256,
+        n_layer=4,
+        n_head=4,
+        n_positions=128,
+        resid_pdrop=0,
+        embd_pdrop=0,
+        attn_pdrop=0,
+        bos_token_id=0,
+        eos_token_id=0,
     )
     gpt2_cfg._attn_implementation = "sdpa"
     bigcode_cfg = GPTBigCodeConfig(
-        vocab_size=vocab, n_embd=256, n_layer=4, n_head=4, n_positions=128, multi_query=False,
-        activation_function="gelu", resid_pdrop=0, embd_pdrop=0, attn_pdrop=0,
+        vocab_size=vocab,
+        n_embd=256,
+        n_layer=4,
+        n_head=4,
+        n_positions=128,
+        multi_query=False,
+        activation_function="gelu",
+        resid_pdrop=0,
+        embd_pdrop=0,
+        attn_pdrop=0,
     )
     bigcode_cfg._attn_implementation = "sdpa"
     torch.manual_seed(0)
@@ -196,7 +232,11 @@ def sampling_speed(model_dir: Path, new_tokens: int = 120) -> dict[str, float]:
     out: dict[str, float] = {}
     for use_cache in (True, False):
         cfg = SampleConfig(
-            max_new_tokens=new_tokens, temperature=0.8, seed=0, use_cache=use_cache, stop_at_eos=False,
+            max_new_tokens=new_tokens,
+            temperature=0.8,
+            seed=0,
+            use_cache=use_cache,
+            stop_at_eos=False,
             repetition_penalty=1.1,
         )
         generate(model, tok, "<|review|>这款", SampleConfig(max_new_tokens=5, use_cache=use_cache))  # warm up
@@ -207,17 +247,25 @@ def sampling_speed(model_dir: Path, new_tokens: int = 120) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--budget", type=float, default=300.0, help="seconds of optimization of each model")
     parser.add_argument("--distill-budget", type=float, default=90.0, help="seconds for each student run")
     parser.add_argument("--vocab-size", type=int, default=8192)
     parser.add_argument("--quick", action="store_true", help="tiny budgets, to check the script runs")
-    parser.add_argument("--data-dir", type=Path, default=DATA, help="the shared data folder (default ../shared/data)")
+    parser.add_argument(
+        "--data-dir", type=Path, default=DATA, help="the shared data folder (default ../shared/data)"
+    )
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "koubei-lm-benchmark")
-    parser.add_argument("--nanogpt", type=Path, default=None, help="local nanoGPT checkout: run its char model too")
     parser.add_argument(
-        "--mode", choices=("concurrent", "sequential"), default="concurrent",
+        "--nanogpt", type=Path, default=None, help="local nanoGPT checkout: run its char model too"
+    )
+    parser.add_argument(
+        "--mode",
+        choices=("concurrent", "sequential"),
+        default="concurrent",
         help="run koubei and nanoGPT at the same time, one thread each (default), or one after the other",
     )
     args = parser.parse_args()
@@ -228,12 +276,18 @@ def main() -> None:
     args.workdir.mkdir(parents=True)
     results: dict[str, Any] = {
         "machine": {
-            "python": sys.version.split()[0], "torch": torch.__version__, "threads": torch.get_num_threads(),
-            "platform": platform.platform(), "processor": platform.processor(),
-            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"), "cpu_count": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "torch": torch.__version__,
+            "threads": torch.get_num_threads(),
+            "platform": platform.platform(),
+            "processor": platform.processor(),
+            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
+            "cpu_count": os.cpu_count(),
         },
         "config": {
-            "budget_s": args.budget, "distill_budget_s": args.distill_budget, "vocab_size": args.vocab_size,
+            "budget_s": args.budget,
+            "distill_budget_s": args.distill_budget,
+            "vocab_size": args.vocab_size,
             "data": relative(args.data_dir / REVIEWS),
         },
     }
@@ -244,7 +298,9 @@ def main() -> None:
         held, train_texts = held[:200], train_texts[:1500]
     suffix = "-quick" if args.quick else ""
     results["data"] = {
-        "reviews": len(reviews), "train_reviews": len(train_texts), "held_out_reviews": len(held),
+        "reviews": len(reviews),
+        "train_reviews": len(train_texts),
+        "held_out_reviews": len(held),
         "held_out_chars": sum(map(len, held)),
     }
     log("data:", results["data"])
@@ -254,14 +310,21 @@ def main() -> None:
     emulated = probe.bf16_seconds > 20 * probe.fp32_seconds
     peak = peak_matmul_flops()
     # Emulated bf16 (0.28 GFLOP/s on an AVX2-only EPYC: a minute per 2048^2 matmul) is timed once at 512^2.
-    peak_bf16 = peak_matmul_flops(512, 1, torch.bfloat16) if emulated else peak_matmul_flops(dtype=torch.bfloat16)
+    peak_bf16 = (
+        peak_matmul_flops(512, 1, torch.bfloat16) if emulated else peak_matmul_flops(dtype=torch.bfloat16)
+    )
     results["peak_matmul_gflops"] = round(peak / 1e9, 2)
     results["peak_matmul_gflops_bf16"] = round(peak_bf16 / 1e9, 2)
     results["precision_probe"] = {
-        "fp32_ms": round(1000 * probe.fp32_seconds, 2), "bf16_ms": round(1000 * probe.bf16_seconds, 2),
-        "choice": probe.choice, "consistent": probe.consistent, "seconds": probe.probe_seconds,
+        "fp32_ms": round(1000 * probe.fp32_seconds, 2),
+        "bf16_ms": round(1000 * probe.bf16_seconds, 2),
+        "choice": probe.choice,
+        "consistent": probe.consistent,
+        "seconds": probe.probe_seconds,
     }
-    log(f"peak matmul: {peak / 1e9:.1f} GFLOP/s fp32, {peak_bf16 / 1e9:.2f} GFLOP/s bf16; probe: {results['precision_probe']}")
+    log(
+        f"peak matmul: {peak / 1e9:.1f} GFLOP/s fp32, {peak_bf16 / 1e9:.2f} GFLOP/s bf16; probe: {results['precision_probe']}"
+    )
     save(results, args.out, suffix)
 
     results["candidates_step_ms"] = candidates(args.vocab_size, steps=1 if args.quick else 5)
@@ -275,7 +338,9 @@ def main() -> None:
     train_docs = [t.replace("\n", " ") for t in train_texts]  # one document a line, for both models
     train_file.write_text("\n".join(train_docs) + "\n", encoding="utf-8")
     texts_file = args.workdir / "texts.json"
-    texts_file.write_text(json.dumps({"train": train_docs, "held_out": held}, ensure_ascii=False), encoding="utf-8")
+    texts_file.write_text(
+        json.dumps({"train": train_docs, "held_out": held}, ensure_ascii=False), encoding="utf-8"
+    )
     env = dict(os.environ)
     if args.mode == "concurrent":
         env["OMP_NUM_THREADS"] = "1"
@@ -352,7 +417,9 @@ def main() -> None:
 
 
 def nanogpt_commit(checkout: Path) -> str | None:
-    proc = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    proc = subprocess.run(
+        ["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    )
     return proc.stdout.strip() or None if proc.returncode == 0 else None
 
 
@@ -376,8 +443,12 @@ def render(r: dict[str, Any]) -> str:
         "",
         f"Command: `{s['command']}` (nothing else; the benchmark adds --out and --json). Mode: "
         f"{r['config'].get('mode', 'sequential')} ({r['config'].get('threads_each')} thread(s) each"
-        + ("; both trainings ran at the same time, so the machine's other load hit both alike and absolute speeds are "
-           "those of one core each" if r["config"].get("mode") == "concurrent" else "; one after the other")
+        + (
+            "; both trainings ran at the same time, so the machine's other load hit both alike and absolute speeds are "
+            "those of one core each"
+            if r["config"].get("mode") == "concurrent"
+            else "; one after the other"
+        )
         + ").",
         "",
         "| figure | value |",

@@ -47,7 +47,9 @@ def _lr(it: int, planned: int, warmup: int = 100, peak: float = 1e-3, floor: flo
     return floor + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (peak - floor)
 
 
-def bits_per_char(model: Any, stoi: dict[str, int], held: list[str], context: int = 128, batch: int = 64) -> float:
+def bits_per_char(
+    model: Any, stoi: dict[str, int], held: list[str], context: int = 128, batch: int = 64
+) -> float:
     items: list[tuple[list[int], int]] = []
     for text in held:
         ids = [stoi["\n"], *(stoi[c] for c in text)]
@@ -71,7 +73,9 @@ def bits_per_char(model: Any, stoi: dict[str, int], held: list[str], context: in
     return nll / math.log(2) / chars
 
 
-def run(checkout: Path, train_texts: list[str], held: list[str], budget: float, seed: int = 1337) -> dict[str, Any]:
+def run(
+    checkout: Path, train_texts: list[str], held: list[str], budget: float, seed: int = 1337
+) -> dict[str, Any]:
     """Train nanoGPT's char model for `budget` seconds; return steps, chars/s and held-out bits/char."""
     nanogpt = _import_nanogpt(checkout)
     vocab = sorted(set("".join(train_texts)) | set("".join(held)) | {"\n"})

@@ -67,7 +67,18 @@ def micro_model_dir(tmp_path_factory: pytest.TempPathFactory, corpus: list[str],
     shutil.copy(tokenizer_dir / "tokenizer.json", out / "tokenizer.json")
     shutil.copy(tokenizer_dir / "tokenizer_config.json", out / "tokenizer_config.json")
     train_lm(
-        corpus, out, preset_name="micro", max_steps=100, batch_size=8, context_length=32, learning_rate=1e-2,
-        warmup_steps=5, eval_interval=30, checkpoint_interval=30, val_fraction=0.1, seed=0, threads=1,
+        corpus,
+        out,
+        preset_name="micro",
+        max_steps=100,
+        batch_size=8,
+        context_length=32,
+        learning_rate=1e-2,
+        warmup_steps=5,
+        eval_interval=30,
+        checkpoint_interval=30,
+        val_fraction=0.1,
+        seed=0,
+        threads=1,
     )
     return out

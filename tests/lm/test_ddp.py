@@ -17,7 +17,9 @@ from koubei.lm.train import train
 
 
 @pytest.mark.slow
-def test_two_process_gloo_matches_single_process(tmp_path: Path, corpus: list[str], tokenizer_dir: Path) -> None:
+def test_two_process_gloo_matches_single_process(
+    tmp_path: Path, corpus: list[str], tokenizer_dir: Path
+) -> None:
     data = tmp_path / "d.txt"
     data.write_text("\n".join(corpus) + "\n", encoding="utf-8")
     ddp_out = tmp_path / "ddp"
@@ -25,17 +27,53 @@ def test_two_process_gloo_matches_single_process(tmp_path: Path, corpus: list[st
     for name in ("tokenizer.json", "tokenizer_config.json"):
         shutil.copy(tokenizer_dir / name, ddp_out / name)
     args = [
-        "--data", str(data), "--preset", "micro", "--max-steps", "6", "--batch-size", "4", "--context-length", "32",
-        "--lr", "0.01", "--warmup-steps", "2", "--checkpoint-interval", "3", "--seed", "0", "--device", "cpu",
+        "--data",
+        str(data),
+        "--preset",
+        "micro",
+        "--max-steps",
+        "6",
+        "--batch-size",
+        "4",
+        "--context-length",
+        "32",
+        "--lr",
+        "0.01",
+        "--warmup-steps",
+        "2",
+        "--checkpoint-interval",
+        "3",
+        "--seed",
+        "0",
+        "--device",
+        "cpu",
         # fp32: bf16 rounding depends on how the batch is split, which is not what this test is about.
-        "--precision", "fp32", "--out", str(ddp_out), "--no-progress", "--json",
+        "--precision",
+        "fp32",
+        "--out",
+        str(ddp_out),
+        "--no-progress",
+        "--json",
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     koubei = Path(sys.executable).parent / "koubei"  # the console script: DDP runs the real command line
     proc = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "--no-python",
-         str(koubei), "lm", "train", *args],
-        capture_output=True, text=True, timeout=600, env=env,
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node=2",
+            "--no-python",
+            str(koubei),
+            "lm",
+            "train",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     summary = json.loads((ddp_out / "train_summary.json").read_text())
@@ -49,8 +87,17 @@ def test_two_process_gloo_matches_single_process(tmp_path: Path, corpus: list[st
     for name in ("tokenizer.json", "tokenizer_config.json"):
         shutil.copy(tokenizer_dir / name, single / name)
     cfg = TrainConfig(
-        preset="micro", max_steps=6, batch_size=4, context_length=32, learning_rate=0.01, warmup_steps=2,
-        checkpoint_interval=3, seed=0, device="cpu", threads=1, precision="fp32",
+        preset="micro",
+        max_steps=6,
+        batch_size=4,
+        context_length=32,
+        learning_rate=0.01,
+        warmup_steps=2,
+        checkpoint_interval=3,
+        seed=0,
+        device="cpu",
+        threads=1,
+        precision="fp32",
     )
     train(corpus, single, cfg)
     a, b = load_model(ddp_out)[0].state_dict(), load_model(single)[0].state_dict()

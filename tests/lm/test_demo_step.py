@@ -34,7 +34,9 @@ def test_demo_step_quick(tmp_path: Path, corpus: list[str]) -> None:
     assert "华为手机 Mate 60" in train + held
     assert result.train_reviews == len(train) and result.held_out_reviews == min(len(held), 300)
     assert len(result.samples) == 2
-    assert progress.state.desc == "eval" and progress.state.done > 0  # progress went to the context's Progress
+    assert (
+        progress.state.desc == "eval" and progress.state.done > 0
+    )  # progress went to the context's Progress
     json.dumps(result.to_dict())  # JSON-safe
     console = Console(record=True, width=120)
     view.render(result, console)
@@ -44,4 +46,3 @@ def test_demo_step_quick(tmp_path: Path, corpus: list[str]) -> None:
     again = step.run(ctx)  # re-runnable: the old model folder is replaced
     assert again.model_dir == result.model_dir
     store.close()
-

@@ -18,7 +18,9 @@ from koubei.lm.model import build_model
 def _uniform_model(tokenizer_dir: Path, context: int = 16) -> tuple[torch.nn.Module, object]:
     """All weights zero: embeddings are 0, RMSNorm of 0 is 0, so every logit is 0 -> uniform over the vocabulary."""
     tok = load_tokenizer(tokenizer_dir)
-    model = build_model(ModelConfig(n_layer=1, n_head=2, n_embd=8, intermediate_size=8, context_length=context), tok)
+    model = build_model(
+        ModelConfig(n_layer=1, n_head=2, n_embd=8, intermediate_size=8, context_length=context), tok
+    )
     with torch.no_grad():
         for p in model.parameters():
             p.zero_()
@@ -60,11 +62,24 @@ def test_eval_is_batch_independent_and_rejects_empty(micro_model_dir: Path, corp
 
 def test_sampling_is_deterministic_with_a_seed(micro_model_dir: Path) -> None:
     model, tok = load_model(micro_model_dir)
-    cfg = SampleConfig(max_new_tokens=30, temperature=1.0, top_k=None, top_p=None, repetition_penalty=1.0, seed=3, stop_at_eos=False)
+    cfg = SampleConfig(
+        max_new_tokens=30,
+        temperature=1.0,
+        top_k=None,
+        top_p=None,
+        repetition_penalty=1.0,
+        seed=3,
+        stop_at_eos=False,
+    )
     a = generate(model, tok, "这个", cfg)
     b = generate(model, tok, "这个", cfg)
     assert a.text == b.text and a.tokens > 0
-    others = {generate(model, tok, "这个", SampleConfig(max_new_tokens=30, temperature=1.5, seed=s, stop_at_eos=False)).text for s in range(4)}
+    others = {
+        generate(
+            model, tok, "这个", SampleConfig(max_new_tokens=30, temperature=1.5, seed=s, stop_at_eos=False)
+        ).text
+        for s in range(4)
+    }
     assert len(others) > 1
 
 
@@ -72,7 +87,10 @@ def test_kv_cache_matches_full_forward(micro_model_dir: Path) -> None:
     from transformers import DynamicCache
 
     model, tok = load_model(micro_model_dir)
-    seq = [tok.eos_token_id, *torch.randint(20, len(tok), (40,), generator=torch.Generator().manual_seed(0)).tolist()][:32]
+    seq = [
+        tok.eos_token_id,
+        *torch.randint(20, len(tok), (40,), generator=torch.Generator().manual_seed(0)).tolist(),
+    ][:32]
     full = model(input_ids=torch.tensor([seq])).logits[0]
     cache = DynamicCache()
     model(input_ids=torch.tensor([seq[:6]]), cache=cache, use_cache=True)
@@ -85,26 +103,44 @@ def test_kv_cache_matches_full_forward(micro_model_dir: Path) -> None:
     plain = generate(model, tok, "物流", SampleConfig(**{**greedy.__dict__, "use_cache": False}))
     assert cached.tokens == plain.tokens == 80
     # Same ids while both see the same prefix, up to float-noise ties: most of the first window agrees.
-    agree = next((i for i, (a, b) in enumerate(zip(cached.token_ids, plain.token_ids, strict=True)) if a != b), 80)
+    agree = next(
+        (i for i, (a, b) in enumerate(zip(cached.token_ids, plain.token_ids, strict=True)) if a != b), 80
+    )
     assert agree >= 10
 
 
 def test_banned_words_never_appear(micro_model_dir: Path) -> None:
     model, tok = load_model(micro_model_dir)
     free = "".join(
-        generate(model, tok, "", SampleConfig(max_new_tokens=40, temperature=1.0, seed=s, stop_at_eos=False)).text for s in range(3)
+        generate(
+            model, tok, "", SampleConfig(max_new_tokens=40, temperature=1.0, seed=s, stop_at_eos=False)
+        ).text
+        for s in range(3)
     )
     common = max(set(free) - {" "}, key=free.count)  # the character the model writes most
     banned = (common, "很好")
     for seed in range(3):
-        out = generate(model, tok, "", SampleConfig(max_new_tokens=40, temperature=1.0, seed=seed, banned_words=banned, stop_at_eos=False))
+        out = generate(
+            model,
+            tok,
+            "",
+            SampleConfig(
+                max_new_tokens=40, temperature=1.0, seed=seed, banned_words=banned, stop_at_eos=False
+            ),
+        )
         assert all(w not in out.text for w in banned)
 
 
 def test_streaming_pieces_add_up_and_controls(micro_model_dir: Path) -> None:
     model, tok = load_model(micro_model_dir)
     pieces: list[str] = []
-    out = generate(model, tok, "<|review|>", SampleConfig(max_new_tokens=12, seed=1, stop_at_eos=False), on_text=pieces.append)
+    out = generate(
+        model,
+        tok,
+        "<|review|>",
+        SampleConfig(max_new_tokens=12, seed=1, stop_at_eos=False),
+        on_text=pieces.append,
+    )
     assert "".join(pieces) == out.text
     assert out.tokens <= 12
     assert generate(model, tok, "x", SampleConfig(max_new_tokens=0)).text == ""
@@ -115,5 +151,7 @@ def test_streaming_pieces_add_up_and_controls(micro_model_dir: Path) -> None:
 def test_output_is_always_valid_utf8(micro_model_dir: Path) -> None:
     model, tok = load_model(micro_model_dir)
     for seed in range(4):
-        cfg = SampleConfig(max_new_tokens=25, temperature=2.0, top_k=None, top_p=None, seed=seed, stop_at_eos=False)
+        cfg = SampleConfig(
+            max_new_tokens=25, temperature=2.0, top_k=None, top_p=None, seed=seed, stop_at_eos=False
+        )
         assert "\ufffd" not in generate(model, tok, "", cfg).text

@@ -29,9 +29,30 @@ def _write(path: Path, lines: list[str]) -> Path:
 
 def _train_args(data: Path, out: Path, steps: int) -> list[str]:
     return [
-        "lm", "train", "--data", str(data), "--preset", "micro", "--vocab-size", "400", "--max-steps", str(steps),
-        "--batch-size", "4", "--context-length", "32", "--threads", "1", "--checkpoint-interval", "3",
-        "--precision", "fp32", "--out", str(out), "--no-progress", "--json",
+        "lm",
+        "train",
+        "--data",
+        str(data),
+        "--preset",
+        "micro",
+        "--vocab-size",
+        "400",
+        "--max-steps",
+        str(steps),
+        "--batch-size",
+        "4",
+        "--context-length",
+        "32",
+        "--threads",
+        "1",
+        "--checkpoint-interval",
+        "3",
+        "--precision",
+        "fp32",
+        "--out",
+        str(out),
+        "--no-progress",
+        "--json",
     ]
 
 
@@ -48,7 +69,9 @@ class Evil:
 # -- checkpoints ---------------------------------------------------------------------------------------------------
 
 
-def test_checkpoint_holds_config_and_tokenizer_and_lists_its_files(tmp_path: Path, micro_model_dir: Path) -> None:
+def test_checkpoint_holds_config_and_tokenizer_and_lists_its_files(
+    tmp_path: Path, micro_model_dir: Path
+) -> None:
     from koubei.lm.model import load_model
 
     model, tok = load_model(micro_model_dir)
@@ -154,7 +177,9 @@ def _copy_model(src: Path, dst: Path) -> Path:
     return dst
 
 
-def test_a_truncated_model_is_one_line_exit_2_in_sample_and_eval(cli, tmp_path: Path, micro_model_dir: Path) -> None:
+def test_a_truncated_model_is_one_line_exit_2_in_sample_and_eval(
+    cli, tmp_path: Path, micro_model_dir: Path
+) -> None:
     from koubei.lm.model import load_model
 
     broken = _copy_model(micro_model_dir, tmp_path / "broken")
@@ -163,7 +188,10 @@ def test_a_truncated_model_is_one_line_exit_2_in_sample_and_eval(cli, tmp_path: 
     with pytest.raises(BadInputError, match="truncated"):
         load_model(broken)
     held = _write(tmp_path / "held.txt", ["这个手机很好用"])
-    for args in (["lm", "sample", "--model", broken, "--prompt", "这个"], ["lm", "eval", "--model", broken, "--input", held]):
+    for args in (
+        ["lm", "sample", "--model", broken, "--prompt", "这个"],
+        ["lm", "eval", "--model", broken, "--input", held],
+    ):
         r = cli(*args)
         assert r.exit_code == 2, r.output
         assert r.stderr.count("\n") == 1 and "truncated" in r.stderr and "Traceback" not in r.output
@@ -233,7 +261,12 @@ def uninterrupted(tmp_path_factory: pytest.TempPathFactory, corpus: list[str]) -
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "kill_at",
-    ["checkpoint-files-written", "checkpoint-renamed", "checkpoint-pointer-moved", "model-saved-model.safetensors"],
+    [
+        "checkpoint-files-written",
+        "checkpoint-renamed",
+        "checkpoint-pointer-moved",
+        "model-saved-model.safetensors",
+    ],
 )
 def test_kill_9_anywhere_in_a_save_leaves_a_resumable_run(
     tmp_path: Path, uninterrupted: tuple[Path, Path], kill_at: str

@@ -25,8 +25,17 @@ def _with_tokenizer(tokenizer_dir: Path, out: Path) -> Path:
 
 def _cfg(**kw: object) -> TrainConfig:
     base: dict[str, object] = dict(
-        preset="micro", batch_size=4, context_length=32, learning_rate=1e-2, warmup_steps=2, eval_interval=1000,
-        checkpoint_interval=3, log_interval=2, seed=0, max_steps=6, threads=1,
+        preset="micro",
+        batch_size=4,
+        context_length=32,
+        learning_rate=1e-2,
+        warmup_steps=2,
+        eval_interval=1000,
+        checkpoint_interval=3,
+        log_interval=2,
+        seed=0,
+        max_steps=6,
+        threads=1,
     )
     base.update(kw)
     return TrainConfig(**base)  # type: ignore[arg-type]
@@ -82,7 +91,9 @@ def test_same_seed_same_weights(tmp_path: Path, tokenizer_dir: Path, corpus: lis
 
 
 @pytest.mark.parametrize("optimizer", ["adamw", "muon"])
-def test_resume_equals_uninterrupted(tmp_path: Path, tokenizer_dir: Path, corpus: list[str], optimizer: str) -> None:
+def test_resume_equals_uninterrupted(
+    tmp_path: Path, tokenizer_dir: Path, corpus: list[str], optimizer: str
+) -> None:
     straight = _with_tokenizer(tokenizer_dir, tmp_path / "straight")
     train(corpus, straight, _cfg(optimizer=optimizer))
 
@@ -123,7 +134,9 @@ def test_checkpoint_write_failure_keeps_last_good(tmp_path: Path, monkeypatch: p
         model.weight.add_(1.0)
     real_rename = os.rename
 
-    def dying_rename(src: str, dst: str) -> None:  # the process "dies" between writing files and publishing them
+    def dying_rename(
+        src: str, dst: str
+    ) -> None:  # the process "dies" between writing files and publishing them
         raise OSError("killed")
 
     monkeypatch.setattr(os, "rename", dying_rename)
@@ -212,7 +225,9 @@ def test_init_from_a_foreign_hf_model(tmp_path: Path, tokenizer_dir: Path, corpu
 
     tok = load_tokenizer(tokenizer_dir)
     base = tmp_path / "gpt2"
-    cfg = GPT2Config(vocab_size=len(tok), n_embd=32, n_layer=1, n_head=2, n_positions=64, bos_token_id=0, eos_token_id=0)
+    cfg = GPT2Config(
+        vocab_size=len(tok), n_embd=32, n_layer=1, n_head=2, n_positions=64, bos_token_id=0, eos_token_id=0
+    )
     GPT2LMHeadModel(cfg).save_pretrained(str(base))
     tok.save_pretrained(str(base))
     out = tmp_path / "tuned"
@@ -226,10 +241,14 @@ def test_init_from_a_foreign_hf_model(tmp_path: Path, tokenizer_dir: Path, corpu
 
 def test_time_budget_sizes_the_schedule(tmp_path: Path, tokenizer_dir: Path, corpus: list[str]) -> None:
     out = _with_tokenizer(tokenizer_dir, tmp_path / "timed")
-    cfg = _cfg(max_steps=None, time_budget=2.0, horizon_probe_steps=5, warmup_steps=2, checkpoint_interval=10**6)
+    cfg = _cfg(
+        max_steps=None, time_budget=2.0, horizon_probe_steps=5, warmup_steps=2, checkpoint_interval=10**6
+    )
     result = train(corpus, out, cfg)
     assert 2.0 <= result.train_seconds < 6.0
     ckpt = latest_checkpoint(out / "checkpoints")
     assert ckpt is not None and ckpt.state["planned_steps"] is not None and ckpt.state["planned_steps"] > 5
-    lrs = [json.loads(line)["lr"] for line in (out / "metrics.jsonl").read_text().splitlines() if '"lr"' in line]
+    lrs = [
+        json.loads(line)["lr"] for line in (out / "metrics.jsonl").read_text().splitlines() if '"lr"' in line
+    ]
     assert lrs[-1] < 0.7 * cfg.learning_rate  # the cosine was under way when the budget ran out

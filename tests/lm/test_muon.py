@@ -13,7 +13,9 @@ def test_orthogonalize_flattens_the_singular_values(shape: tuple[int, int]) -> N
     torch.manual_seed(0)
     g = torch.randn(*shape) * 3.0
     s = torch.linalg.svdvals(orthogonalize(g))
-    assert s.min() > 0.5 and s.max() < 1.3  # the quintic iteration's band (~0.7-1.2), whatever the input's scale
+    assert (
+        s.min() > 0.5 and s.max() < 1.3
+    )  # the quintic iteration's band (~0.7-1.2), whatever the input's scale
     spread_in = torch.linalg.svdvals(g).max() / torch.linalg.svdvals(g).min()
     assert s.max() / s.min() < min(2.0, float(spread_in))
 
@@ -48,7 +50,8 @@ def test_state_dict_round_trip_continues_identically() -> None:
         torch.manual_seed(0)
         lin = torch.nn.Linear(6, 4)
         opt = MuonAdamW(
-            [{"params": [lin.weight], "algorithm": "muon"}, {"params": [lin.bias], "algorithm": "adamw"}], lr=0.01
+            [{"params": [lin.weight], "algorithm": "muon"}, {"params": [lin.bias], "algorithm": "adamw"}],
+            lr=0.01,
         )
         return lin, opt
 

@@ -74,11 +74,16 @@ def test_training_texts_from_a_file_and_plain_errors(tmp_path: Path) -> None:
 
 def test_default_folders_come_from_koubei_home(isolated_home: Path) -> None:
     assert pipeline.model_dir_or_default(None) == isolated_home / "models" / "lm"
-    assert pipeline.model_dir_or_default(None, pipeline.DEFAULT_STUDENT) == isolated_home / "models" / "lm-student"
+    assert (
+        pipeline.model_dir_or_default(None, pipeline.DEFAULT_STUDENT)
+        == isolated_home / "models" / "lm-student"
+    )
     assert pipeline.model_dir_or_default("x") == Path("x")
 
 
-def test_progress_is_reported_by_steps_or_by_seconds(tmp_path: Path, tokenizer_dir: Path, corpus: list[str]) -> None:
+def test_progress_is_reported_by_steps_or_by_seconds(
+    tmp_path: Path, tokenizer_dir: Path, corpus: list[str]
+) -> None:
     import shutil
 
     def folder(name: str) -> Path:
@@ -128,8 +133,28 @@ def test_resume_of_a_finished_run_prints_strict_json(cli, tmp_path: Path, corpus
     data = tmp_path / "d.txt"
     data.write_text("\n".join(corpus) + "\n", encoding="utf-8")
     out = tmp_path / "m"
-    args = ["lm", "train", "--data", data, "--preset", "micro", "--vocab-size", "400", "--max-steps", "3",
-            "--batch-size", "4", "--context-length", "32", "--threads", "1", "--out", out, "--no-progress", "--json"]
+    args = [
+        "lm",
+        "train",
+        "--data",
+        data,
+        "--preset",
+        "micro",
+        "--vocab-size",
+        "400",
+        "--max-steps",
+        "3",
+        "--batch-size",
+        "4",
+        "--context-length",
+        "32",
+        "--threads",
+        "1",
+        "--out",
+        out,
+        "--no-progress",
+        "--json",
+    ]
     first = cli(*args)
     assert first.exit_code == 0, first.output
     again = cli(*args, "--resume")  # nothing left to do
@@ -183,9 +208,20 @@ def test_the_loop_clips_every_step(
     out.mkdir()
     for file in ("tokenizer.json", "tokenizer_config.json"):
         shutil.copy(tokenizer_dir / file, out / file)
-    cfg = TrainConfig(preset="micro", max_steps=4, batch_size=4, context_length=32, grad_clip=0.25, threads=1,
-                      log_interval=1)
+    cfg = TrainConfig(
+        preset="micro",
+        max_steps=4,
+        batch_size=4,
+        context_length=32,
+        grad_clip=0.25,
+        threads=1,
+        log_interval=1,
+    )
     train(corpus, out, cfg)
     assert seen == [0.25] * 4
-    norms = [json.loads(line)["grad_norm"] for line in (out / "metrics.jsonl").read_text().splitlines() if "grad_norm" in line]
+    norms = [
+        json.loads(line)["grad_norm"]
+        for line in (out / "metrics.jsonl").read_text().splitlines()
+        if "grad_norm" in line
+    ]
     assert len(norms) == 4 and all(n > 0 for n in norms)

@@ -50,20 +50,26 @@ def test_auto_follows_the_measurement_not_the_cpu_flags(
         return _fake_probe("fp32")
 
     P._MEMO.clear()
-    monkeypatch.setattr(P, "cpu_has_native_bf16", lambda: True)  # the flag says bf16; the measurement says fp32
+    monkeypatch.setattr(
+        P, "cpu_has_native_bf16", lambda: True
+    )  # the flag says bf16; the measurement says fp32
     monkeypatch.setattr(P, "measure_precisions", measured)
     assert resolve_precision("auto", cpu) == "fp32"
     cache = isolated_home / "cache" / P.CACHE_FILE
     assert json.loads(cache.read_text())[P.machine_key()]["choice"] == "fp32"
     P._MEMO.clear()
     assert resolve_precision("auto", cpu) == "fp32" and len(calls) == 1  # from the cache: measured once
-    cache.write_text(json.dumps({P.machine_key(): {**json.loads(cache.read_text())[P.machine_key()], "choice": "bf16"}}))
+    cache.write_text(
+        json.dumps({P.machine_key(): {**json.loads(cache.read_text())[P.machine_key()], "choice": "bf16"}})
+    )
     assert resolve_precision("auto", cpu) == "bf16"  # the cached answer is what decides
     with pytest.raises(BadInputError, match="precision"):
         TrainConfig(max_steps=1, precision="fp16")
 
 
-def test_an_inconsistent_probe_is_used_but_not_cached(monkeypatch: pytest.MonkeyPatch, isolated_home: Path) -> None:
+def test_an_inconsistent_probe_is_used_but_not_cached(
+    monkeypatch: pytest.MonkeyPatch, isolated_home: Path
+) -> None:
     P._MEMO.clear()
     monkeypatch.setattr(P, "measure_precisions", lambda: _fake_probe("bf16", consistent=False))
     assert P.probe_cpu_precision().choice == "bf16"
@@ -96,7 +102,9 @@ def test_autocast_runs_matmuls_in_bf16_only_when_asked() -> None:
         assert (a @ a).dtype == torch.float32
 
 
-def test_bf16_run_learns_and_records_its_precision(tmp_path: Path, corpus: list[str], tokenizer_dir: Path) -> None:
+def test_bf16_run_learns_and_records_its_precision(
+    tmp_path: Path, corpus: list[str], tokenizer_dir: Path
+) -> None:
     import shutil
 
     out = tmp_path / "bf16"
@@ -104,8 +112,16 @@ def test_bf16_run_learns_and_records_its_precision(tmp_path: Path, corpus: list[
     for name in ("tokenizer.json", "tokenizer_config.json"):
         shutil.copy(tokenizer_dir / name, out / name)
     cfg = TrainConfig(
-        preset="micro", max_steps=60, batch_size=8, context_length=32, learning_rate=1e-2, warmup_steps=5,
-        seed=0, threads=1, precision="bf16", log_interval=10,
+        preset="micro",
+        max_steps=60,
+        batch_size=8,
+        context_length=32,
+        learning_rate=1e-2,
+        warmup_steps=5,
+        seed=0,
+        threads=1,
+        precision="bf16",
+        log_interval=10,
     )
     result = train(corpus, out, cfg)
     assert result.precision == "bf16"

@@ -29,8 +29,16 @@ def _tiny_model(vocab: int, width: int) -> torch.nn.Module:
 
     torch.manual_seed(0)
     cfg = GPTBigCodeConfig(
-        vocab_size=vocab, n_positions=16, n_embd=width, n_layer=1, n_head=2, n_inner=4 * width, multi_query=False,
-        tie_word_embeddings=True, bos_token_id=0, eos_token_id=0,
+        vocab_size=vocab,
+        n_positions=16,
+        n_embd=width,
+        n_layer=1,
+        n_head=2,
+        n_inner=4 * width,
+        multi_query=False,
+        tie_word_embeddings=True,
+        bos_token_id=0,
+        eos_token_id=0,
     )
     return GPTBigCodeForCausalLM(cfg).eval()
 

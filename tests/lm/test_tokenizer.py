@@ -52,7 +52,9 @@ def test_loads_with_transformers_auto_and_fast_classes(tokenizer_dir: Path) -> N
     auto = AutoTokenizer.from_pretrained(str(tokenizer_dir))
     fast = PreTrainedTokenizerFast(tokenizer_file=str(tokenizer_dir / "tokenizer.json"))
     text = "质量不错 good 👍"
-    assert auto(text, add_special_tokens=False)["input_ids"] == fast(text, add_special_tokens=False)["input_ids"]
+    assert (
+        auto(text, add_special_tokens=False)["input_ids"] == fast(text, add_special_tokens=False)["input_ids"]
+    )
 
 
 def test_merges_form_multi_character_chinese_tokens(corpus: list[str]) -> None:

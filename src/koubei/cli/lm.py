@@ -73,7 +73,6 @@ def _warn_if_emulated(precision: str, device: str) -> None:
         get_console(stderr=True).print(message)
 
 
-
 def _render_dict(title: str, data: dict[str, Any]) -> Any:
     def render(console: Any) -> None:
         console.print(f"[bold]{title}[/]")
@@ -101,7 +100,9 @@ def _show_notes(notes: list[str]) -> None:
 @lm_app.command("tokenizer")
 def tokenizer_command(
     data: DataOption = "store",
-    vocab_size: Annotated[int, typer.Option("--vocab-size", help="Vocabulary size (bytes + specials + merges).")] = 8192,
+    vocab_size: Annotated[
+        int, typer.Option("--vocab-size", help="Vocabulary size (bytes + specials + merges).")
+    ] = 8192,
     out: OutOption = None,
     db: DatabaseOption = None,
     as_json: JsonOption = False,
@@ -124,18 +125,24 @@ def train_command(
     time_budget: Annotated[
         float | None, typer.Option("--time-budget", help="Seconds of optimization (schedule fitted to it).")
     ] = None,
-    max_steps: Annotated[int | None, typer.Option("--max-steps", help="Optimizer steps (exact schedule).")] = None,
+    max_steps: Annotated[
+        int | None, typer.Option("--max-steps", help="Optimizer steps (exact schedule).")
+    ] = None,
     out: OutOption = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue from the newest checkpoint in --out.")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue from the newest checkpoint in --out.")
+    ] = False,
     init_from: Annotated[
         Path | None, typer.Option("--init-from", help="Continue training a local HF causal-LM directory.")
     ] = None,
-    vocab_size: Annotated[int, typer.Option("--vocab-size", help="Tokenizer size if one must be trained.")] = _default(
-        TrainConfig, "vocab_size"
-    ),
+    vocab_size: Annotated[
+        int, typer.Option("--vocab-size", help="Tokenizer size if one must be trained.")
+    ] = _default(TrainConfig, "vocab_size"),
     batch_size: Annotated[
         int | None,
-        typer.Option("--batch-size", help="Sequences per step (global; default: 2,048 tokens of --context-length)."),
+        typer.Option(
+            "--batch-size", help="Sequences per step (global; default: 2,048 tokens of --context-length)."
+        ),
     ] = _default(TrainConfig, "batch_size"),
     context_length: Annotated[
         int | None,
@@ -145,16 +152,19 @@ def train_command(
             "of them whole, e.g. 64 for short reviews; the model keeps the preset's 128+ positions for generation).",
         ),
     ] = _default(TrainConfig, "context_length"),
-    lr: Annotated[float, typer.Option("--lr", help="Peak learning rate.")] = _default(TrainConfig, "learning_rate"),
+    lr: Annotated[float, typer.Option("--lr", help="Peak learning rate.")] = _default(
+        TrainConfig, "learning_rate"
+    ),
     warmup_steps: Annotated[int, typer.Option("--warmup-steps")] = _default(TrainConfig, "warmup_steps"),
     optimizer: Annotated[
         str, typer.Option("--optimizer", help="adamw, or muon (Muon on weight matrices, AdamW elsewhere).")
     ] = _default(TrainConfig, "optimizer"),
-    muon_lr: Annotated[float, typer.Option("--muon-lr", help="Peak learning rate of the Muon matrices.")] = _default(
-        TrainConfig, "muon_lr"
-    ),
+    muon_lr: Annotated[
+        float, typer.Option("--muon-lr", help="Peak learning rate of the Muon matrices.")
+    ] = _default(TrainConfig, "muon_lr"),
     embedding_lr_scale: Annotated[
-        float, typer.Option("--embedding-lr-scale", help="Embeddings and LM head learn this many times faster.")
+        float,
+        typer.Option("--embedding-lr-scale", help="Embeddings and LM head learn this many times faster."),
     ] = _default(TrainConfig, "embedding_lr_scale"),
     spectral_init: Annotated[
         bool,
@@ -163,8 +173,12 @@ def train_command(
             help="Start a fresh model from the training text's bigram statistics (unties the embeddings).",
         ),
     ] = _default(TrainConfig, "spectral_init"),
-    eval_interval: Annotated[int, typer.Option("--eval-interval", help="Steps between held-out evaluations.")] = 100,
-    checkpoint_interval: Annotated[int, typer.Option("--checkpoint-interval", help="Steps between checkpoints.")] = 100,
+    eval_interval: Annotated[
+        int, typer.Option("--eval-interval", help="Steps between held-out evaluations.")
+    ] = 100,
+    checkpoint_interval: Annotated[
+        int, typer.Option("--checkpoint-interval", help="Steps between checkpoints.")
+    ] = 100,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda or cuda:N.")] = "auto",
     threads: Annotated[int | None, typer.Option("--threads", help="CPU threads (default: torch's).")] = None,
@@ -203,7 +217,9 @@ def train_command(
         init_from=str(init_from) if init_from else None,
     )
     _warn_if_emulated(precision, device)
-    result = train_model(training_texts(data, db), config, out=out, resume=resume, progress=console_progress(not no_progress))
+    result = train_model(
+        training_texts(data, db), config, out=out, resume=resume, progress=console_progress(not no_progress)
+    )
     _show_notes(result.notes)
     emit(result.to_dict(), as_json, _render_dict("model trained", result.to_dict()))
 
@@ -224,22 +240,30 @@ def eval_command(
     from koubei.pipelines.lm import evaluate, evaluation_texts
 
     texts = evaluation_texts(existing_file(input, "--input"))
-    result = evaluate(model, texts, batch_size=batch_size, device=device, progress=console_progress(not as_json))
+    result = evaluate(
+        model, texts, batch_size=batch_size, device=device, progress=console_progress(not as_json)
+    )
     emit(result.to_dict(), as_json, _render_dict(f"evaluation of {model}", result.to_dict()))
 
 
 @lm_app.command("sample")
 def sample_command(
     model: Annotated[Path, typer.Option("--model", help="Model directory.")],
-    prompt: Annotated[str, typer.Option("--prompt", help="Text to continue (may start with <|review|> etc.).")] = "",
+    prompt: Annotated[
+        str, typer.Option("--prompt", help="Text to continue (may start with <|review|> etc.).")
+    ] = "",
     max_tokens: Annotated[int, typer.Option("--max-tokens")] = 100,
     temperature: Annotated[float, typer.Option("--temperature", help="0 = greedy.")] = 0.8,
     top_k: Annotated[int | None, typer.Option("--top-k")] = 50,
     top_p: Annotated[float | None, typer.Option("--top-p")] = 0.95,
     repetition_penalty: Annotated[float, typer.Option("--repetition-penalty")] = 1.1,
     seed: Annotated[int, typer.Option("--seed")] = 0,
-    ban: Annotated[list[str] | None, typer.Option("--ban", help="A word never to generate (repeatable).")] = None,
-    ban_file: Annotated[Path | None, typer.Option("--ban-file", help="File of banned words, one a line.")] = None,
+    ban: Annotated[
+        list[str] | None, typer.Option("--ban", help="A word never to generate (repeatable).")
+    ] = None,
+    ban_file: Annotated[
+        Path | None, typer.Option("--ban-file", help="File of banned words, one a line.")
+    ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Disable the KV cache (slower).")] = False,
     device: Annotated[str, typer.Option("--device")] = "cpu",
     as_json: JsonOption = False,
@@ -296,9 +320,9 @@ def distill_command(
     temperature: Annotated[
         float, typer.Option("--temperature", help="Softening of both distributions.")
     ] = _default(DistillConfig, "temperature"),
-    alpha: Annotated[
-        float, typer.Option("--alpha", help="Weight of the soft-target (KL) loss.")
-    ] = _default(DistillConfig, "alpha"),
+    alpha: Annotated[float, typer.Option("--alpha", help="Weight of the soft-target (KL) loss.")] = _default(
+        DistillConfig, "alpha"
+    ),
     batch_size: Annotated[int | None, typer.Option("--batch-size")] = _default(TrainConfig, "batch_size"),
     lr: Annotated[float, typer.Option("--lr")] = _default(TrainConfig, "learning_rate"),
     resume: Annotated[bool, typer.Option("--resume")] = False,
@@ -318,13 +342,21 @@ def distill_command(
 
     _need_a_stop(max_steps, time_budget)
     config = TrainConfig(
-        preset=preset, batch_size=batch_size, learning_rate=lr, max_steps=max_steps, time_budget=time_budget,
-        seed=seed, device=device, precision=precision,
+        preset=preset,
+        batch_size=batch_size,
+        learning_rate=lr,
+        max_steps=max_steps,
+        time_budget=time_budget,
+        seed=seed,
+        device=device,
+        precision=precision,
     )
     dcfg = DistillConfig(temperature=temperature, alpha=alpha)
     _warn_if_emulated(precision, device)
     texts = training_texts(data, db)
-    result = distill_model(teacher, texts, config, dcfg, out=out, resume=resume, progress=console_progress(not no_progress))
+    result = distill_model(
+        teacher, texts, config, dcfg, out=out, resume=resume, progress=console_progress(not no_progress)
+    )
     _show_notes(result.notes)
     emit(result.to_dict(), as_json, _render_dict("student distilled", result.to_dict()))
 

@@ -132,7 +132,9 @@ def incomplete_reason(folder: Path) -> str | None:
         return f"no readable {STATE_FILE}"
     listed = state.get("files")
     expected: dict[str, int | None] = (
-        {str(k): int(v) for k, v in listed.items()} if isinstance(listed, dict) else dict.fromkeys(LEGACY_REQUIRED)
+        {str(k): int(v) for k, v in listed.items()}
+        if isinstance(listed, dict)
+        else dict.fromkeys(LEGACY_REQUIRED)
     )
     for file, size in expected.items():
         path = folder / file

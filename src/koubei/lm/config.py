@@ -16,8 +16,16 @@ from koubei.lm.precision import check_precision
 FORMAT_VERSION = 1  # of the koubei model directory (koubei_lm.json + checkpoints layout)
 
 
-def _number(name: str, value: Any, *, low: float | None = None, low_open: bool = False, high: float | None = None,
-            high_open: bool = False, integer: bool = False) -> None:
+def _number(
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    low_open: bool = False,
+    high: float | None = None,
+    high_open: bool = False,
+    integer: bool = False,
+) -> None:
     """One check for every numeric config field: a finite number (an integer when asked) inside its range.
 
     The message names the field, the bad value and the range, e.g. "temperature must be a finite number >= 0,
@@ -52,7 +60,9 @@ class ModelConfig:
     n_head: int = 4
     n_embd: int = 256
     intermediate_size: int = 1024  # MLP hidden width (GPT-2's 4 x n_embd)
-    context_length: int = 128  # tokens per training sequence, also the learned-position limit (~180 characters)
+    context_length: int = (
+        128  # tokens per training sequence, also the learned-position limit (~180 characters)
+    )
 
     def __post_init__(self) -> None:
         for name in ("n_layer", "n_head", "n_embd", "intermediate_size", "context_length"):
@@ -122,8 +132,12 @@ class TrainConfig:
     beta2: float = 0.99
     grad_clip: float = 1.0
     max_steps: int | None = None  # stop after this many optimizer steps (fixes the LR schedule exactly)
-    time_budget: float | None = None  # seconds of optimization (the schedule's length is estimated from step time)
-    horizon_probe_steps: int = 20  # time-budget mode: steps timed before sizing the schedule (and between re-sizings)
+    time_budget: float | None = (
+        None  # seconds of optimization (the schedule's length is estimated from step time)
+    )
+    horizon_probe_steps: int = (
+        20  # time-budget mode: steps timed before sizing the schedule (and between re-sizings)
+    )
     val_fraction: float = 0.1  # documents held out (by a hash of their text) for periodic evaluation
     eval_interval: int = 100  # steps between held-out evaluations (also at the end)
     eval_batches: int = 8  # batches per periodic evaluation
@@ -179,7 +193,9 @@ class TrainConfig:
 class DistillConfig:
     """Knowledge distillation: loss = alpha * T^2 * KL(teacher_T || student_T) + (1 - alpha) * CE(labels)."""
 
-    temperature: float = 2.0  # softens both distributions; T^2 keeps gradient scale comparable (Hinton et al.)
+    temperature: float = (
+        2.0  # softens both distributions; T^2 keeps gradient scale comparable (Hinton et al.)
+    )
     alpha: float = 0.5  # weight of the soft-target term
 
     def __post_init__(self) -> None:

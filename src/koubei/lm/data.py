@@ -47,7 +47,9 @@ def pack(tokenizer: PreTrainedTokenizerBase, texts: list[str], chunk: int = 4096
     return _pack(tokenizer, texts, chunk)[0]
 
 
-def _pack(tokenizer: PreTrainedTokenizerBase, texts: list[str], chunk: int = 4096) -> tuple[torch.Tensor, list[int]]:
+def _pack(
+    tokenizer: PreTrainedTokenizerBase, texts: list[str], chunk: int = 4096
+) -> tuple[torch.Tensor, list[int]]:
     """The packed stream and each document's length in tokens (its boundary token included)."""
     import torch
 
@@ -93,7 +95,9 @@ class PackedCorpus:
     val_docs: int
     train_chars: int
     val_chars: int
-    doc_lengths: list[int] = field(default_factory=list, repr=False)  # tokens per training document (with boundary)
+    doc_lengths: list[int] = field(
+        default_factory=list, repr=False
+    )  # tokens per training document (with boundary)
 
     @property
     def chars_per_token(self) -> float:
@@ -102,7 +106,11 @@ class PackedCorpus:
 
 
 def prepare_corpus(
-    tokenizer: PreTrainedTokenizerBase, texts: Iterable[str], val_fraction: float, seed: int, context: int | None = None
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Iterable[str],
+    val_fraction: float,
+    seed: int,
+    context: int | None = None,
 ) -> PackedCorpus:
     """Split, tokenize and pack; with `context`, a clear error when there is too little text for one window."""
     train_texts, val_texts = split_documents(texts, val_fraction, seed)
@@ -153,7 +161,9 @@ def read_documents(path: str | Path) -> list[str]:
     """A UTF-8 text file with one document per line (empty lines skipped, line ends stripped)."""
     file = Path(path)
     if not file.is_file():
-        raise BadInputError(f"data file {str(file)!r} does not exist (expected a text file, one document per line)")
+        raise BadInputError(
+            f"data file {str(file)!r} does not exist (expected a text file, one document per line)"
+        )
     try:
         with file.open(encoding="utf-8") as handle:
             return [line.rstrip("\r\n") for line in handle if line.strip()]

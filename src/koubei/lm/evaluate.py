@@ -157,6 +157,8 @@ def stream_loss(
             offsets = batch_offsets(stream.numel(), context, batch_size, seed + 7919, i)
             x, y = get_batch(stream, offsets, context)
             logits = model(input_ids=x.to(device)).logits
-            total += float(torch.nn.functional.cross_entropy(logits.flatten(0, 1).float(), y.to(device).flatten()))
+            total += float(
+                torch.nn.functional.cross_entropy(logits.flatten(0, 1).float(), y.to(device).flatten())
+            )
     model.train(was_training)
     return total / batches

@@ -138,7 +138,9 @@ def load_model(model_dir: str | Path, device: str = "cpu") -> tuple[PreTrainedMo
     if not path.is_dir():
         raise NotFoundError(f"model directory {str(path)!r} does not exist")
     if not (path / "config.json").is_file():
-        raise NotFoundError(f"model directory {str(path)!r} has no config.json (not a Hugging Face model directory)")
+        raise NotFoundError(
+            f"model directory {str(path)!r} has no config.json (not a Hugging Face model directory)"
+        )
     meta = read_meta(path)
     if meta:
         check_format_version(path, meta, FORMAT_VERSION, what="model directory")
@@ -148,7 +150,9 @@ def load_model(model_dir: str | Path, device: str = "cpu") -> tuple[PreTrainedMo
         _check_safetensors(safetensors_file)
     model: Any
     try:
-        model = AutoModelForCausalLM.from_pretrained(str(path), attn_implementation="sdpa", local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(
+            str(path), attn_implementation="sdpa", local_files_only=True
+        )
     except pickle.UnpicklingError:
         raise BadInputError(
             f"{str(path)!r}: the weights file holds Python objects other than tensors and was refused (koubei loads "
@@ -193,7 +197,9 @@ def count_params(model: Any) -> dict[str, int]:
     out = model.get_output_embeddings()
     tied = out is None or out.weight is model.get_input_embeddings().weight
     embedding = emb if tied else emb + out.weight.numel()
-    positions = getattr(getattr(model, "transformer", None), "wpe", None)  # learned positions count as embedding
+    positions = getattr(
+        getattr(model, "transformer", None), "wpe", None
+    )  # learned positions count as embedding
     if positions is not None:
         embedding += positions.weight.numel()
     return {"total": total, "embedding": embedding, "non_embedding": total - embedding}

@@ -58,8 +58,14 @@ class MuonAdamW(torch.optim.Optimizer):
         ns_steps: int = 5,
     ) -> None:
         defaults = dict(
-            lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum=momentum, ns_steps=ns_steps,
-            algorithm="adamw", lr_scale=1.0,
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            ns_steps=ns_steps,
+            algorithm="adamw",
+            lr_scale=1.0,
         )
         super().__init__(groups, defaults)
         for group in self.param_groups:
@@ -118,6 +124,17 @@ class MuonAdamW(torch.optim.Optimizer):
             steps.append(state["step"])
         beta1, beta2 = group["betas"]
         adamw(
-            params, grads, exp_avgs, exp_avg_sqs, [], steps, amsgrad=False, beta1=beta1, beta2=beta2,
-            lr=group["lr"], weight_decay=group["weight_decay"], eps=group["eps"], maximize=False,
+            params,
+            grads,
+            exp_avgs,
+            exp_avg_sqs,
+            [],
+            steps,
+            amsgrad=False,
+            beta1=beta1,
+            beta2=beta2,
+            lr=group["lr"],
+            weight_decay=group["weight_decay"],
+            eps=group["eps"],
+            maximize=False,
         )

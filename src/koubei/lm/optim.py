@@ -56,6 +56,11 @@ def make_optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Opti
         group["algorithm"] = "adamw"
     # Muon's update has a fixed size per entry, so weight decay at AdamW's strength would dominate: none here.
     groups.append(
-        {"params": matrices, "algorithm": "muon", "weight_decay": 0.0, "lr_scale": cfg.muon_lr / cfg.learning_rate}
+        {
+            "params": matrices,
+            "algorithm": "muon",
+            "weight_decay": 0.0,
+            "lr_scale": cfg.muon_lr / cfg.learning_rate,
+        }
     )
     return MuonAdamW(groups, lr=cfg.learning_rate, betas=betas, eps=1e-8)

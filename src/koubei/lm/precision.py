@@ -116,7 +116,9 @@ def _best_of(step: Any, repeats: int) -> float:
     return best
 
 
-def measure_precisions(rows: int = 512, width: int = 256, vocab: int = 4096, pairs: int = 6) -> PrecisionProbe:
+def measure_precisions(
+    rows: int = 512, width: int = 256, vocab: int = 4096, pairs: int = 6
+) -> PrecisionProbe:
     """Time fp32 against bf16 autocast on a training-shaped block (forward + backward), on the CPU.
 
     A first tiny matmul screens out emulated bf16 (hundreds of times slower) before the real probe would take
@@ -134,7 +136,9 @@ def measure_precisions(rows: int = 512, width: int = 256, vocab: int = 4096, pai
     fp32_small = _best_of(lambda: small @ small, 3)
     bf16_small = _best_of(lambda: small_bf16 @ small_bf16, 1)
     if bf16_small > 20 * fp32_small:  # emulated: not worth a real probe
-        return PrecisionProbe(key, fp32_small, bf16_small, "fp32", True, round(time.perf_counter() - started, 3))
+        return PrecisionProbe(
+            key, fp32_small, bf16_small, "fp32", True, round(time.perf_counter() - started, 3)
+        )
     block = torch.nn.Sequential(
         torch.nn.Linear(width, 4 * width),
         torch.nn.GELU(),
@@ -154,7 +158,9 @@ def measure_precisions(rows: int = 512, width: int = 256, vocab: int = 4096, pai
     for _ in range(2):  # warm-up: kernel selection, allocation (bf16 kernels take a pass or two to settle)
         one_pass("fp32")
         one_pass("bf16")
-    timed = [(_best_of(lambda: one_pass("fp32"), 1), _best_of(lambda: one_pass("bf16"), 1)) for _ in range(pairs)]
+    timed = [
+        (_best_of(lambda: one_pass("fp32"), 1), _best_of(lambda: one_pass("bf16"), 1)) for _ in range(pairs)
+    ]
     fp32 = min(f for f, _ in timed)
     bf16 = min(b for _, b in timed)
     choice = choose(fp32, bf16)

@@ -78,7 +78,9 @@ def _processors(cfg: SampleConfig) -> list[Any]:
     return procs
 
 
-def _banned_token_mask(tokenizer: PreTrainedTokenizerBase, words: tuple[str, ...], vocab: int) -> torch.Tensor:
+def _banned_token_mask(
+    tokenizer: PreTrainedTokenizerBase, words: tuple[str, ...], vocab: int
+) -> torch.Tensor:
     import torch
 
     mask = torch.zeros(vocab, dtype=torch.bool)
@@ -132,16 +134,26 @@ def generate(
                     # (positions must stay within the trained context).
                     keep = ids[-ctx:] if past is None else ids[-(ctx // 2) :]
                     past = DynamicCache()
-                    out = model(input_ids=torch.tensor([keep], device=device), cache=past, use_cache=True, logits_to_keep=1)
+                    out = model(
+                        input_ids=torch.tensor([keep], device=device),
+                        cache=past,
+                        use_cache=True,
+                        logits_to_keep=1,
+                    )
                     cached = len(keep)
                 else:
                     out = model(
-                        input_ids=torch.tensor([ids[-1:]], device=device), cache=past, use_cache=True, logits_to_keep=1
+                        input_ids=torch.tensor([ids[-1:]], device=device),
+                        cache=past,
+                        use_cache=True,
+                        logits_to_keep=1,
                     )
                     cached += 1
                 past = out.cache
             else:
-                out = model(input_ids=torch.tensor([ids[-ctx:]], device=device), use_cache=False, logits_to_keep=1)
+                out = model(
+                    input_ids=torch.tensor([ids[-ctx:]], device=device), use_cache=False, logits_to_keep=1
+                )
             logits = out.logits[:, -1, :].float().cpu()
             scores = logits
             history = torch.tensor([ids], dtype=torch.long)
@@ -157,7 +169,9 @@ def generate(
             if longest:
                 prev_text = _decode(tokenizer, new_ids)
                 tries = 0
-                while token is not None and _completes_banned(tokenizer, new_ids, token, prev_text, cfg, longest):
+                while token is not None and _completes_banned(
+                    tokenizer, new_ids, token, prev_text, cfg, longest
+                ):
                     scores[0, token] = float("-inf")
                     tries += 1
                     token = _pick(scores, cfg, gen) if tries < MAX_RESAMPLES else None
@@ -189,7 +203,11 @@ def generate(
 
 def _bytes_to_unicode() -> dict[int, str]:
     """GPT-2's reversible byte -> printable-character table (what byte-level BPE tokens are spelled in)."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    bs = (
+        list(range(ord("!"), ord("~") + 1))
+        + list(range(ord("¡"), ord("¬") + 1))
+        + list(range(ord("®"), ord("ÿ") + 1))
+    )
     cs = bs[:]
     n = 0
     for b in range(256):
@@ -263,7 +281,12 @@ def _pick(scores: torch.Tensor, cfg: SampleConfig, gen: torch.Generator) -> int 
 
 
 def _completes_banned(
-    tokenizer: PreTrainedTokenizerBase, new_ids: list[int], token: int, prev_text: str, cfg: SampleConfig, longest: int
+    tokenizer: PreTrainedTokenizerBase,
+    new_ids: list[int],
+    token: int,
+    prev_text: str,
+    cfg: SampleConfig,
+    longest: int,
 ) -> bool:
     text = _decode(tokenizer, [*new_ids, token])
     # Only the part that could contain a newly completed word: the old tail plus the new characters.

@@ -81,7 +81,9 @@ def truncated_svd(matrix: Any, rank: int, n_iter: int = 4, seed: int = 0) -> tup
         q = _orthonormal(y)
         y = torch.from_numpy(csr @ (csr_t @ q.numpy()))
     q = _orthonormal(y)
-    b = torch.from_numpy(np.ascontiguousarray((csr_t @ q.numpy()).T))  # k x n: the matrix seen through the basis
+    b = torch.from_numpy(
+        np.ascontiguousarray((csr_t @ q.numpy()).T)
+    )  # k x n: the matrix seen through the basis
     eigenvalues, vectors = torch.linalg.eigh(b @ b.T)
     order = torch.argsort(eigenvalues, descending=True)[:rank]
     singular = eigenvalues[order].clamp_min(0.0).sqrt()

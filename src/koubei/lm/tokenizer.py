@@ -69,7 +69,9 @@ def train_tokenizer(
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
     if not isinstance(vocab_size, int) or not MIN_VOCAB <= vocab_size <= MAX_VOCAB:
-        raise BadInputError(f"vocab_size must be an integer in [{MIN_VOCAB}, {MAX_VOCAB}], got {vocab_size!r}")
+        raise BadInputError(
+            f"vocab_size must be an integer in [{MIN_VOCAB}, {MAX_VOCAB}], got {vocab_size!r}"
+        )
     tok = Tokenizer(models.BPE())
     # Punctuation marks become pieces of their own; ByteLevel with use_regex=False then only maps bytes to printable
     # symbols (no GPT-2 regex split, which is useless for Chinese). See the module docstring for the measurement.
@@ -165,7 +167,9 @@ def load_tokenizer(model_dir: str | Path) -> PreTrainedTokenizerFast:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise BadInputError(f"the tokenizer in {str(model_dir)!r} cannot be read: {first}") from None
     if tok.eos_token_id is None:
-        raise BadInputError(f"the tokenizer in {str(model_dir)!r} has no eos token; koubei needs a document boundary")
+        raise BadInputError(
+            f"the tokenizer in {str(model_dir)!r} has no eos token; koubei needs a document boundary"
+        )
     return tok
 
 

@@ -61,7 +61,9 @@ class TrainResult(Result):
     tokens_per_second: float
     chars_per_second: float
     chars_per_token: float
-    final_loss: float | None  # last training loss (the checkpoint's when a resumed run had no step left to take)
+    final_loss: (
+        float | None
+    )  # last training loss (the checkpoint's when a resumed run had no step left to take)
     val_loss: float | None
     val_bits_per_char: float | None
     params: dict[str, int]
@@ -71,7 +73,9 @@ class TrainResult(Result):
     precision: str
     context_length: int = 0  # tokens per training sequence
     batch_size: int = 0  # sequences per step (global)
-    notes: list[str] = field(default_factory=list)  # what the run had to decide for itself (e.g. a checkpoint skipped)
+    notes: list[str] = field(
+        default_factory=list
+    )  # what the run had to decide for itself (e.g. a checkpoint skipped)
 
 
 def lr_at(step: int, cfg: TrainConfig, planned: int | None) -> float:
@@ -131,7 +135,9 @@ class SequenceShape:
         return self.context, self.rows
 
 
-def sequence_shape(config: TrainConfig, doc_lengths: list[int], positions: int, world_size: int = 1) -> SequenceShape:
+def sequence_shape(
+    config: TrainConfig, doc_lengths: list[int], positions: int, world_size: int = 1
+) -> SequenceShape:
     """Resolve the run's windows from the config, the documents' token lengths and the model's positions."""
     from koubei.lm.data import choose_context
 
@@ -153,7 +159,11 @@ def optimizer_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, gra
     if grad_clip > 0:
         norm = float(torch.nn.utils.clip_grad_norm_(params, grad_clip))
     else:
-        norm = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad) for p in params]))) if params else 0.0
+        norm = (
+            float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad) for p in params])))
+            if params
+            else 0.0
+        )
     optimizer.step()
     optimizer.zero_grad(set_to_none=True)
     return norm
@@ -177,8 +187,13 @@ def _append_jsonl(path: Path, record: dict[str, Any]) -> None:
 
 
 def _obtain_tokenizer(
-    texts: list[str], out: Path, cfg: TrainConfig, teacher_dir: str | None, existing: Checkpoint | None,
-    main: bool, notes: list[str],
+    texts: list[str],
+    out: Path,
+    cfg: TrainConfig,
+    teacher_dir: str | None,
+    existing: Checkpoint | None,
+    main: bool,
+    notes: list[str],
 ) -> Any:
     """The run's tokenizer: the base model's or teacher's, the checkpoint's on resume, `out`'s, else a new one.
 
@@ -200,7 +215,9 @@ def _obtain_tokenizer(
                 f"out_dir {str(out)!r}: {problem}, and checkpoint {existing.path.name} (written by an older koubei) "
                 "holds no tokenizer, so that run cannot be continued; start again in another folder"
             )
-        notes.append(f"{problem} in {str(out)!r} (a run killed while writing it); trained the tokenizer again")
+        notes.append(
+            f"{problem} in {str(out)!r} (a run killed while writing it); trained the tokenizer again"
+        )
     if main:
         train_tokenizer(texts, cfg.vocab_size, out)
     return None  # other ranks load it after the barrier
@@ -217,7 +234,9 @@ def _fresh_model(cfg: TrainConfig, tokenizer: Any) -> Any:
             model.resize_token_embeddings(len(tokenizer))
         return model
     shape = preset(cfg.preset)
-    if cfg.context_length and cfg.context_length > shape.context_length:  # a longer window needs more positions
+    if (
+        cfg.context_length and cfg.context_length > shape.context_length
+    ):  # a longer window needs more positions
         shape = replace(shape, context_length=cfg.context_length)
     return build_model(shape, tokenizer, seed=cfg.seed)
 
@@ -225,7 +244,9 @@ def _fresh_model(cfg: TrainConfig, tokenizer: Any) -> Any:
 def _model_from_checkpoint(ckpt_path: Path) -> Any:
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    return AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(str(ckpt_path)), attn_implementation="sdpa")
+    return AutoModelForCausalLM.from_config(
+        AutoConfig.from_pretrained(str(ckpt_path)), attn_implementation="sdpa"
+    )
 
 
 def _resume_point(out: Path, config: TrainConfig, resume: bool) -> tuple[TrainConfig, Checkpoint | None]:
@@ -248,8 +269,14 @@ def _resume_point(out: Path, config: TrainConfig, resume: bool) -> tuple[TrainCo
 
 
 def _loss(
-    net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, precision: str, device: torch.device,
-    teacher: Any, vocab: int, dcfg: DistillConfig,
+    net: torch.nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    precision: str,
+    device: torch.device,
+    teacher: Any,
+    vocab: int,
+    dcfg: DistillConfig,
 ) -> torch.Tensor:
     """Next-token cross-entropy (fp32 whatever the matmul precision), mixed with the teacher's KL when distilling."""
     import torch
@@ -325,7 +352,9 @@ def train(
             report.note(existing.note)
         threads = config.threads
         if threads is None and info.enabled and device.type == "cpu":
-            threads = max(1, (os.cpu_count() or 1) // int(os.environ.get("LOCAL_WORLD_SIZE", info.world_size)))
+            threads = max(
+                1, (os.cpu_count() or 1) // int(os.environ.get("LOCAL_WORLD_SIZE", info.world_size))
+            )
         if threads:
             torch.set_num_threads(threads)
         out.mkdir(parents=True, exist_ok=True)
@@ -352,7 +381,9 @@ def train(
         corpus = prepare_corpus(tokenizer, docs, config.val_fraction, config.seed)
         shape = sequence_shape(config, corpus.doc_lengths, positions, info.world_size)
         require_window(corpus, shape.positions if shape.full_every else shape.context)
-        config = replace(config, context_length=shape.context, batch_size=shape.rows)  # resolved: saved as run
+        config = replace(
+            config, context_length=shape.context, batch_size=shape.rows
+        )  # resolved: saved as run
         context = shape.context
         data_seconds = time.perf_counter() - t1
         model.to(device)
@@ -366,12 +397,17 @@ def train(
 
         # The spectral init is part of optimization (it learns from the training text), so it counts in the budget.
         state: dict[str, Any] = {
-            "step": 0, "elapsed": spectral["seconds"] if spectral else 0.0, "tokens": 0,
-            "planned_steps": config.max_steps, "loss": None,
+            "step": 0,
+            "elapsed": spectral["seconds"] if spectral else 0.0,
+            "tokens": 0,
+            "planned_steps": config.max_steps,
+            "loss": None,
         }
         if existing is not None:
             load_into(existing, model, optimizer)
-            state.update({k: existing.state.get(k) for k in ("step", "elapsed", "tokens", "planned_steps", "loss")})
+            state.update(
+                {k: existing.state.get(k) for k in ("step", "elapsed", "tokens", "planned_steps", "loss")}
+            )
             if config.max_steps is not None:
                 state["planned_steps"] = config.max_steps
         resumed_from = int(state["step"]) if existing is not None else None
@@ -389,26 +425,45 @@ def train(
         chars_per_token = corpus.chars_per_token
         val_tokens_per_char = corpus.val.numel() / max(1, corpus.val_chars)
         if info.is_main:
-            _append_jsonl(metrics_path, {
-                "event": "start", "resumed_from_step": resumed_from, "train_docs": corpus.train_docs,
-                "val_docs": corpus.val_docs, "train_tokens": corpus.train.numel(),
-                "chars_per_token": round(chars_per_token, 4), "tokenizer_seconds": round(tokenizer_seconds, 3),
-                "data_seconds": round(data_seconds, 3), "params": count_params(model), "world_size": info.world_size,
-                "precision": precision, "context_length": context, "batch_size": shape.rows,
-                "positions": shape.positions, "full_context_every": shape.full_every, "spectral_init": spectral,
-                "config": config.to_dict(),
-            })
+            _append_jsonl(
+                metrics_path,
+                {
+                    "event": "start",
+                    "resumed_from_step": resumed_from,
+                    "train_docs": corpus.train_docs,
+                    "val_docs": corpus.val_docs,
+                    "train_tokens": corpus.train.numel(),
+                    "chars_per_token": round(chars_per_token, 4),
+                    "tokenizer_seconds": round(tokenizer_seconds, 3),
+                    "data_seconds": round(data_seconds, 3),
+                    "params": count_params(model),
+                    "world_size": info.world_size,
+                    "precision": precision,
+                    "context_length": context,
+                    "batch_size": shape.rows,
+                    "positions": shape.positions,
+                    "full_context_every": shape.full_every,
+                    "spectral_init": spectral,
+                    "config": config.to_dict(),
+                },
+            )
 
         def checkpoint_now() -> None:
             if info.is_main:
                 save_checkpoint(
-                    out / "checkpoints", model, optimizer, {**state, "train_config": config.to_dict()}, tokenizer
+                    out / "checkpoints",
+                    model,
+                    optimizer,
+                    {**state, "train_config": config.to_dict()},
+                    tokenizer,
                 )
 
         # -- the loop
         budget = config.time_budget
         by_time = budget is not None and config.max_steps is None
-        horizon = TimeBudgetHorizon(budget, config.horizon_probe_steps) if budget is not None and by_time else None
+        horizon = (
+            TimeBudgetHorizon(budget, config.horizon_probe_steps) if budget is not None and by_time else None
+        )
         if by_time:
             report.start(math.ceil(budget or 0), unit="s", desc="train")
             shown_seconds = min(int(start_elapsed), math.ceil(budget or 0))
@@ -457,20 +512,35 @@ def train(
                 now = time.perf_counter()
                 tps = window_tokens / max(now - window_start, 1e-9)
                 window_start, window_tokens = now, 0
-                report.note(f"step {state['step']}  loss {loss_value:.3f}  {tps * chars_per_token:,.0f} chars/s")
+                report.note(
+                    f"step {state['step']}  loss {loss_value:.3f}  {tps * chars_per_token:,.0f} chars/s"
+                )
                 if info.is_main:
-                    _append_jsonl(metrics_path, {
-                        "step": state["step"], "loss": round(loss_value, 5), "lr": lr,
-                        "grad_norm": round(grad_norm, 5), "tokens_per_s": round(tps, 1),
-                        "chars_per_s": round(tps * chars_per_token, 1), "elapsed": round(now - clock, 3),
-                    })
+                    _append_jsonl(
+                        metrics_path,
+                        {
+                            "step": state["step"],
+                            "loss": round(loss_value, 5),
+                            "lr": lr,
+                            "grad_norm": round(grad_norm, 5),
+                            "tokens_per_s": round(tps, 1),
+                            "chars_per_s": round(tps * chars_per_token, 1),
+                            "elapsed": round(now - clock, 3),
+                        },
+                    )
             if state["step"] % config.eval_interval == 0:
-                val_loss = stream_loss(model, corpus.val, context, config.eval_batches, local_rows, config.seed)
+                val_loss = stream_loss(
+                    model, corpus.val, context, config.eval_batches, local_rows, config.seed
+                )
                 if val_loss is not None and info.is_main:
-                    _append_jsonl(metrics_path, {
-                        "step": state["step"], "val_loss": round(val_loss, 5),
-                        "val_bits_per_char": _bits_per_char(val_loss, val_tokens_per_char),
-                    })
+                    _append_jsonl(
+                        metrics_path,
+                        {
+                            "step": state["step"],
+                            "val_loss": round(val_loss, 5),
+                            "val_bits_per_char": _bits_per_char(val_loss, val_tokens_per_char),
+                        },
+                    )
             if state["step"] % config.checkpoint_interval == 0:
                 state["elapsed"] = time.perf_counter() - clock
                 checkpoint_now()
@@ -485,9 +555,21 @@ def train(
             checkpoint_now()
         sums = D.replica_checksums(info, model)
         result = _summarize(
-            out, state, start_elapsed, resumed_from, shape, chars_per_token, val_loss,
-            val_tokens_per_char, count_params(model), info.world_size, sums, precision,
-            tokenizer_seconds, data_seconds, notes,
+            out,
+            state,
+            start_elapsed,
+            resumed_from,
+            shape,
+            chars_per_token,
+            val_loss,
+            val_tokens_per_char,
+            count_params(model),
+            info.world_size,
+            sums,
+            precision,
+            tokenizer_seconds,
+            data_seconds,
+            notes,
         )
         if info.is_main:
             meta = {
@@ -509,10 +591,21 @@ def train(
 
 
 def _summarize(
-    out: Path, state: dict[str, Any], start_elapsed: float, resumed_from: int | None, shape: SequenceShape,
-    chars_per_token: float, val_loss: float | None, val_tokens_per_char: float,
-    params: dict[str, int], world_size: int, sums: list[float], precision: str, tokenizer_seconds: float,
-    data_seconds: float, notes: list[str],
+    out: Path,
+    state: dict[str, Any],
+    start_elapsed: float,
+    resumed_from: int | None,
+    shape: SequenceShape,
+    chars_per_token: float,
+    val_loss: float | None,
+    val_tokens_per_char: float,
+    params: dict[str, int],
+    world_size: int,
+    sums: list[float],
+    precision: str,
+    tokenizer_seconds: float,
+    data_seconds: float,
+    notes: list[str],
 ) -> TrainResult:
     """The end-of-run summary. Speeds count this process's own steps only (a resumed run's earlier steps ran
     elsewhere, at another time), and the final loss is the last step's, whoever took it."""
@@ -563,7 +656,11 @@ def train_lm(
     Example: `train_lm(texts, "models/lm", preset_name="tiny", time_budget=60)`.
     """
     config = TrainConfig(
-        preset=preset_name, max_steps=max_steps, time_budget=time_budget, vocab_size=vocab_size, seed=seed,
+        preset=preset_name,
+        max_steps=max_steps,
+        time_budget=time_budget,
+        vocab_size=vocab_size,
+        seed=seed,
         **overrides,
     )
     return train(texts, out_dir, config, progress=progress)
@@ -571,4 +668,6 @@ def train_lm(
 
 if __name__ == "__main__":
     # `python -m koubei.lm.train` was the DDP entry point; the command line lives in koubei.cli now.
-    sys.exit("run distributed training with: torchrun --no-python --nproc_per_node=N koubei lm train [options]")
+    sys.exit(
+        "run distributed training with: torchrun --no-python --nproc_per_node=N koubei lm train [options]"
+    )

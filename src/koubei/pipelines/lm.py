@@ -202,4 +202,3 @@ def sample(
 
     model, tokenizer = load_model(model_dir, device=device)
     return generate(model, tokenizer, prompt, config, on_text=on_text)
-

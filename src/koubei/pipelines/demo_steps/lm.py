@@ -24,7 +24,9 @@ SECONDS = (8, 120)
 PROMPTS = ("<|review|>这款手机", "<|review|>物流")
 HELD_OUT_SEED = 20240611
 FULL_BUDGET_SECONDS = 80.0
-HELD_OUT_MAX = 1000  # held-out reviews scored (enough for a stable figure; all of them would take longer than training)
+HELD_OUT_MAX = (
+    1000  # held-out reviews scored (enough for a stable figure; all of them would take longer than training)
+)
 
 
 @dataclass
@@ -61,8 +63,16 @@ def run(ctx: Any) -> LmStep:
         shutil.rmtree(model_dir)
     if ctx.quick:
         config = TrainConfig(
-            preset="micro", max_steps=40, vocab_size=1000, batch_size=8, context_length=64, learning_rate=1e-2,
-            warmup_steps=5, eval_interval=20, checkpoint_interval=40, threads=1,
+            preset="micro",
+            max_steps=40,
+            vocab_size=1000,
+            batch_size=8,
+            context_length=64,
+            learning_rate=1e-2,
+            warmup_steps=5,
+            eval_interval=20,
+            checkpoint_interval=40,
+            threads=1,
         )
     else:
         config = TrainConfig(preset="small", time_budget=FULL_BUDGET_SECONDS)
