@@ -68,7 +68,6 @@ def demo(
             quick=quick,
             options=options,
             progress=progress,
-            console=console,
         )
         outcomes = []
         for planned in plan.steps:
@@ -94,13 +93,7 @@ def demo(
 
 def _render_step(name: str, result: Any, console: Any) -> None:
     """Show one step's result with its view module (`koubei.cli.demo_views.<name>`)."""
-    try:
-        view = importlib.import_module(f"koubei.cli.demo_views.{name}")
-    except ModuleNotFoundError as missing:
-        if missing.name != f"koubei.cli.demo_views.{name}":
-            raise
-        return  # transitional: a step that still prints its own output has no view yet
-    view.render(result, console)
+    importlib.import_module(f"koubei.cli.demo_views.{name}").render(result, console)
 
 
 def register(app: typer.Typer) -> None:

@@ -33,7 +33,6 @@ class DemoContext:
     options: dict[str, Any] = field(default_factory=dict)  # e.g. {"graph": Path} from the command line
     progress: Progress = field(default_factory=lambda: or_null(None))
     results: dict[str, Any] = field(default_factory=dict)
-    console: Any = None  # transitional: only for steps that still print; removed once every step returns data
 
 
 @dataclass
@@ -147,7 +146,6 @@ def run_demo(
     only: list[str] | None = None,
     options: dict[str, Any] | None = None,
     progress: Progress | None = None,
-    console: Any = None,
 ) -> DemoSummary:
     """Run every demo step (or those named in `only`) and return the summary (the library form of `koubei demo`)."""
     plan = plan_demo(quick, only)
@@ -157,7 +155,6 @@ def run_demo(
         quick=quick,
         options=options or {},
         progress=or_null(progress),
-        console=console,
     )
     started = time.perf_counter()
     outcomes = list(iter_demo(ctx, plan))
