@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from koubei.support.analyzer import analyze, analyze_text, is_mostly_chinese
 from koubei.support.assistant import Assistant
 from koubei.support.conversation import ConversationState
+from koubei.text.analyzer import analyze, analyze_text, is_mostly_chinese
 
 
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[tuple[str, str]]:
-    """Count analyzer calls per (function, text), wherever a support module imported the function."""
+    """Count analyzer calls per (function, text), in the analyzer and wherever a support module imported it."""
     counted: Counter[tuple[str, str]] = Counter()
 
     def counting(name: str, real: Any) -> Any:
@@ -26,7 +26,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[tuple[str, str]]:
         return wrapper
 
     for module_name, module in list(sys.modules.items()):
-        if module_name.startswith("koubei.support") and module is not None:
+        if module_name.startswith(("koubei.support", "koubei.text.analyzer")) and module is not None:
             for name, real in (("analyze", analyze), ("is_mostly_chinese", is_mostly_chinese)):
                 if getattr(module, name, None) is real:
                     monkeypatch.setattr(module, name, counting(name, real))

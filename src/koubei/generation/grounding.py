@@ -28,9 +28,9 @@ from koubei.analysis.aspects.taxonomy import TermMatcher
 from koubei.errors import BadInputError
 from koubei.generation.flags import Flag, has_cjk
 from koubei.generation.sentences import Span, split_claims
-from koubei.generation.terms import content_terms
 from koubei.generation.values import Quantity, ValueVocabulary, attribute_pairs, quantities, same_quantity
 from koubei.results import Result
+from koubei.text.analyzer import analyze as content_terms
 
 Analyzer = Callable[[str], Sequence[str]]
 

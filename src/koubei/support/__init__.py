@@ -2,7 +2,7 @@
 
 Pieces (each DB-free; `koubei.pipelines.support` joins them with the store):
 - `documents`: evidence pieces (one attribute / FAQ entry / Q&A pair / review sentence each) with citations;
-- `analyzer`: jieba + English analyzer tokens for BM25;  `dense`: offline sentence embedders (MiniLM, LSA, HF);
+- `koubei.text.analyzer` (shared with generation): jieba + English tokens for BM25;  `dense`: offline sentence embedders (MiniLM, LSA, HF);
 - `index.ServiceIndex`: BM25 (bm25s) + dense retrieval, fused (`fusion`), per product and global, incremental,
   persisted as plain files;
 - `intent.IntentRouter`: product / order & logistics / returns & after-sales / complaint / chit-chat;

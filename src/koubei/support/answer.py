@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from koubei.support.analyzer import Analysis, analyze, analyze_text
 from koubei.support.index import Hit
+from koubei.text.analyzer import Analysis, analyze, analyze_text
 
 # Cosine similarity at or above which a hit counts as on-topic, per embedder. MiniLM's value comes from dev
 # questions of the Amazon appliances Q&A benchmark (benchmarks/service_benchmark.py): the best hit of answerable

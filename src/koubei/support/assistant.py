@@ -13,12 +13,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from koubei.errors import BadInputError
-from koubei.support.analyzer import Analysis, analyze_text
 from koubei.support.answer import Answer, AnswerConfig, compose_extractive
 from koubei.support.conversation import ConversationState, resolve_turn
 from koubei.support.escalation import Escalation, decide
 from koubei.support.index import ServiceIndex
 from koubei.support.intent import IntentRouter, Route
+from koubei.text.analyzer import Analysis, analyze_text
 
 _CHIT_CHAT = {
     "en": "Hello! I can answer questions about our products, your orders and returns. What would you like to know?",

@@ -13,8 +13,8 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
-from koubei.support.analyzer import Analysis, analyze, analyze_text
 from koubei.support.index import ServiceIndex
+from koubei.text.analyzer import Analysis, analyze, analyze_text
 
 _FOLLOW_UP = re.compile(
     r"^\s*(?:and\s|what\s+about|how\s+about|same\s+for|also\b|the\s+\w+\s+one\b)|(?:呢[?？!！。]*\s*$)|^\s*(?:那|还有|另外)",

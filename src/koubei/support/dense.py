@@ -298,7 +298,7 @@ def resolve_auto(spec: str, texts: list[str]) -> str:
     'minilm+lsa' when both languages are well represented (English queries -> MiniLM, Chinese -> LSA)."""
     if spec != "auto":
         return spec
-    from koubei.support.analyzer import is_mostly_chinese
+    from koubei.text.analyzer import is_mostly_chinese
 
     sample = texts[:: max(1, len(texts) // 2000)]
     zh_share = sum(is_mostly_chinese(t) for t in sample) / max(1, len(sample))

@@ -20,10 +20,10 @@ from functools import lru_cache
 from typing import Any
 
 from koubei.errors import BadInputError
-from koubei.support.analyzer import Analysis, analyze_text
 from koubei.support.answer import Answer, AnswerConfig, compose_extractive, supported_sentences
 from koubei.support.documents import split_sentences
 from koubei.support.index import Hit
+from koubei.text.analyzer import Analysis, analyze_text
 
 
 @lru_cache(maxsize=2)

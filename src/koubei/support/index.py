@@ -22,10 +22,10 @@ import numpy as np
 from koubei.artifacts import atomic_path, check_format_version, read_meta, write_meta
 from koubei.errors import BadInputError, NotFittedError, NotFoundError
 from koubei.progress import Progress, or_null
-from koubei.support.analyzer import Analysis, analyze, is_mostly_chinese
 from koubei.support.dense import Embedder, LsaEmbedder, make_embedder, resolve_auto
 from koubei.support.documents import Doc
 from koubei.support.fusion import fuse
+from koubei.text.analyzer import Analysis, analyze, is_mostly_chinese
 
 FORMAT_VERSION = 1
 INDEX_KIND = "service_index"
