@@ -15,6 +15,12 @@ from koubei.errors import StoreError
 from koubei.store import Store
 from koubei.store.migrate import current_revision, downgrade, head_revision, schema_status, upgrade
 
+# Every migration in order, read from the migrations folder (a new migration extends it without editing tests).
+ALL_REVISIONS = sorted(
+    path.name.split("_", 1)[0]
+    for path in (Path(__file__).parents[2] / "src/koubei/store/migrations/versions").glob("[0-9]*_*.py")
+)
+
 KOUBEI_TABLES = {
     "products",
     "users",
@@ -27,6 +33,8 @@ KOUBEI_TABLES = {
     "aspect_mentions",
     "aggregates",
     "generated_content",
+    "api_keys",
+    "jobs",
     "conversations",
     "conversation_turns",
     "artifacts",
@@ -53,14 +61,14 @@ def test_upgrade_downgrade_upgrade_on_both_databases(db_url: str) -> None:
         assert current_revision(store.engine) is None
         first = upgrade(store.engine)
         assert (first.before, first.after) == (None, head_revision())
-        assert [m.revision for m in first.applied] == ["0001", "0002"]
+        assert [m.revision for m in first.applied] == ALL_REVISIONS
         assert _tables(store) >= KOUBEI_TABLES
 
         down = downgrade(store.engine, "base")
         assert (down.before, down.after) == (head_revision(), None)
-        assert [m.revision for m in down.applied] == ["0002", "0001"]
+        assert [m.revision for m in down.applied] == ALL_REVISIONS[::-1]
         assert _tables(store) & KOUBEI_TABLES == set()
-        assert [m.revision for m in schema_status(store.engine).pending] == ["0001", "0002"]
+        assert [m.revision for m in schema_status(store.engine).pending] == ALL_REVISIONS
 
         again = upgrade(store.engine)
         assert again.after == head_revision()
@@ -85,7 +93,8 @@ def test_postgres_first_use_creates_the_schema_but_a_store_behind_is_refused(db_
         assert current_revision(store.engine) == head_revision()
         downgrade(store.engine, "base")  # now it has a (empty) version table: not a first use, but behind
     with pytest.raises(
-        StoreError, match=r"at schema revision none, koubei needs 0002 .*run `koubei db upgrade`"
+        StoreError,
+        match=rf"at schema revision none, koubei needs {ALL_REVISIONS[-1]} .*run `koubei db upgrade`",
     ):
         Store.open(db_url)
     with Store.open(db_url, upgrade=True) as store:
@@ -131,7 +140,8 @@ def test_db_status_and_upgrade_commands(cli, db_url: str) -> None:
     assert status.exit_code == 0, status.stderr
     data = json.loads(status.stdout)
     assert data["current"] is None and data["head"] == head_revision() and data["up_to_date"] is False
-    assert data["pending"] == [
+    assert [item["revision"] for item in data["pending"]] == ALL_REVISIONS
+    assert data["pending"][:2] == [
         {"revision": "0001", "description": "initial schema"},
         {
             "revision": "0002",
@@ -140,16 +150,16 @@ def test_db_status_and_upgrade_commands(cli, db_url: str) -> None:
     ]
 
     human = cli("db", "status", "--db", db_url)
-    assert "pending (2)" in human.stdout and "0001  initial schema" in human.stdout
+    assert f"pending ({len(ALL_REVISIONS)})" in human.stdout and "0001  initial schema" in human.stdout
 
     done = cli("db", "upgrade", "--db", db_url, "--json")
     assert done.exit_code == 0, done.stderr
     data = json.loads(done.stdout)
     assert (data["before"], data["after"]) == (None, head_revision())
-    assert [m["revision"] for m in data["applied"]] == ["0001", "0002"]
+    assert [m["revision"] for m in data["applied"]] == ALL_REVISIONS
 
     again = cli("db", "upgrade", "--db", db_url)
-    assert again.exit_code == 0 and "up to date (revision 0002)" in again.stdout
+    assert again.exit_code == 0 and f"up to date (revision {ALL_REVISIONS[-1]})" in again.stdout
     status = json.loads(cli("db", "status", "--db", db_url, "--json").stdout)
     assert status["up_to_date"] is True and status["pending"] == []
 

@@ -64,7 +64,7 @@ def test_migration_0002_keeps_existing_rows_and_downgrades(db_url: str) -> None:
                     "VALUES ('copy', 'old draft', '{}', 1)"
                 )
             )
-        assert [m.revision for m in upgrade(store.engine).applied] == ["0002"]
+        assert [m.revision for m in upgrade(store.engine, "0002").applied] == ["0002"]
         row = list_content(store)[0]
         assert (row["text"], row["status"], row["input"], row["guard"]) == ("old draft", "draft", {}, {})
         assert [m.revision for m in downgrade(store.engine, "0001").applied] == ["0002"]

@@ -225,5 +225,44 @@ class IngestRun(Base):
     finished_at: Mapped[datetime] = mapped_column()
 
 
+class ApiKey(Base):
+    """A key of the HTTP API (migration 0003). Only a hash is kept: the key itself is shown once, when created."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128))
+    scope: Mapped[str] = mapped_column(String(16))  # read | admin
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the key
+    prefix: Mapped[str] = mapped_column(String(16))  # the key's first characters, to tell keys apart in lists
+    created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
+    last_used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class Job(Base):
+    """A background job (migration 0003): what was asked, how far it got, what it produced or why it failed."""
+
+    __tablename__ = "jobs"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(
+        String(16), index=True
+    )  # queued | running | succeeded | failed | cancelled
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    progress: Mapped[dict[str, Any]] = mapped_column(
+        default=dict
+    )  # what RecordingProgress saw: desc, done, total
+    log: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"lines": [...]}, the last lines only
+    result: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    cancel_requested: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp(), index=True)
+    started_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
 Index("ix_reviews_product_created", Review.product_id, Review.created_at)
 Index("ix_shares_item_created", Share.item_id, Share.created_at)
