@@ -31,9 +31,23 @@ COMMAND_MODULES = (
     "ask",
     "support",  # the `koubei service` group
     "copy",
+    "profile",
     "db",
 )
-HELP_ORDER = ("demo", "ingest", "lm", "sentiment", "aspects", "wom", "ask", "service", "copy", "db")
+HELP_ORDER = (
+    "demo",
+    "ingest",
+    "lm",
+    "sentiment",
+    "aspects",
+    "wom",
+    "ask",
+    "service",
+    "copy",
+    "profile",
+    "forget",
+    "db",
+)
 # Exceptions that are how click and Typer end a command (exit codes, usage errors): never reworded here. Typer
 # runs commands in its own vendored copy of click, whose exception classes are not plain click's: both count.
 _CLI_EXITS: tuple[type[BaseException], ...] = (
