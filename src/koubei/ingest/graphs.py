@@ -89,6 +89,22 @@ def read_edge_file(
     return EdgeFile(path, fmt, loaded.rows, loaded.rejected, header)
 
 
+def read_edge_text(text: str, name: str = "uploaded edge list") -> EdgeFile:
+    """An edge list handed over as text (an API upload), parsed and validated exactly as `read_edge_file` reads an
+    edge-list file, so an upload gives the same edges and rejected rows as the same lines in a file."""
+    from koubei.ingest.readers import parse_edge_text
+
+    table = parse_edge_text(text)
+    loaded = load_table(table, "follows", Path(name))
+    if not loaded.rows:
+        why = ""
+        if loaded.rejected:
+            first = loaded.rejected[0]
+            why = f" ({len(loaded.rejected)} bad rows; row {first.row}: {'; '.join(first.reasons)})"
+        raise BadInputError(f"{name} has no edges{why}; expected lines `u v [weight]`")
+    return EdgeFile(Path(name), "edges", loaded.rows, loaded.rejected, table.header)
+
+
 def read_id_file(path: Path) -> list[str]:
     """User ids, one per line (blank lines and `#` comments skipped), e.g. for `--seeds @FILE`."""
     return [

@@ -487,3 +487,34 @@ def read_policy(path: str | Path | None) -> dict[str, Any] | None:
     if not isinstance(data, dict):
         raise BadInputError(f"reply policy {str(path)!r} must be a JSON object")
     return data
+
+
+# ------------------------------------------------------------------ drafts awaiting human review
+@dataclass
+class ContentList(Result):
+    """Generated texts (`koubei copy list --json`'s `items`), newest first."""
+
+    items: list[dict[str, Any]]
+
+
+def list_drafts(
+    store: Store, status: str | None = None, kind: str | None = None, limit: int = 50
+) -> ContentList:
+    """`koubei copy list`: stored copy, replies and summaries, filtered by status and kind."""
+    from koubei.store.content import list_content
+
+    return ContentList(list_content(store, status, kind, limit))
+
+
+def get_draft(store: Store, content_id: int) -> dict[str, Any]:
+    """One stored text by id (NotFoundError when there is none)."""
+    from koubei.store.content import get_content
+
+    return get_content(store, content_id)
+
+
+def review_draft(store: Store, content_id: int, status: str, reviewer: str | None = None) -> dict[str, Any]:
+    """`koubei copy approve|reject`: record a person's decision on a stored text (status, time, reviewer)."""
+    from koubei.store.content import set_status
+
+    return set_status(store, content_id, status, reviewer)

@@ -306,3 +306,24 @@ def evaluate_file(
         retrieval=retrieval_metrics(index, rows),
         escalation=escalation_metrics(assistant, rows),
     )
+
+
+@dataclass
+class ConversationHistory(Result):
+    """A stored conversation: its turns in order (masked text, with each answer's intent and citations)."""
+
+    conversation_id: str
+    product_id: str | None
+    turns: list[dict[str, Any]]
+
+
+def conversation_history(store: Store, conversation_id: str) -> ConversationHistory:
+    """The turns of a conversation an earlier `ask` started (NotFoundError when there is none)."""
+    from koubei.errors import NotFoundError
+    from koubei.store.support import conversation_turns, load_conversation
+
+    cid = check_conversation_id(conversation_id)
+    saved = load_conversation(store, cid)
+    if saved is None:
+        raise NotFoundError(f"conversation {cid!r} does not exist; start one with POST /api/v1/ask")
+    return ConversationHistory(cid, saved.get("product_id"), conversation_turns(store, cid))

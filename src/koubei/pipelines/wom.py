@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,22 +69,28 @@ def load_graph(
     directed: bool | None = None,
     follows: bool = False,
     mapping: dict[str, list[str]] | None = None,
+    text: str | None = None,
 ) -> LoadedGraph:
-    """The graph from an edge file when given (read exactly as `koubei ingest follows` reads it), else from the
-    store's follows and shares (`store`, or the one at `db`).
+    """The graph from an edge file when given (read exactly as `koubei ingest follows` reads it), or from `text`
+    (an uploaded edge list, the same lines), else from the store's follows and shares (`store`, or the one at `db`).
 
     A file row `u v` is the arc u -> v unless `follows` (then `u follows v`: v -> u). `directed=None` reads a plain
     two-column edge list (no header, no weights; e.g. SNAP's ego-Facebook) as undirected and anything else as
     directed.
     """
-    if graph_path is not None:
-        from koubei.ingest.graphs import read_edge_file
+    if graph_path is not None or text is not None:
+        from koubei.ingest.graphs import read_edge_file, read_edge_text
 
-        edges = read_edge_file(graph_path, mapping=mapping)
+        edges = (
+            read_edge_file(graph_path, mapping=mapping)
+            if graph_path is not None
+            else read_edge_text(text or "")
+        )
         both_ways = edges.plain if directed is None else not directed
         graph = from_edge_rows(edges.rows, directed=not both_ways, follows=follows)
         examples = [{"row": r.row, "reasons": r.reasons} for r in edges.rejected[:3]]
-        return LoadedGraph(graph, f"file {graph_path}", len(edges.rejected), examples)
+        source = f"file {graph_path}" if graph_path is not None else "uploaded edge list"
+        return LoadedGraph(graph, source, len(edges.rejected), examples)
     if store is None:
         with Store.open(db) as opened:
             return load_graph(None, opened)
@@ -130,26 +136,32 @@ def load_cascades(
     return cascades_from_shares(shares, labels=labels), f"store ({store.url})"
 
 
-def read_id_list(values: Sequence[str] | None) -> list[str]:
-    """Ids from repeated/comma-separated options; `@FILE` reads one id per line."""
+def read_id_list(values: Sequence[str] | None, *, files: bool = True) -> list[str]:
+    """Ids from repeated/comma-separated options; `@FILE` reads one id per line when `files` (the CLI). The API
+    passes `files=False`: a client must never make the server read one of its files, so `@x` is the id `@x`."""
     from koubei.ingest.graphs import read_id_file
 
     out: list[str] = []
     for value in values or []:
-        if value.startswith("@"):
+        if files and value.startswith("@"):
             out.extend(read_id_file(Path(value[1:])))
         else:
             out.extend(part.strip() for part in value.split(",") if part.strip())
     return out
 
 
-def read_node_weights(graph: SocialGraph, path: Path, default: float = 0.0) -> np.ndarray:
-    """Per-node values from a `user weight` file (see `koubei.ingest.graphs.read_user_values`); users not listed
-    get `default`, listed users that are not in the graph are ignored."""
+def read_node_weights(
+    graph: SocialGraph, path: Path | Mapping[str, float], default: float = 0.0
+) -> np.ndarray:
+    """Per-node values from a `user weight` file (see `koubei.ingest.graphs.read_user_values`) or a {user: value}
+    mapping; users not listed get `default`, listed users that are not in the graph are ignored."""
     from koubei.ingest.graphs import read_user_values
 
     weights = np.full(graph.n, default, dtype=np.float64)
-    for user, value in read_user_values(path):
+    pairs = read_user_values(path) if isinstance(path, Path) else list(path.items())
+    for user, value in pairs:
+        if not np.isfinite(value):
+            raise BadInputError(f"weights: the value of user {user!r} ({value}) is not a finite number")
         idx = graph.find(user)
         if idx is not None:
             weights[idx] = value
@@ -512,11 +524,19 @@ class GraphInput:
     probs: str = "wc"  # arc probabilities: wc, uniform, learned, weight
     p: float = 0.01  # the probability of every arc for probs=uniform
     learned: Path | None = None  # learned probabilities for probs=learned
+    text: str | None = None  # an uploaded edge list (API), read like an edge file, instead of `path`
+    store: Store | None = field(default=None, compare=False)  # an open store (API), instead of `db`
 
 
 def _campaign_graph(source: GraphInput) -> tuple[LoadedGraph, np.ndarray]:
     loaded = load_graph(
-        source.path, db=source.db, directed=source.directed, follows=source.follows, mapping=source.mapping
+        source.path,
+        source.store,
+        db=source.db,
+        directed=source.directed,
+        follows=source.follows,
+        mapping=source.mapping,
+        text=source.text,
     )
     return loaded, probabilities(loaded.graph, source.probs, source.p, source.learned)
 
@@ -536,19 +556,20 @@ def campaign_spread(
     seed: int = 0,
     negative_boost: float = 1.0,
     tie: str = "negative",
+    id_files: bool = True,
     progress: Progress | None = None,
 ) -> Simulation:
-    """`koubei wom simulate`: the expected reach of `seeds` (ids, `@FILE` lists) on the graph of `source`, or the
-    outcome of positive against negative word of mouth."""
+    """`koubei wom simulate`: the expected reach of `seeds` (ids, `@FILE` lists unless not `id_files`) on the
+    graph of `source`, or the outcome of positive against negative word of mouth."""
     loaded, probs = _campaign_graph(source)
     result = simulate(
         loaded.graph,
         probs,
-        read_id_list(seeds),
+        read_id_list(seeds, files=id_files),
         model=model,
         runs=runs,
         seed=seed,
-        negative_seeds=read_id_list(negative_seeds),
+        negative_seeds=read_id_list(negative_seeds, files=id_files),
         negative_boost=negative_boost,
         tie=tie,
         progress=progress,
@@ -566,12 +587,14 @@ def campaign_seeds(
     epsilon: float = 0.1,
     seed: int = 0,
     exclude: Sequence[str] = (),
-    weights: Path | None = None,
+    weights: Path | Mapping[str, float] | None = None,
     mc_runs: int = 10_000,
+    id_files: bool = True,
     progress: Progress | None = None,
 ) -> SeedChoice:
-    """`koubei wom seeds`: whom to seed on the graph of `source`, never the `exclude`d users (ids, `@FILE` lists),
-    valuing reach by a `user value` file when given."""
+    """`koubei wom seeds`: whom to seed on the graph of `source`, never the `exclude`d users (ids, `@FILE` lists
+    unless not `id_files`),
+    valuing reach by a `user value` file (or a {user: value} mapping, the API's form) when given."""
     loaded, probs = _campaign_graph(source)
     node_weights = None if weights is None else read_node_weights(loaded.graph, weights)
     result = select_seeds(
@@ -582,7 +605,7 @@ def campaign_seeds(
         model=model,
         epsilon=epsilon,
         seed=seed,
-        exclude=read_id_list(exclude),
+        exclude=read_id_list(exclude, files=id_files),
         node_weights=node_weights,
         mc_runs=mc_runs,
         scheme=source.probs,
