@@ -39,6 +39,8 @@ KOUBEI_TABLES = {
     "conversation_turns",
     "artifacts",
     "ingest_runs",
+    "user_profiles",
+    "profile_segments",
 }
 
 

@@ -264,5 +264,37 @@ class Job(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
+
+class UserProfile(Base):
+    """A user's profile (migration 0004): what `koubei profile build` computed from their reviews, orders and graph.
+
+    `signature` is a digest of the user's input rows when the profile was built, so a rebuild recomputes only the
+    users whose data changed; `model_version` names the fitted profile model that made it.
+    """
+
+    __tablename__ = "user_profiles"
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    model_version: Mapped[str] = mapped_column(String(64), index=True)
+    signature: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # advocate | detractor | neutral
+    segment: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    features: Mapped[dict[str, Any]] = mapped_column(default=dict)  # interests, aspects, rfm, influence, value
+    embedding: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"dims": n, "vector": [...]}
+    built_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
+
+
+class ProfileSegment(Base):
+    """One segment of the latest `koubei profile segments` run (migration 0004): its plain-word names and figures."""
+
+    __tablename__ = "profile_segments"
+    segment: Mapped[int] = mapped_column(Integer, primary_key=True)
+    segmentation: Mapped[str] = mapped_column(String(64))  # the run that made it
+    name_en: Mapped[str] = mapped_column(Text)
+    name_zh: Mapped[str] = mapped_column(Text)
+    persona: Mapped[str] = mapped_column(Text)  # usable as `koubei copy generate --persona`
+    size: Mapped[int] = mapped_column(Integer)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)  # features, RFM overlap, value, examples
+    created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
+
 Index("ix_reviews_product_created", Review.product_id, Review.created_at)
 Index("ix_shares_item_created", Share.item_id, Share.created_at)
