@@ -35,6 +35,20 @@ class Settings(BaseSettings):
     # per release, not by each of several API workers. true/false force it on or off for every store.
     auto_upgrade: bool | None = None
 
+    # ---- koubei serve (the HTTP API and dashboard) ----
+    # Signs the dashboard's session cookie. Unset: one is generated on first start and kept in
+    # KOUBEI_HOME/secret_key (0600), so sessions survive a restart without anyone having to invent a secret.
+    secret_key: str | None = Field(default=None, repr=False)
+    # Send the session cookie only over HTTPS. Off by default because `koubei serve` listens on plain HTTP on
+    # 127.0.0.1; turn it on behind a TLS proxy.
+    https_only: bool = False
+    # Requests per minute per API key (per client address for requests without a key); 0 turns the limit off.
+    rate_limit: int = Field(default=600, ge=0)
+    # Largest request body accepted, in bytes (uploads included); larger ones get 413 before they are read.
+    max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    # Origins allowed to call the API from a browser (CORS). Empty: closed, only same-origin pages (the dashboard).
+    cors_origins: list[str] = Field(default_factory=list)
+
     @property
     def models_dir(self) -> Path:
         return self.home / "models"

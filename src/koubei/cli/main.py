@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "support",  # the `koubei service` group
     "copy",
     "profile",
+    "serve",  # `koubei serve` and `koubei serve keys ...`
     "db",
 )
 HELP_ORDER = (
@@ -46,6 +47,8 @@ HELP_ORDER = (
     "copy",
     "profile",
     "forget",
+    "serve",
+    "worker",
     "db",
 )
 # Exceptions that are how click and Typer end a command (exit codes, usage errors): never reworded here. Typer
