@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from koubei.support.answer import AnswerConfig, compose_extractive, sentence_support, supported_sentences
+from koubei.generation.grounding import sentence_support, supported_sentences
+from koubei.support.answer import AnswerConfig, compose_extractive
 
 
 def _answer(index: Any, question: str, product: str | None = None) -> Any:

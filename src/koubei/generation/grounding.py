@@ -1,8 +1,8 @@
 """The one grounding check: which attribute or evidence each claim of a text rests on, and which claims rest on none.
 
-Used by copy generation (rerank and guard), by `koubei copy check`, and (once switched) by customer-service
-answers: `supported_sentences` / `sentence_support` keep the exact inputs and answers of
-`koubei.support.answer`'s versions, so that switch changes no behaviour.
+Used by copy generation (rerank and guard), by `koubei copy check`, and by customer-service answers
+(`koubei.support.generate` keeps only generated sentences that `supported_sentences` finds in the cited evidence).
+The dependency runs one way: support imports this module; generation never imports support.
 
 For a text and its evidence (an attribute dict and/or evidence sentences with ids: review sentences, FAQ entries):
 1. the text is cut into claims (clauses, `sentences.split_claims`);
@@ -19,7 +19,7 @@ For a text and its evidence (an attribute dict and/or evidence sentences with id
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -345,15 +345,16 @@ def ground(
 
 
 def sentence_support(
-    sentence: str, evidence_texts: Sequence[str], analyzer: Analyzer | None = None
+    sentence: str, evidence_texts: Sequence[str | Set[str]], analyzer: Analyzer | None = None
 ) -> tuple[float, int]:
     """(share of the sentence's content words found in the best single evidence text, index of that text).
 
-    A sentence with no content words ("Sure!") counts as supported: it states no fact. Same answers as
-    `koubei.support.answer.sentence_support`.
+    `evidence_texts` may be given already analysed (word sets: analyse once, check many sentences). A sentence
+    with no content words ("Sure!") counts as supported: it states no fact.
     """
     analyze = analyzer or content_terms
-    return _best_overlap(set(analyze(sentence)), [set(analyze(t)) for t in evidence_texts])
+    docs = [set(analyze(t)) if isinstance(t, str) else set(t) for t in evidence_texts]
+    return _best_overlap(set(analyze(sentence)), docs)
 
 
 def supported_sentences(
@@ -362,9 +363,13 @@ def supported_sentences(
     min_support: float,
     analyzer: Analyzer | None = None,
 ) -> tuple[list[tuple[str, int]], list[str]]:
-    """Split generated sentences into (kept sentence, evidence index) and dropped ones (support's contract)."""
+    """Split sentences into (kept sentence, index of the evidence text that supports it) and dropped ones.
+
+    The check customer-service answers put generated sentences through (`koubei.support.generate`): a sentence
+    is kept when one evidence text holds at least `min_support` of its content words.
+    """
     analyze = analyzer or content_terms
-    doc_terms = [set(analyze(t)) for t in evidence_texts]
+    doc_terms = [set(analyze(t)) for t in evidence_texts]  # once, not once per sentence
     kept: list[tuple[str, int]] = []
     dropped: list[str] = []
     for sentence in sentences:

@@ -4,8 +4,8 @@ The rule is simple and strict: an answer only repeats evidence. A retrieved piec
 dense cosine similarity reaches `min_dense` for the index's embedder, or when it contains at least `min_coverage`
 of the question's content words. With no supporting piece the composer refuses ("I don't know, here is who can
 help") instead of guessing. Each quoted piece carries its citation (attribute key, FAQ id, Q&A id, review id +
-sentence). Generative answers (see `koubei.support.generate`) reuse `supported_sentences` to keep only sentences
-whose words come from the cited evidence.
+sentence). Generative answers (see `koubei.support.generate`) keep only sentences whose words come from the cited
+evidence, through the one grounding check shared with copy generation (`koubei.generation.grounding`).
 """
 
 from __future__ import annotations
@@ -154,37 +154,3 @@ def compose_extractive(
     lines = [lead] + [f"- {_quote(h, n, lang)}" for n, h in enumerate(chosen, start=1)]
     citations = [{"n": n, **h.doc.citation()} for n, h in enumerate(chosen, start=1)]
     return Answer("\n".join(lines), citations, chosen, refused=False, mode="extractive", lang=lang)
-
-
-def sentence_support(sentence: str, evidence_texts: Sequence[str | Set[str]]) -> tuple[float, int]:
-    """(share of the sentence's content words found in the best single evidence text, index of that text).
-
-    `evidence_texts` may be given already analysed (word sets). A sentence with no content words (e.g. "Sure!")
-    counts as supported: it states no fact.
-    """
-    words = set(analyze(sentence))
-    if not words:
-        return 1.0, -1
-    best, best_i = 0.0, -1
-    for i, text in enumerate(evidence_texts):
-        evidence_words = set(analyze(text)) if isinstance(text, str) else text
-        share = len(words & evidence_words) / len(words)
-        if share > best:
-            best, best_i = share, i
-    return best, best_i
-
-
-def supported_sentences(
-    sentences: Sequence[str], evidence_texts: Sequence[str], min_support: float
-) -> tuple[list[tuple[str, int]], list[str]]:
-    """Split generated sentences into (kept sentence, evidence index) and dropped ones."""
-    kept: list[tuple[str, int]] = []
-    dropped: list[str] = []
-    evidence_words = [frozenset(analyze(text)) for text in evidence_texts]  # once, not once per sentence
-    for sentence in sentences:
-        share, idx = sentence_support(sentence, evidence_words)
-        if share >= min_support:
-            kept.append((sentence, idx))
-        else:
-            dropped.append(sentence)
-    return kept, dropped

@@ -1,8 +1,9 @@
 """Generative answers with a local Hugging Face causal LM (a koubei LM directory or any user-supplied one).
 
 The model sees only the numbered evidence and the question. Its output is split into sentences and every
-sentence must pass the support check (`answer.supported_sentences`: most of its content words appear in one cited
-piece); unsupported sentences are dropped and reported. If nothing survives, the extractive answer is returned, so a
+sentence must pass the support check (`koubei.generation.grounding.supported_sentences`, the one grounding check
+that copy generation uses too: most of its content words appear in one cited piece); unsupported sentences are
+dropped and reported. If nothing survives, the extractive answer is returned, so a
 small or confused model can never put an unsupported claim in front of a customer. Decoding is greedy (and seeded
 anyway), so the same question and evidence give the same answer.
 
@@ -20,7 +21,8 @@ from functools import lru_cache
 from typing import Any
 
 from koubei.errors import BadInputError
-from koubei.support.answer import Answer, AnswerConfig, compose_extractive, supported_sentences
+from koubei.generation.grounding import supported_sentences
+from koubei.support.answer import Answer, AnswerConfig, compose_extractive
 from koubei.support.documents import split_sentences
 from koubei.support.index import Hit
 from koubei.text.analyzer import Analysis, analyze_text
