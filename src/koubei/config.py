@@ -49,6 +49,17 @@ class Settings(BaseSettings):
     # Origins allowed to call the API from a browser (CORS). Empty: closed, only same-origin pages (the dashboard).
     cors_origins: list[str] = Field(default_factory=list)
 
+    # ---- background jobs (koubei.jobs) ----
+    # Redis URL of the job queue, e.g. redis://127.0.0.1:6379/0. Unset: an SQLite queue file under KOUBEI_HOME/jobs,
+    # shared by `koubei serve` and any `koubei worker` on the same machine.
+    redis_url: str | None = Field(default=None, repr=False)  # may carry a password
+    # The queue's name (huey's): workers of the same name share jobs; another name is another queue.
+    jobs_queue: str = Field(default="koubei", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    # Worker threads `koubei serve` runs in its own process; 0 leaves the jobs to `koubei worker` processes.
+    job_workers: int = Field(default=1, ge=0, le=64)
+    # Run each job inside the request that submits it (huey's immediate mode): for tests, never for serving.
+    jobs_immediate: bool = False
+
     @property
     def models_dir(self) -> Path:
         return self.home / "models"
