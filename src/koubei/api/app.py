@@ -30,6 +30,7 @@ from koubei.api.errors import install_error_handlers
 from koubei.api.routes import ROUTER_MODULES
 from koubei.api.security import AccessLog, BodySizeLimit, RateLimit, SecurityHeaders, session_secret
 from koubei.config import Settings, get_settings
+from koubei.jobs.app import attach as attach_jobs
 from koubei.store import Store
 
 SESSION_COOKIE = "koubei_session"
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.store = store if store is not None else Store.open(settings.database_url)
     app.state.on_startup = []
     app.state.on_shutdown = []
+    attach_jobs(app, settings)  # app.state.job_queue, and the in-process job worker unless KOUBEI_JOB_WORKERS=0
 
     install_error_handlers(app)
     for name in ROUTER_MODULES:

@@ -6,4 +6,5 @@ To add a router, append its module name here (one line). `create_app` includes t
 ROUTER_MODULES: tuple[str, ...] = (
     "health",
     "keys",
+    "jobs",
 )
