@@ -99,7 +99,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.store = store if store is not None else Store.open(settings.database_url)
     app.state.on_startup = []
     app.state.on_shutdown = []
-    attach_jobs(app, settings)  # app.state.job_queue, and the in-process job worker unless KOUBEI_JOB_WORKERS=0
+    # app.state.job_queue, and the in-process job worker unless KOUBEI_JOB_WORKERS=0
+    attach_jobs(app, settings)
 
     install_error_handlers(app)
     for name in ROUTER_MODULES:
