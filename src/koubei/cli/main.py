@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "copy",
     "profile",
     "serve",  # `koubei serve` and `koubei serve keys ...`
+    "worker",  # `koubei worker`: extra job workers
     "db",
 )
 HELP_ORDER = (
