@@ -274,6 +274,19 @@ def generate_copy(
     return GenerateResult(output, content_id, product_id, notes)
 
 
+def generate_with_model(
+    attributes: Any = None, *, model: str | Path | None = None, **options: Any
+) -> GenerateResult:
+    """`generate_copy` with the copy model at `model` (default KOUBEI_HOME/models/copy), for the API: a request for
+    fake reviews (in the persona) is refused before the model is looked for, so the refusal does not depend on a
+    trained model being there."""
+    from koubei.generation.fake_review import refuse
+
+    if options.get("persona"):
+        refuse(str(options["persona"]))
+    return generate_copy(load_writer(model), attributes, **options)
+
+
 @dataclass
 class BatchResult(Result):
     output: str

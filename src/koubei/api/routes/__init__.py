@@ -7,4 +7,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "health",
     "keys",
     "jobs",
+    "wom",
+    "ask",
+    "copy",
 )
