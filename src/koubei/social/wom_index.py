@@ -117,6 +117,11 @@ def build_events(
     return events
 
 
+def index_value(net_sentiment: float, volume: int, reach: int) -> float:
+    """The index of one cell: net sentiment x log(1 + volume) x log(1 + reach) (see the module docstring)."""
+    return net_sentiment * math.log1p(volume) * math.log1p(reach)
+
+
 def wom_index(
     events: Iterable[WomEvent], *, group_by: str = "product", period: str = "week"
 ) -> list[dict[str, Any]]:
@@ -157,7 +162,7 @@ def wom_index(
                 **cell,
                 "net_sentiment": net,
                 "reach": reach,
-                "index": net * math.log1p(cell["volume"]) * math.log1p(reach),
+                "index": index_value(net, cell["volume"], reach),
             }
         )
     return rows
