@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "support",  # the `koubei service` group
     "copy",
     "profile",
+    "forget",  # `koubei forget USER` (right to erasure)
     "serve",  # `koubei serve` and `koubei serve keys ...`
     "worker",  # `koubei worker`: extra job workers
     "db",
