@@ -50,9 +50,9 @@ class JobProgress(RecordingProgress):
         self.flush()
 
     def advance(self, n: int = 1) -> None:
-        self._check()
-        super().advance(n)
+        super().advance(n)  # counted first: the work reporting it is done (and written) even when we stop now
         self._maybe_flush()
+        self._check()
 
     def note(self, text: str) -> None:
         self._check()
