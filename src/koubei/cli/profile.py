@@ -210,4 +210,7 @@ def export(
 
 
 def register(root: typer.Typer) -> None:
+    from koubei.cli.profile_targets import register_commands
+
+    register_commands(app)  # targets, next, ratings
     root.add_typer(app, name="profile")
