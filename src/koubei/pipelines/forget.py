@@ -138,7 +138,9 @@ def forget_user(store: Store, user_id: str, *, progress: Progress | None = None)
     # rejected rows of a user the store never accepted are still theirs: the files are cleaned either way
     files = _clean_quarantine(settings.quarantine_dir, user_id, ids)
     if not footprint["known"] and not files:
-        raise NotFoundError(f"user {user_id!r} is not in the store {store.url} nor in its files: nothing to forget")
+        raise NotFoundError(
+            f"user {user_id!r} is not in the store {store.url} nor in its files: nothing to forget"
+        )
     files += _clean_indexes(settings.indexes_dir, user_id, ids, progress)
     files += _clean_models(settings.models_dir, user_id, ids)
     notes = [

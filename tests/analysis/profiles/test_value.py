@@ -43,7 +43,9 @@ def test_p_alive_and_expected_value_by_hand() -> None:
     gg = GammaGammaModel()
     gg.params_ = np.array([2.0, 3.0, 4.0])
     # p (gamma + x m) / (p x + q - 1) = 2 (4 + 2*10) / (4 + 2) = 8; no repeat: p gamma / (q - 1) = 4
-    assert gg.expected_value(np.array([2.0, 0.0]), np.array([10.0, np.nan])).tolist() == pytest.approx([8.0, 4.0])
+    assert gg.expected_value(np.array([2.0, 0.0]), np.array([10.0, np.nan])).tolist() == pytest.approx(
+        [8.0, 4.0]
+    )
 
 
 def simulate_bgnbd(
