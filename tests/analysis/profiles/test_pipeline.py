@@ -101,7 +101,7 @@ def test_export_is_pseudonymous_unless_real_ids(loaded: object, tmp_path: Path) 
     assert again.format == "csv" and ids[0] in (tmp_path / "p2.csv").read_text(encoding="utf-8")  # same key
     real = export_profiles(loaded, tmp_path / "r.jsonl", real_ids=True)  # type: ignore[arg-type]
     assert not real.pseudonymous and '"u3"' in (tmp_path / "r.jsonl").read_text(encoding="utf-8")
-    with pytest.raises(BadInputError, match="jsonl or .csv"):
+    with pytest.raises(BadInputError, match=r"jsonl or \.csv"):
         export_profiles(loaded, tmp_path / "p.xlsx")  # type: ignore[arg-type]
 
 

@@ -62,7 +62,7 @@ def test_ease_weights_by_hand() -> None:
     assert np.diag(model.b_).tolist() == [0.0, 0.0, 0.0]
     d = model.user_position("d")
     assert model.item_scores(d).tolist() == pytest.approx([0.0, 0.5, 0.0])
-    # users scored for item i1: a and b have i0 (2/3 ... no: B[0,1]=0.5) plus i1 itself (0): 0.5 each; c 0; d 0.5
+    # users scored for item i1: everyone holding i0 gets B[0,1] = 0.5 (their own i1 adds B[1,1] = 0); c gets 0
     assert model.user_scores(model.item_position("i1")).tolist() == pytest.approx([0.5, 0.5, 0.0, 0.5])
     why = model.explain(d, model.item_position("i1"))
     assert why["via_products"] == ["i0"] and why["collaborative"] == pytest.approx(0.5)

@@ -67,7 +67,7 @@ def cascade_reach(cascades: Iterable[Cascade]) -> dict[Any, int]:
         for node in reversed(list(cascade.parent)):
             up = cascade.parent[node]
             if up is not None:
-                below[up] += below[node] + 1
+                below[up] += below.get(node, 0) + 1
         for node, count in below.items():
             reach[node] += count
     return dict(reach)

@@ -136,7 +136,7 @@ def name_segment(effects: dict[str, float], min_effect: float) -> tuple[str, str
         used.add(phrase[0])
         chosen.append({"feature": feature, "effect": round(effect, 3), "en": phrase[0], "zh": phrase[1]})
     if not chosen:
-        return "typical customers", "普通用户", chosen
+        return "Typical customers", "普通用户", chosen
     en = ", ".join(c["en"] for c in chosen)
     zh = "、".join(c["zh"] for c in chosen) + "的用户"
     return en[0].upper() + en[1:], zh, chosen
