@@ -71,7 +71,7 @@ def test_budget_larger_than_the_user_base_lists_everyone_eligible() -> None:
 
 @pytest.mark.parametrize(("budget", "holdout"), [(0, 0.1), (-3, 0.1), (5, 1.0), (5, -0.1), (5, float("nan"))])
 def test_bad_budget_or_holdout(budget: int, holdout: float) -> None:
-    with pytest.raises(BadInputError, match="budget|holdout"):
+    with pytest.raises(BadInputError, match=r"budget|holdout"):
         rank_targets(USERS, INTEREST, ALL, budget, config=TargetConfig(holdout=holdout))
 
 
