@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from koubei.artifacts import atomic_path, atomic_write_text
-from koubei.errors import BadInputError, NotFittedError, NotFoundError
+from koubei.errors import BadInputError, NotFoundError
 
 EMBEDDERS = ("minilm", "lsa", "hf:<dir>", "none", "auto")
 
@@ -183,6 +183,8 @@ class LsaEmbedder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not hasattr(self, "vectorizer_"):
+            from koubei.errors import NotFittedError  # builds on scikit-learn: imported on use, not at start
+
             raise NotFittedError("LsaEmbedder is not fitted: call fit(texts) or load() first")
         tfidf = self.vectorizer_.transform(list(texts))
         dense = tfidf @ self.components_.T if self.components_ is not None else tfidf.toarray()

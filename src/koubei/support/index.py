@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from koubei.artifacts import atomic_path, check_format_version, read_meta, write_meta
-from koubei.errors import BadInputError, NotFittedError, NotFoundError
+from koubei.errors import BadInputError, NotFoundError
 from koubei.progress import Progress, or_null
 from koubei.support.dense import Embedder, LsaEmbedder, make_embedder, resolve_auto
 from koubei.support.documents import Doc
@@ -453,6 +453,8 @@ class ServiceIndex:
 
     def require_built(self) -> None:
         if not self.docs_:
+            from koubei.errors import NotFittedError  # builds on scikit-learn: imported on use, not at start
+
             raise NotFittedError("the service index holds no documents")
 
 

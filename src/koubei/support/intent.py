@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from koubei.artifacts import atomic_path, atomic_write_text, check_format_version, read_meta, write_meta
-from koubei.errors import BadInputError, NotFittedError
+from koubei.errors import BadInputError
 
 INTENTS = ("product_question", "order_logistics", "returns_after_sales", "complaint", "chit_chat")
 FORMAT_VERSION = 1
@@ -164,6 +164,8 @@ class IntentRouter:
 
     def _check(self) -> None:
         if not hasattr(self, "model_"):
+            from koubei.errors import NotFittedError  # builds on scikit-learn: imported on use, not at start
+
             raise NotFittedError("IntentRouter is not fitted: call fit() or IntentRouter.default()")
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
