@@ -128,7 +128,7 @@ def test_word_of_mouth_lifts_an_advocate_above_a_slightly_more_interested_user()
         interest,
         np.ones(3, bool),
         2,
-        p_positive=np.array([0.9, 0.1, 0.9]),
+        p_positive=np.array([0.9, 0.55, 0.9]),
         wom=WordOfMouth({"hub": 30.0, "keen": 1.0}, [], 1000, 3),
         config=NO_HOLDOUT,
     )
