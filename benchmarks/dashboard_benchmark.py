@@ -69,6 +69,7 @@ def write_files(folder: Path, reviews: int, seed: int = SEED) -> dict[str, Path]
     rng = random.Random(seed)
     with _repo_path(DATA).open(encoding="utf-8") as fh:
         source = [row for row in csv.DictReader(fh) if row["review"].strip() and row["cat"] in TITLES]
+    rng.shuffle(source)  # the file is sorted by category and label
     products = []
     for category, titles in TITLES.items():
         for i, title in enumerate(titles):

@@ -236,3 +236,73 @@ def compute_overview(store: Store) -> Overview:
         aspect_model=aspect_model,
         seconds=round(time.perf_counter() - started, 4),
     )
+
+
+# ---- a product's page ------------------------------------------------------------------------------------------
+
+SAMPLE_REVIEWS = 6
+REPLY_DRAFTS = 3
+
+
+@dataclass
+class ProductPage(Result):
+    overview: Any  # koubei.pipelines.catalog.ProductOverview
+    summary: Any | None  # koubei.generation.summarize.ReviewSummary (None: no reviews to summarise)
+    samples: list[dict[str, Any]]  # newest reviews, each with "highlights": [[start, end, tone], ...]
+    explained_by: str | None  # the sentiment model whose word weights are highlighted (None: no model yet)
+    replies: list[dict[str, Any]]  # drafts for the newest negative reviews: {review, draft}
+
+
+def highlight_spans(spans: list[Any], label: str, k: int = 4) -> list[list[Any]]:
+    """The `k` words that weighed most for the label, as [start, end, tone] in text order (tone: the label the
+    word pushed toward), non-overlapping: what the page marks."""
+    other = {"positive": "negative", "negative": "positive"}.get(label, "neutral")
+    top = sorted(spans, key=lambda s: -abs(s.weight))[:k]
+    chosen: list[list[Any]] = []
+    for span in sorted(top, key=lambda s: s.start):
+        if chosen and span.start < chosen[-1][1]:
+            continue
+        chosen.append([span.start, span.end, label if span.weight > 0 else other])
+    return chosen
+
+
+def product_page(store: Store, product_id: str) -> ProductPage:
+    """A product's aspect sentiment and trend, a summary of its reviews, its newest reviews with the words that
+    decided their sentiment, and reply drafts (not saved) for its newest negative reviews."""
+    from koubei.errors import NotFoundError
+    from koubei.pipelines.catalog import product_overview
+    from koubei.pipelines.copy import reply_to_review, summarize_product
+    from koubei.pipelines.reviews import list_reviews, review_filter
+
+    found = product_overview(store, product_id)  # NotFoundError for an unknown product
+    try:
+        summary = summarize_product(store, product_id)
+    except NotFoundError:
+        summary = None
+    samples = list_reviews(store, review_filter(product_id=product_id), limit=SAMPLE_REVIEWS).items
+    explained_by = None
+    for row in samples:
+        row["highlights"] = []
+    explained = _explain([r["text"] for r in samples]) if samples else None
+    if explained is not None:
+        explained_by, explanations = explained
+        for row, explanation in zip(samples, explanations, strict=True):
+            row["highlights"] = highlight_spans(explanation.spans, explanation.label)
+    negative = list_reviews(store, review_filter(product_id=product_id, label="negative"), limit=REPLY_DRAFTS)
+    replies = [
+        {"review": row, "draft": reply_to_review(review_id=row["review_id"], store=store, save=False).draft}
+        for row in negative.items
+    ]
+    return ProductPage(found, summary, samples, explained_by, replies)
+
+
+def _explain(texts: list[str]) -> tuple[str, list[Any]] | None:
+    """(model name, explanations) from the model that scores, when one is there: a page view never trains one
+    (`koubei.pipelines.scoring` trains the default on first scoring instead). Texts are the stored masked ones."""
+    from koubei.pipelines.scoring import loaded_model, scoring_model_dir
+
+    folder = scoring_model_dir(train_default=False)
+    if not (folder / "meta.json").is_file():
+        return None
+    model, name = loaded_model(folder)
+    return name, [model.explain(text) for text in texts]

@@ -208,3 +208,13 @@ def store_fingerprint(store: Store) -> dict[str, int]:
         ).one()
     keys = ("reviews", "products", "shares", "scores", "mentions", "last_mention", "last_ingest")
     return {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
+
+
+def artifact_rows(store: Store) -> list[dict[str, Any]]:
+    """The registered artifacts (indexes, reports): name, kind, config, metrics, created_at."""
+    from koubei.store.models import Artifact
+
+    query = select(Artifact.name, Artifact.kind, Artifact.config, Artifact.metrics, Artifact.created_at)
+    keys = ("name", "kind", "config", "metrics", "created_at")
+    with store.session() as s:
+        return [dict(zip(keys, row, strict=True)) for row in s.execute(query.order_by(Artifact.name))]

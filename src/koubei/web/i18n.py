@@ -46,14 +46,14 @@ def choose_language(cookie: str | None, accept_language: str | None) -> str:
     return parse_accept_language(accept_language) or DEFAULT
 
 
-def translate(lang: str, key: str, **values: object) -> str:
+def translate(lang: str, key: str, /, **values: object) -> str:
     """The message `key` in `lang`, with `{name}` placeholders filled from `values`."""
     text = MESSAGES[lang if lang in MESSAGES else DEFAULT][key]
     return text.format(**values) if values else text
 
 
 def translator(lang: str) -> Callable[..., str]:
-    def t(key: str, **values: object) -> str:
+    def t(key: str, /, **values: object) -> str:
         return translate(lang, key, **values)
 
     return t

