@@ -18,7 +18,7 @@ from koubei.generation.grounding import (
     sentence_support,
     supported_sentences,
 )
-from koubei.generation.values import Quantity, ValueVocabulary, quantities
+from koubei.generation.values import Quantity, ValueVocabulary, learn_lexicon, load_lexicon, quantities
 
 ATTRS = "类型#上衣*材质#牛仔布*颜色#白色*续航#10h"
 
@@ -94,14 +94,143 @@ def test_negated_mentions_and_other_items_are_not_claims() -> None:
     assert _flags("选用棉质面料，加入氨纶带来弹性", {"材质": "棉"}) == [("unsupported", "氨纶")]  # a blend
 
 
-def test_learned_values_are_unsupported_never_contradictions() -> None:
-    vocab = ValueVocabulary.load().with_learned([{"图案": "格子"}, {"材质": "水洗"}])
+def test_learned_values() -> None:
+    """A learned value of a learned-exclusive key contradicts, unless one product held both; other learned
+    values are unsupported at most."""
+    vocab = ValueVocabulary.load().with_learned(
+        [{"图案": "格子"}, {"材质": "水洗"}, {"衣领型": "蝴蝶领"}, {"裙领型": ["方圆领", "翻领"]}]
+    )
     grounder = Grounder(vocabulary=vocab)
-    assert [
-        (f.kind, f.span)
-        for f in grounder.ground("格子图案，水洗工艺", {"图案": "条纹", "材质": "牛仔布"}).flags
-    ] == [("unsupported", "格子"), ("unsupported", "水洗")]
-    assert Grounder().ground("格子图案", {"图案": "条纹"}).flags == []  # unknown without the learned values
+
+    def flags(text: str, attributes: dict[str, object]) -> list[tuple[str, str]]:
+        return [(f.kind, f.span) for f in grounder.ground(text, attributes).flags]
+
+    assert flags("格子图案，水洗工艺", {"图案": "条纹", "材质": "牛仔布"}) == [
+        ("unsupported", "格子"),  # 图案 is not exclusive: another pattern is only unsupported
+        (
+            "unsupported",
+            "水洗",
+        ),  # 材质 is exclusive, but its learned values (processes, blends) exclude nothing
+    ]
+    assert flags("蝴蝶领设计", {"领型": "圆领"}) == [("contradiction", "蝴蝶领")]
+    assert flags("方圆领设计", {"衣领型": "翻领"}) == [
+        ("unsupported", "方圆领")
+    ]  # seen with 翻领 on one product
+    assert flags("蝴蝶领设计", {"类型": "上衣"}) == [("unsupported", "蝴蝶领")]  # a key the product lacks
+    # 勾花镂空 is only in the bundled learned lexicon: unknown without it
+    assert [(f.kind, f.span) for f in ground("勾花镂空设计", {"类型": "裙"}).flags] == [
+        ("unsupported", "勾花镂空")
+    ]
+    assert Grounder(GroundingConfig(learned_values=False)).ground("勾花镂空设计", {"类型": "裙"}).flags == []
+
+
+def test_learn_lexicon_exact() -> None:
+    vocab = ValueVocabulary.load()
+    lexicon = learn_lexicon([{"Colour": ["红色", "白色"], "类型": "裙"}, {"color": "蓝色"}], vocab)
+    assert lexicon == {
+        "values": {"类型": ["裙"], "颜色": ["白色", "红色", "蓝色"]},
+        "together": [["白色", "红色"]],
+    }
+    with pytest.raises(BadInputError, match="value lexicon needs a 'values' object"):
+        vocab.with_lexicon({"together": []})
+    assert "衣领型" in load_lexicon()["values"]  # the bundled one, learned from AdvertiseGen attributes
+
+
+def test_features_the_product_lacks() -> None:
+    top = {"类型": "上衣", "风格": "简约"}
+    assert _flags("适合夏季穿着", top) == [("unsupported", "夏季")]  # season
+    assert _flags("蓝白条纹", top) == [("unsupported", "蓝白"), ("unsupported", "条纹")]  # colours, pattern
+    assert _flags("清新的格纹", {"类型": "上衣", "图案": "格子"}) == []  # 格纹 = 格子
+    assert _flags("简约休闲，一件外套", top) == []  # judgement keys (风格) and the garment's kind (衣样式)
+    assert _flags("秋季上新", {"季节": "秋冬"}) == []  # compatible pair
+    assert _flags("纯白色设计", {"颜色": "纯色"}) == [
+        ("unsupported", "白色")
+    ]  # a generic value holds no colour
+    assert _flags("修身显瘦的宽松版型", {"版型": ["宽松", "显瘦"]}) == []  # 修身 agrees with 显瘦
+
+
+def test_exclusive_values_are_judged_against_their_own_key() -> None:
+    shirt = {"类型": "上衣", "衣样式": "衬衫", "衣领型": "一字领"}
+    assert _flags("翻边衬衫领设计", shirt) == [("contradiction", "衬衫领")]  # 衣样式#衬衫 does not support it
+    assert _flags("衬衫领设计", {"衣样式": "衬衫"}) == []  # no 衣领型 held: a shirt's collar agrees with 衬衫
+    assert _flags("衬衫领设计", {"衣领型": "翻领"}) == []  # a shirt collar is a 翻领
+    assert _flags("v字延伸的领型", {"衣领型": "翻领"}) == [("contradiction", "v字")]  # v字 = v领
+
+
+def test_parts_the_product_type_lacks() -> None:
+    skirt = {"类型": "裙", "裙型": "a字", "裙长": "短裙"}
+    flags = ground("胸前的小心机，修饰颈部线条", skirt).flags
+    assert [(f.kind, f.span) for f in flags] == [("contradiction", "胸前"), ("contradiction", "颈部")]
+    assert flags[0].rule == "商品（类型#裙、裙长#短裙）没有这个部位：文案写了“胸前”"
+    assert _flags("胸前的小心机", {"类型": "裙"}) == [
+        ("unsupported", "胸前")
+    ]  # maybe a dress: only unsupported
+    assert _flags("胸前的小心机", {"类型": "裙", "裙长": "连衣裙"}) == []  # a dress has a bodice
+    assert _flags("领口的小心机", {"类型": "裙", "裙领型": "圆领"}) == []  # a neckline key says so too
+    assert _flags("胸前的小心机", {"类型": "裤", "裤长": "连体裤"}) == []  # a jumpsuit
+    assert _flags("裤脚微喇", {"类型": "上衣"}) == [("unsupported", "裤脚")]
+    assert _flags("搭配一件胸前有口袋的衬衫", skirt) == []  # another item
+    assert _flags("胸前的小心机", {"颜色": "红色"}) == []  # no 类型: nothing says which parts it has
+    assert ground("胸前的小心机", skirt, ["胸前有个小心机"]).flags == []  # the evidence names it
+    english = ground("A cute print on the chest.", {"type": "skirt", "类型": "skirt"}).flags
+    assert [(f.kind, f.span) for f in english] == [("contradiction", "chest")]
+    off = Grounder(GroundingConfig(check_parts=False))
+    assert off.ground("胸前的小心机", skirt).flags == []
+
+
+HANDCHECKED = [  # generated outputs of benchmarks/results/copy_handcheck.md's first batch (inner-val 30-59)
+    (
+        "类型#上衣*风格#休闲*图案#撞色*衣样式#衬衫*衣领型#一字领*衣袖型#喇叭袖*衣款式#腰带",
+        "精致干练的翻边衬衫领设计，让整件上衣多了一些柔美和俏皮。一字领设计，撞色的喇叭袖设计结合了当下的潮流元素,"
+        "穿着舒适休闲。可调节同色系腰带装饰，凸显气质。",
+        [("contradiction", "衬衫领")],
+    ),
+    (
+        "类型#裙*版型#显瘦*材质#牛仔布*风格#复古*图案#卡通*图案#刺绣*裙型#a字*裙型#牛仔裙*裙长#短裙*裙款式#口袋",
+        "这款牛仔布短裙，a字裙摆遮肉显瘦。自在显瘦的牛仔裙，胸前的可爱卡通图案还富有童趣感，修饰颈部线条，"
+        "配上精致的刺绣图案，复古时尚，藏肉显瘦前口袋设计。",
+        [("contradiction", "胸前"), ("contradiction", "颈部")],
+    ),
+    (
+        "类型#上衣*材质#蕾丝*风格#简约*风格#清新*图案#蕾丝*衣样式#衫*衣领型#立领*衣袖长#短袖*衣款式#盘扣",
+        "短袖搭配立领的版型设计，蕾丝的面料，简约的版型设计，清新的格纹，盘扣的设计，穿着舒适。",
+        [("unsupported", "格纹")],
+    ),
+    (
+        "类型#上衣*版型#显瘦*风格#复古*风格#知性*图案#复古*衣样式#衬衫*衣领型#翻领",
+        "显瘦十足的v字延伸衬衫领设计，显瘦的上衣塑造完美身形，翻领设计，呈现出了更为复古知性的优雅感。",
+        [("contradiction", "v字")],
+    ),
+    (
+        "类型#上衣*材质#针织*风格#休闲*衣样式#开衫*衣门襟#单排扣*衣款式#罗纹",
+        "但是这款开衫是夏季的，让整件上衣多了一些柔美和俏皮。这款针织开衫，穿着舒适休闲。罗纹的袖口与下摆。",
+        [("unsupported", "夏季")],
+    ),
+    (
+        "类型#裙*风格#清新*图案#条纹*裙下摆#垂坠*裙长#连衣裙*裙领型#翻领*裙袖型#插肩袖*裙款式#拼接",
+        "这一款连衣裙精致翻领的设计，的清新蓝白条纹十分给人自然干净的感觉，富有特色的拼接设计，插肩袖设计，"
+        "浪漫垂坠的裙摆，穿着舒适。",
+        [("unsupported", "蓝白")],
+    ),
+    (  # two faithful ones stay clean
+        "类型#裤*材质#棉*颜色#黑色*颜色#卡其色*裤型#直筒裤",
+        "裤的设计，棉的面料，黑色的设计，而配色采用经典又时髦的卡其色，直筒裤裤型上身舒适不束缚，穿着舒适。",
+        [],
+    ),
+    (
+        "类型#上衣*版型#宽松*颜色#黑色*风格#休闲*图案#纯色*图案#印花*图案#撞色*衣样式#polo*衣领型#翻领*衣款式#拼接",
+        "polo衫领设计，让整件上衣多了一些柔美和俏皮。纯黑色拼接的设计，选用纯色的版型，翻领设计，"
+        "趣味感十足的个性印花设计，做了撞色的设计处理。宽松的造型着身更是舒适休闲。",
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(("attributes", "text", "expected"), HANDCHECKED)
+def test_the_hand_checks_misses_are_caught(
+    attributes: str, text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert _flags(text, attributes) == expected
 
 
 def test_edited_values_file(tmp_path: Path) -> None:

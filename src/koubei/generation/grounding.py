@@ -28,7 +28,14 @@ from koubei.analysis.aspects.taxonomy import TermMatcher
 from koubei.errors import BadInputError
 from koubei.generation.flags import Flag, has_cjk
 from koubei.generation.sentences import Span, split_claims
-from koubei.generation.values import Quantity, ValueVocabulary, attribute_pairs, quantities, same_quantity
+from koubei.generation.values import (
+    Quantity,
+    ValueVocabulary,
+    attribute_pairs,
+    load_lexicon,
+    quantities,
+    same_quantity,
+)
 from koubei.results import Result
 from koubei.text.analyzer import analyze as content_terms
 
@@ -41,6 +48,11 @@ class GroundingConfig:
     check_numbers: bool = True  # flag numbers found in no attribute or evidence
     check_features: bool = True  # flag vocabulary values that contradict the attributes or have no support
     values_path: str | None = None  # an edited copy of generation/data/values.json (None: the bundled one)
+    learned_values: bool = (
+        True  # also know the values of a learned lexicon (a value per key seen in training)
+    )
+    lexicon_path: str | None = None  # that lexicon (None: the bundled data/value_lexicon.json)
+    check_parts: bool = True  # flag body parts the product type lacks (胸前 on a 半身裙)
 
 
 @dataclass(frozen=True)
@@ -114,8 +126,9 @@ def as_attributes(attributes: Mapping[str, Any] | str | None) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=4)
-def _vocabulary(path: str | None) -> ValueVocabulary:
-    return ValueVocabulary.load(path)
+def _vocabulary(path: str | None, learned: bool, lexicon_path: str | None) -> ValueVocabulary:
+    vocab = ValueVocabulary.load(path)
+    return vocab.with_lexicon(load_lexicon(lexicon_path)) if learned else vocab
 
 
 class Grounder:
@@ -128,8 +141,15 @@ class Grounder:
         analyzer: Analyzer | None = None,
     ) -> None:
         self.config = config or GroundingConfig()
-        self.vocabulary = vocabulary or _vocabulary(self.config.values_path)
+        cfg = self.config
+        self.vocabulary = vocabulary or _vocabulary(cfg.values_path, cfg.learned_values, cfg.lexicon_path)
         self.analyzer: Analyzer = analyzer or content_terms
+        # Every vocabulary value plus the product's own values (and their synonyms) are found in the claims; the
+        # vocabulary's matcher is built once, a product with values outside it gets its own (cached: few differ).
+        self._base_terms = frozenset(self.vocabulary.term_keys)
+        self._matchers: dict[frozenset[str], TermMatcher] = {}
+        parts = self.vocabulary.parts.region_of
+        self._parts = TermMatcher({t: [t] for t in parts if len(t) > 1 or t.isascii()})
 
     def ground(
         self,
@@ -140,19 +160,23 @@ class Grounder:
         pairs = attribute_pairs(as_attributes(attributes))
         docs = as_evidence(evidence)
         vocab = self.vocabulary
-        # Every vocabulary value plus the product's own values (and their synonyms) are found in the claims.
-        terms = set(vocab.term_keys) | {v.lower() for _, v in pairs}
-        terms |= {m for _, v in pairs for m in vocab.forms(v)}
-        matcher = TermMatcher({t: [t] for t in terms if len(t) > 1 or t.isascii()})
+        own = {v.lower() for _, v in pairs} | {m for _, v in pairs for m in vocab.forms(v)}
+        matcher = self._matcher(frozenset(t for t in own - self._base_terms if len(t) > 1 or t.isascii()))
         attr_quantities = [(k, q) for k, v in pairs for q in quantities(v)]
         doc_quantities = [(d, q) for d in docs for q in quantities(d.text)]
         doc_terms = [set(self.analyzer(d.text)) for d in docs]
         lowered_docs = [d.text.lower() for d in docs]
+        missing = vocab.parts.missing(pairs, vocab.key) if self.config.check_parts else {}
         claims: list[Claim] = []
         flags: list[Flag] = []
         for span in split_claims(text):
             sources: list[dict[str, str]] = []
             skip = self._about_another_item(span.text)
+            for s, e, term, _ in self._parts.find(span.text) if missing and not skip else []:
+                region = vocab.parts.region_of[term]
+                in_evidence = any(term in low for low in lowered_docs)
+                if region in missing and not in_evidence and not self._negated(span.text, s):
+                    flags.append(_part_flag(text, span.start + s, span.start + e, pairs, missing[region]))
             for s, e, term, _ in matcher.find(span.text):
                 if skip or self._negated(span.text, s):
                     continue
@@ -181,6 +205,15 @@ class Grounder:
                         sources.append(ev)
             claims.append(Claim(span.start, span.end, span.text, sources[0] if sources else None, sources))
         return GroundingResult(claims, sorted(flags, key=lambda f: (f.start, f.end)))
+
+    def _matcher(self, extra: frozenset[str]) -> TermMatcher:
+        found = self._matchers.get(extra)
+        if found is None:
+            if len(self._matchers) > 256:
+                self._matchers.clear()
+            found = TermMatcher({t: [t] for t in self._base_terms | extra})
+            self._matchers[extra] = found
+        return found
 
     def _about_another_item(self, clause: str) -> bool:
         low = clause.lower()
@@ -216,21 +249,32 @@ class Grounder:
         blend: bool = False,
     ) -> tuple[Flag | None, dict[str, str] | None]:
         vocab = self.vocabulary
+        keys = vocab.keys_of(term)
+        # A value of an exclusive key the product holds is judged against that key's values only: 衬衫领 is not
+        # supported by 衣样式#衬衫 when the product's 衣领型 is 一字领.
+        own = keys & vocab.exclusive & {vocab.key(k) for k, _ in pairs} if not blend else set()
         for key, value in pairs:
-            if vocab.compatible(term, value):
+            if (not own or vocab.key(key) in own) and vocab.compatible(term, value):
                 return None, {"kind": "attribute", "key": key}
         for key, value in pairs:
             if vocab.opposite(term, value):
                 return _contradiction(text, start, end, key, [value]), None
         if term in vocab.generic:
             return None, None
-        keys = vocab.keys_of(term)
         for key in sorted(keys & vocab.exclusive) if not blend else []:
-            held = [v for k, v in pairs if vocab.key(k) == key]
-            if held and term in vocab.curated.get(key, frozenset()) | _synonyms_in(vocab, key, term):
+            held = [v for k, v in pairs if vocab.key(k) == key and v.lower() not in vocab.generic]
+            if not held:  # none, or only generic ones (颜色#纯色 says no colour)
+                continue
+            if term in vocab.curated.get(key, frozenset()) | _synonyms_in(vocab, key, term) or (
+                key in vocab.learned_exclusive
+                and term in vocab.learned.get(key, frozenset())
+                and not any(vocab.seen_together(term, v) for v in held)
+            ):
                 return _contradiction(
                     text, start, end, next(k for k, _ in pairs if vocab.key(k) == key), held
                 ), None
+        if vocab.is_soft(term):
+            return None, None
         forms = vocab.forms(term)
         for doc, low in zip(docs, lowered_docs, strict=True):
             if any(f in low for f in forms if len(f) > 1 or f.isascii()):
@@ -300,6 +344,17 @@ def _feature_flag(text: str, start: int, end: int) -> Flag:
         f"{span!r} is in neither the attributes nor the evidence",
         "remove it, or add it to the product attributes",
     )
+
+
+def _part_flag(text: str, start: int, end: int, pairs: list[tuple[str, str]], certain: bool) -> Flag:
+    span = text[start:end]
+    kind = "contradiction" if certain else "unsupported"
+    product = "、".join(f"{k}#{v}" for k, v in pairs if k == "类型" or v.endswith(("裙", "裤")))
+    if has_cjk(text[max(0, start - 10) : end + 10]):
+        why = "没有这个部位" if certain else "属性里看不出有这个部位"
+        return Flag(kind, start, end, span, f"商品（{product}）{why}：文案写了“{span}”", "删去这一处描写")
+    why = "has no such part" if certain else "shows no such part in its attributes"
+    return Flag(kind, start, end, span, f"the product ({product}) {why}: the text says {span!r}", "remove it")
 
 
 def _number_flag(text: str, start: int, end: int) -> Flag:

@@ -3,9 +3,13 @@
 To say "纯棉" contradicts 材质#牛仔布 the checker must know that both are values of the same key and that a garment
 has one main fabric. The product's attributes alone cannot tell (they list what it is, not what it is not), so the
 vocabulary comes from editable data (`data/values.json`: curated groups, which keys are exclusive, key aliases,
-synonyms, antonyms, pairing cues, negators) plus values learned from a catalog (`with_learned`). Learned values
-only ever make a claim *unsupported*, never a *contradiction*: a catalog's 材质 column also holds 水洗 (a process)
-and 混纺, and only the curated groups are known to exclude each other.
+synonyms, antonyms, pairing cues, negators, body parts per garment type) plus a lexicon of values per key learned
+from training attributes (`learn_lexicon`; the bundled `data/value_lexicon.json` is learned from the shared
+AdvertiseGen file's attributes, never its copy). A learned value contradicts only under the keys listed as
+`learned_exclusive` (衣领型, 衣袖长...) and never a value it was seen with on one product (v领 with 翻领): a
+catalog's 材质 column also holds 水洗 (a process) and 混纺, which exclude nothing, so learned 材质 values stay
+*unsupported* at most. Values of `soft_keys` (风格: 简约, 版型: 显瘦) are judgements, never flagged for lack of
+support.
 
 Quantities ("10小时", "500ml", "三天", "¥99") are parsed into (value, unit) so that numbers must match exactly,
 with units written either way (毫升 = ml, 小时 = h = hours).
@@ -15,15 +19,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from koubei.errors import BadInputError
 from koubei.generation.flags import read_data
+from koubei.generation.parts import PartRules
 
 DEFAULT_FILE = "values.json"
+LEXICON_FILE = "value_lexicon.json"
 
 _UNITS: dict[str, tuple[str, ...]] = {
     "cm": ("厘米", "公分", "cm"),
@@ -165,6 +171,11 @@ class ValueVocabulary:
     pairing_cues: tuple[str, ...] = ()
     negators: tuple[str, ...] = ()
     blend_cues: tuple[str, ...] = ()
+    compatible_pairs: frozenset[frozenset[str]] = frozenset()  # agree though neither contains the other
+    soft_keys: frozenset[str] = frozenset()  # judgement keys: their values never need support
+    learned_exclusive: frozenset[str] = frozenset()  # exclusive keys whose learned values contradict too
+    together: frozenset[frozenset[str]] = frozenset()  # learned: values of one key seen on one product
+    parts: PartRules = field(default_factory=PartRules)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> ValueVocabulary:
@@ -194,6 +205,14 @@ class ValueVocabulary:
             pairing_cues=tuple(str(c).lower() for c in data.get("pairing_cues", [])),
             negators=tuple(sorted((str(n).lower() for n in data.get("negators", [])), key=len, reverse=True)),
             blend_cues=tuple(str(c).lower() for c in data.get("blend_cues", [])),
+            compatible_pairs=frozenset(
+                frozenset(str(v).lower() for v in pair)
+                for pair in data.get("compatible", [])
+                if len(pair) == 2
+            ),
+            soft_keys=frozenset(data.get("soft_keys", [])),
+            learned_exclusive=frozenset(data.get("learned_exclusive", [])),
+            parts=PartRules.from_data(data.get("parts")),
         )
 
     def key(self, name: str) -> str:
@@ -202,21 +221,21 @@ class ValueVocabulary:
 
     def with_learned(self, attribute_dicts: Iterable[Mapping[str, Any]]) -> ValueVocabulary:
         """A copy that also knows every value the given products have (e.g. a whole catalog's attributes)."""
+        return self.with_lexicon(learn_lexicon(attribute_dicts, self))
+
+    def with_lexicon(self, lexicon: Mapping[str, Any]) -> ValueVocabulary:
+        """A copy that also knows a learned lexicon ({"values": {key: [values]}, "together": [[a, b]...]})."""
+        values = lexicon.get("values")
+        if not isinstance(values, Mapping):
+            raise BadInputError("value lexicon needs a 'values' object: {key: [values]}")
         learned: dict[str, set[str]] = {k: set(v) for k, v in self.learned.items()}
-        for attributes in attribute_dicts:
-            for name, value in attribute_pairs(attributes):
-                learned.setdefault(self.key(name), set()).add(value.lower())
-        return ValueVocabulary(
-            self.curated,
-            {k: frozenset(v) for k, v in learned.items()},
-            self.exclusive,
-            self.aliases,
-            self.synonym_of,
-            self.antonyms,
-            self.generic,
-            self.pairing_cues,
-            self.negators,
-            self.blend_cues,
+        for name, vs in values.items():
+            learned.setdefault(self.key(str(name)), set()).update(str(v).lower() for v in vs)
+        together = set(self.together) | {
+            frozenset(str(v).lower() for v in pair) for pair in lexicon.get("together", []) if len(pair) == 2
+        }
+        return replace(
+            self, learned={k: frozenset(v) for k, v in learned.items()}, together=frozenset(together)
         )
 
     def canon(self, value: str) -> str:
@@ -236,9 +255,38 @@ class ValueVocabulary:
     def compatible(self, claimed: str, actual: str) -> bool:
         """Do two values agree? A form of one (itself or a synonym, 色 dropped) contains a form of the other:
         蓝色 / 深蓝色, 全棉 / 棉麻, 牛仔布 (牛仔) / 牛仔裙."""
+        key = (claimed.lower(), actual.lower())
+        found = self._compatible_cache.get(key)
+        if found is None:
+            found = self._compatible(claimed, actual)
+            if len(self._compatible_cache) > 100_000:
+                self._compatible_cache.clear()
+            self._compatible_cache[key] = found
+        return found
+
+    @cached_property
+    def _compatible_cache(self) -> dict[tuple[str, str], bool]:
+        return {}
+
+    def _compatible(self, claimed: str, actual: str) -> bool:
         forms_a = {_bare(f) for f in self.forms(claimed)}
         forms_b = {_bare(f) for f in self.forms(actual)}
-        return any(a and b and (a in b or b in a) for a in forms_a for b in forms_b)
+        if any(a and b and (a in b or b in a) for a in forms_a for b in forms_b):
+            return True
+        return any(
+            frozenset((a, b)) in self.compatible_pairs
+            for a in self.forms(claimed)
+            for b in self.forms(actual)
+        )
+
+    def seen_together(self, a: str, b: str) -> bool:
+        """Were these two values (or synonyms of them) held by one training product under one key?"""
+        return any(frozenset((x, y)) in self.together for x in self.forms(a) for y in self.forms(b))
+
+    def is_soft(self, term: str) -> bool:
+        """Only values of judgement keys (风格, 版型): mentioning one needs no support."""
+        keys = self.keys_of(term)
+        return bool(keys) and keys <= self.soft_keys
 
     def opposite(self, a: str, b: str) -> bool:
         return (
@@ -266,6 +314,34 @@ class ValueVocabulary:
     def keys_of(self, value: str) -> frozenset[str]:
         """The canonical keys `value` (or a synonym of it) belongs to."""
         return self.term_keys.get(value.lower(), frozenset())
+
+
+def learn_lexicon(
+    attribute_dicts: Iterable[Mapping[str, Any]], vocab: ValueVocabulary | None = None
+) -> dict[str, Any]:
+    """Values per canonical key of the given products, and the value pairs one product held under one key.
+
+    The JSON-ready form `ValueVocabulary.with_lexicon` reads (and `data/value_lexicon.json` holds)."""
+    key = vocab.key if vocab is not None else (lambda name: name.strip())
+    values: dict[str, set[str]] = {}
+    together: set[tuple[str, str]] = set()
+    for attributes in attribute_dicts:
+        per_key: dict[str, set[str]] = {}
+        for name, value in attribute_pairs(attributes):
+            per_key.setdefault(key(name), set()).add(value.lower())
+        for k, vs in per_key.items():
+            values.setdefault(k, set()).update(vs)
+            ordered = sorted(vs)
+            together.update((a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 :])
+    return {
+        "values": {k: sorted(vs) for k, vs in sorted(values.items())},
+        "together": [list(pair) for pair in sorted(together)],
+    }
+
+
+def load_lexicon(path: str | Path | None = None) -> dict[str, Any]:
+    """A learned value lexicon: `path`, or the bundled one learned from AdvertiseGen attributes."""
+    return read_data(path, LEXICON_FILE)
 
 
 def _bare(value: str) -> str:
