@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from koubei.cli.common import DatabaseOption, JsonOption, get_console, print_json
+from koubei.cli.common import DatabaseOption, JsonOption, get_console, open_store, print_json
 
 
 def demo(
@@ -30,6 +30,11 @@ def demo(
     ] = None,
     db: DatabaseOption = None,
     as_json: JsonOption = False,
+    serve: Annotated[
+        bool,
+        typer.Option("--serve", help="Then serve the dashboard and API on the demo data (koubei serve)."),
+    ] = False,
+    port: Annotated[int, typer.Option("--port", help="Port for --serve.", min=1, max=65535)] = 8000,
 ) -> None:
     """Set up the store, load the bundled real review corpus, and show every capability on it.
 
@@ -39,7 +44,6 @@ def demo(
 
         koubei demo --quick --json
     """
-    from koubei.cli.common import open_store
     from koubei.config import get_settings
     from koubei.pipelines.demo import DemoContext, iter_demo, plan_demo, summarize
     from koubei.progress import ConsoleProgress
@@ -89,6 +93,25 @@ def demo(
             console.print(f"[red]Step {failure['step']} failed: {failure['error']}[/]")
     if summary.failed:
         raise typer.Exit(1)
+    if serve:
+        _serve_demo(db, port, console)
+    elif not as_json:
+        console.print(
+            "Open the dashboard on this data: [bold]koubei demo --serve[/] (or koubei serve, then "
+            "koubei serve keys create --name me --scope admin)"
+        )
+
+
+def _serve_demo(db: str | None, port: int, console: Any) -> None:
+    """`koubei serve` on the demo's store, with an admin key made for this session (printed once)."""
+    from koubei.api.server import run_server
+    from koubei.pipelines.keys import create_api_key
+
+    with open_store(db) as store:
+        created = create_api_key(store, "demo", "admin")
+    console.print(f"dashboard: http://127.0.0.1:{port}/  log in with this admin key (shown once):")
+    console.print(created.key, markup=False)
+    run_server(port=port, database_url=db)
 
 
 def _render_step(name: str, result: Any, console: Any) -> None:

@@ -5,6 +5,9 @@ sentiment-fast), else the default fast model: trained on first use on the bundle
 reviews, through the same ingest path as any file) into KOUBEI_HOME/models/sentiment-bundled and reused from then
 on. Never at start-up: `koubei serve` answers /health at once, and the first scoring request pays for training.
 
+Imports of the models happen inside the functions: `koubei serve` imports this module at start and must not
+pay for numpy and scikit-learn before its first scoring request.
+
 A thread lock and a file lock (flock) around the training make two concurrent first requests (in one server, or
 in a server and a worker) train it once; the second waits and loads what the first saved. A loaded model is kept
 per folder and reloaded when its meta.json changes (a retrain into the same folder).
@@ -21,7 +24,6 @@ from typing import Any
 
 from koubei.artifacts import default_model_dir
 from koubei.errors import BadInputError
-from koubei.pipelines.sentiment import InputRow, default_sentiment_dir, model_name, train_rows
 from koubei.progress import Progress
 from koubei.results import Result
 
@@ -68,6 +70,7 @@ def train_bundled_model(progress: Progress | None = None) -> Path:
                 if _is_model(folder):
                     return folder
                 from koubei.ingest.bundled import load_corpus
+                from koubei.pipelines.sentiment import InputRow, train_rows
 
                 loaded = load_corpus(progress=progress)
                 rows = [
@@ -82,6 +85,8 @@ def train_bundled_model(progress: Progress | None = None) -> Path:
 
 def scoring_model_dir(train_default: bool = True, progress: Progress | None = None) -> Path:
     """The model that scores: the trained one (KOUBEI_HOME/models/sentiment-fast) if any, else the default."""
+    from koubei.pipelines.sentiment import default_sentiment_dir
+
     trained = default_sentiment_dir("fast")
     if _is_model(trained):
         return trained
@@ -93,6 +98,7 @@ def scoring_model_dir(train_default: bool = True, progress: Progress | None = No
 def loaded_model(folder: Path) -> tuple[Any, str]:
     """The model saved in `folder`, loaded once (again after a retrain), and the name its scores go under."""
     from koubei.analysis.sentiment.kinds import load_sentiment_model
+    from koubei.pipelines.sentiment import model_name
 
     folder = folder.resolve()
     stamp = (folder / "meta.json").stat().st_mtime
