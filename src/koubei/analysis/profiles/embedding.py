@@ -28,12 +28,25 @@ _VECTORIZER = {
 }
 
 
+_PARALLEL_MIN = 20000  # below this many texts a second process costs more than it saves
+
+
+def _project(vectorizer: Any, components: np.ndarray, texts: list[str]) -> np.ndarray:
+    return np.asarray(vectorizer.transform(texts) @ components.T, dtype=np.float32)
+
+
 class TextEmbedder:
     """fit(texts) -> encode(texts): unit-length LSA vectors (zeros for an empty text)."""
 
     def __init__(
-        self, dims: int = 32, max_features: int = 20000, max_fit_docs: int = 20000, seed: int = 0
+        self,
+        dims: int = 32,
+        max_features: int = 20000,
+        max_fit_docs: int = 20000,
+        seed: int = 0,
+        n_jobs: int = 2,
     ) -> None:
+        self.n_jobs = n_jobs  # processes for encoding large batches
         self.dims = dims
         self.max_features = max_features
         self.max_fit_docs = max_fit_docs  # a sample this large fixes the space; more only costs time
@@ -72,7 +85,18 @@ class TextEmbedder:
             raise NotFittedError("TextEmbedder is not fitted: call fit(texts) or load() first")
         if not texts:
             return np.zeros((0, self.dims_), np.float32)
-        dense = np.asarray(self.vectorizer_.transform(texts) @ self.components_.T, dtype=np.float32)
+        if len(texts) >= _PARALLEL_MIN and self.n_jobs > 1:
+            # tokenizing is pure-Python work in sklearn: split it over processes (the cost target is on 2 cores)
+            from joblib import Parallel, delayed
+
+            step = -(-len(texts) // self.n_jobs)
+            parts = Parallel(n_jobs=self.n_jobs)(
+                delayed(_project)(self.vectorizer_, self.components_, texts[i : i + step])
+                for i in range(0, len(texts), step)
+            )
+            dense = np.concatenate(parts)
+        else:
+            dense = _project(self.vectorizer_, self.components_, texts)
         norms = np.linalg.norm(dense, axis=1, keepdims=True)
         return np.divide(dense, norms, out=np.zeros_like(dense), where=norms > 0)
 

@@ -10,6 +10,7 @@ The model holds no user ids: forgetting a user never needs a refit.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 from collections import defaultdict
@@ -80,7 +81,7 @@ def rfm_class(r: int, f: int) -> str:
 def _score(value: float, edges: list[float], higher_is_better: bool) -> int:
     """1-5 from quintile edges (ties share a score)."""
     # edges strictly below the value: on ties (most users with one purchase) the tied users get the lower score
-    above = int(np.searchsorted(np.asarray(edges), value, side="left"))
+    above = bisect.bisect_left(edges, value)
     score = 1 + above if higher_is_better else 5 - above
     return int(min(5, max(1, score)))
 
@@ -358,7 +359,7 @@ class ProfileModel:
                 a: {
                     "share": len(ids) / reviews_u if reviews_u else 0.0,
                     "mentions": len(ids),
-                    "sentiment": float(np.mean(aspect_score[u][a])),
+                    "sentiment": sum(aspect_score[u][a]) / len(aspect_score[u][a]),
                 }
                 for a, ids in sorted(aspect_reviews[u].items(), key=lambda kv: (-len(kv[1]), kv[0]))
             }
