@@ -314,3 +314,38 @@ def export_profiles(store: Store, out: Path, *, real_ids: bool = False) -> Profi
         else "pseudonymous ids (keyed hash; the key stays in KOUBEI_HOME/pseudonym_key or KOUBEI_PSEUDONYM_KEY)"
     )
     return ProfileExport(out, len(records), not real_ids, suffix[1:], note)
+
+
+# ---- fairness of any user list (segments, target lists) -----------------------------------------------------
+
+
+@dataclass
+class FairnessReport(Result):
+    group_size: int
+    base_size: int
+    attributes: dict[str, Any]
+    note: str
+
+
+def user_list_fairness(store: Store, user_ids: list[str]) -> FairnessReport:
+    """How gender, age and region (where the store has them) are distributed in `user_ids` (e.g. a target list)
+    against every user the store knows (users with a row or a review), for `koubei profile targets` to report."""
+    from koubei.analysis.profiles.fairness import distribution_report
+    from koubei.store.social import read_users
+
+    attributes = {u["user_id"]: u["attributes"] for u in read_users(store)}
+    base = list(dict.fromkeys([*attributes, *(r["user_id"] for r in _review_authors(store))]))
+    report = distribution_report(user_ids, base, attributes)
+    return FairnessReport(report["group_size"], report["base_size"], report["attributes"], report["note"])
+
+
+def _review_authors(store: Store) -> list[dict[str, Any]]:
+    from sqlalchemy import select
+
+    from koubei.store.models import Review
+
+    with store.session() as s:
+        return [
+            {"user_id": u}
+            for (u,) in s.execute(select(Review.user_id).where(Review.user_id.is_not(None)).distinct())
+        ]

@@ -34,11 +34,11 @@ def read_profile_inputs(store: Store) -> dict[str, list[dict[str, Any]]]:
             {"user_id": u, "attributes": a or {}} for u, a in s.execute(select(User.user_id, User.attributes))
         ]
         model_label: dict[str, str] = {}
-        for rid, label in s.execute(
+        for scored_id, scored_label in s.execute(
             select(SentimentScore.review_id, SentimentScore.label).order_by(SentimentScore.scored_at)
         ):
-            if label and label != "unscorable":
-                model_label[rid] = label  # later rows overwrite: the latest model wins
+            if scored_label and scored_label != "unscorable":
+                model_label[scored_id] = scored_label  # later rows overwrite: the latest model wins
         query = (
             select(
                 Review.review_id,
@@ -56,7 +56,7 @@ def read_profile_inputs(store: Store) -> dict[str, list[dict[str, Any]]]:
             .order_by(Review.review_id)
         )
         reviews = []
-        author: dict[str, str] = {}
+        author: dict[str, str | None] = {}
         for rid, uid, pid, cat, text, rating, label, when, digest in s.execute(query):
             author[rid] = uid
             reviews.append(

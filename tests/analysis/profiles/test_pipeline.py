@@ -184,3 +184,14 @@ def test_forget_erases_everything_about_the_user(loaded: object, isolated_home: 
         forget_user(store, "u0")  # type: ignore[arg-type]
     with pytest.raises(BadInputError, match="USER"):
         forget_user(store, "  ")  # type: ignore[arg-type]
+
+
+def test_user_list_fairness_against_the_base(loaded: object) -> None:
+    from koubei.pipelines.profiles import user_list_fairness
+
+    report = user_list_fairness(loaded, ["u1", "u3", "u5"])  # type: ignore[arg-type]
+    assert report.group_size == 3 and report.base_size == 12
+    gender = report.attributes["gender"]
+    assert gender["group"] == {"f": 1.0} and gender["base"] == {"f": 0.5, "m": 0.5}
+    assert gender["skew"] == 0.5 and gender["flag"]
+    assert report.attributes["region"]["group"] == {"north": 1.0} and "age" in report.note

@@ -219,7 +219,7 @@ def segment_profiles(
         closest = members[
             np.argsort(np.linalg.norm(z[members] - centre, axis=1), kind="stable")[: cfg.examples]
         ]
-        member_profiles = [profiles[i] for i in members]
+        member_profiles = [profiles[int(i)] for i in members]
         segments.append(
             {
                 "segment": seg,
