@@ -92,3 +92,17 @@ def test_unknown_path_is_a_problem(client) -> None:
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_docs_page_is_served_offline_without_inline_script(client) -> None:
+    import re
+
+    page = client.get("/docs")
+    assert page.status_code == 200
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page.text, flags=re.S)
+    assert scripts and all('src="/' in attrs and not body.strip() for attrs, body in scripts)
+    assert "cdn" not in page.text.lower()
+    for path in ("/docs/static/swagger-ui-bundle.js", "/docs/static/swagger-ui.css", "/docs/init.js"):
+        assert client.get(path).status_code == 200, path
+    assert "/openapi.json" in client.get("/docs/init.js").text
+    assert client.get("/openapi.json").json()["paths"]["/api/v1/sentiment/score"]["post"]

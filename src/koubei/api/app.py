@@ -26,6 +26,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
 from koubei import __version__
+from koubei.api.docs import install_docs
 from koubei.api.errors import install_error_handlers
 from koubei.api.routes import ROUTER_MODULES
 from koubei.api.security import AccessLog, BodySizeLimit, RateLimit, SecurityHeaders, session_secret
@@ -91,7 +92,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         description=DESCRIPTION,
         lifespan=_lifespan,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # koubei.api.docs serves /docs from the package (FastAPI's loads a CDN)
         redoc_url=None,
     )
     app.state.settings = settings
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     attach_jobs(app, settings)
 
     install_error_handlers(app)
+    install_docs(app)
     for name in ROUTER_MODULES:
         module = importlib.import_module(f"koubei.api.routes.{name}")
         app.include_router(module.router)
