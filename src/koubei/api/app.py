@@ -5,8 +5,8 @@ included (each defines `router` with its own paths); the dashboard (`koubei.web.
 /static) is mounted when that package is installed. `app.state.on_startup` / `app.state.on_shutdown` are lists of
 callables the lifespan runs (the job worker adds itself there); nothing heavy runs at start: models load lazily.
 
-Middleware, outermost first: the access log, security headers, body size limit, CORS (only when KOUBEI_CORS_ORIGINS names
-origins), the dashboard session, the per-key rate limit.
+Middleware, outermost first: the access log, security headers, the last-resort 500, the body size limit, CORS
+(only when KOUBEI_CORS_ORIGINS names origins), the dashboard session, the per-key rate limit.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from starlette.staticfiles import StaticFiles
 
 from koubei import __version__
 from koubei.api.docs import install_docs
-from koubei.api.errors import install_error_handlers
+from koubei.api.errors import LastResort, install_error_handlers
 from koubei.api.routes import ROUTER_MODULES
 from koubei.api.security import AccessLog, BodySizeLimit, RateLimit, SecurityHeaders, session_secret
 from koubei.config import Settings, get_settings
@@ -128,6 +128,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(LastResort)  # inside the headers layer, so a 500 carries them too
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)
     return app

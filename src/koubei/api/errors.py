@@ -5,8 +5,8 @@
 - request validation (pydantic): 422, naming each field in `errors: [{"field", "message"}]`;
 - `HTTPException` (401/403/404/405/413/429 ...): its status and detail, its headers kept (WWW-Authenticate,
   Retry-After);
-- anything else: 500 with a generic detail; logged server-side by type and route only (an exception's message can
-  quote review text or a key).
+- anything else (`LastResort`): 500 with a generic detail; logged server-side by type and route only (an
+  exception's message can quote review text or a key).
 """
 
 from __future__ import annotations
@@ -99,16 +99,45 @@ async def _http_error(_request: Request, error: Exception) -> JSONResponse:
     return problem_response(error.status_code, detail=detail, headers=dict(error.headers or {}))
 
 
-async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-    # Type and path only: the message and traceback may quote personal data (review text, a user id, a key).
-    log.error("unexpected %s while answering %s %s", type(error).__name__, request.method, request.url.path)
-    return problem_response(
-        500, detail="an unexpected error occurred; it has been logged (the server's log names its type)"
-    )
+class LastResort:
+    """The outermost layer: any exception nothing else answered becomes a generic 500 problem, logged by type and
+    path only (its message and traceback may quote personal data: review text, a user id, a key).
+
+    A middleware rather than an exception handler: Starlette re-raises after calling a handler for `Exception`,
+    and uvicorn then logs the full traceback with the message; here the exception ends.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watching_send(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watching_send)
+        except Exception as error:
+            log.error(
+                "unexpected %s while answering %s %s", type(error).__name__, scope["method"], scope["path"]
+            )
+            if not started:
+                response = problem_response(
+                    500,
+                    detail="an unexpected error occurred; it has been logged (the server's log names its type)",
+                )
+                await response(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(KoubeiError, _koubei_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected)
+    # Anything else: `LastResort`, added by create_app as the outermost middleware.
