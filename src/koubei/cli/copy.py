@@ -247,8 +247,8 @@ def check_command(
             lambda c: c.print(f"checked {batch.written} texts, {batch.rejected} rejects -> {batch.output}"),
         )
         return
-    if text is None:
-        raise BadInputError("text: give the text to check (or --input FILE --output FILE)")
+    if text is None or not text.strip():
+        raise BadInputError("text to check: give the copy to check (or --input FILE --output FILE)")
     store = open_store(db) if product is not None else None
     try:
         result = check_text(text, attributes, product, store, model)

@@ -358,15 +358,20 @@ def attributes_from_option(value: str | None) -> Attributes | None:
 
 
 # ------------------------------------------------------------------ guard, summaries, replies, review
+_LOAD: Any = object()  # check_text's default: load the copy model's references itself
+
+
 def check_text(
     text: str,
     attributes: Any = None,
     product_id: str | None = None,
     store: Store | None = None,
     model: str | Path | None = None,
+    references: Any = _LOAD,
 ) -> dict[str, Any]:
     """`generation.guard.check` with the product's attributes / praise as evidence and, when a copy model is
-    there, its training copy as the `copied` reference. Returns {"passed", "flags"}."""
+    there, its training copy as the `copied` reference (`references`: already loaded by `copy_references`).
+    Returns {"passed", "flags"}."""
     from koubei.generation.guard import check
 
     attrs: dict[str, list[str]] = {}
@@ -386,15 +391,21 @@ def check_text(
             for p in ev.praise
             for rid, s in zip(p.review_ids, p.sentences, strict=False)
         ]
-    references = None
+    references = copy_references(model) if references is _LOAD else references
+    return check(text, attrs or None, evidence, references).to_dict()
+
+
+def copy_references(model: str | Path | None = None) -> Any:
+    """The training copy's index of a copy model (the `copied` check's reference), None when there is no model
+    at the default place; a model folder that was named and is missing is an error."""
     folder = model_dir_or_default(model)
     if (folder / "copy_index").exists():
         from koubei.generation.copying import CopyIndex
 
-        references = CopyIndex.load(folder / "copy_index")
-    elif model is not None:
+        return CopyIndex.load(folder / "copy_index")
+    if model is not None:
         raise NotFoundError(f"no copy model at {str(folder)!r} (needed for the copied check)")
-    return check(text, attrs or None, evidence, references).to_dict()
+    return None
 
 
 def check_batch(
@@ -405,15 +416,19 @@ def check_batch(
 
     started = time.monotonic()
     written = rejected = 0
+    references = copy_references(model)  # once for the whole batch, not once per row
     with atomic_path(output_path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
         for number, values, problem in _input_rows(Path(input_path)):
             try:
                 if values is None:
                     raise BadInputError(problem or "unreadable row")
                 text = values.get("text")
-                if not isinstance(text, str):
-                    raise BadInputError("text: missing or not a string")
-                record = {"line": number, **check_text(text, values.get("attributes"), model=model)}
+                if not isinstance(text, str) or not text.strip():
+                    raise BadInputError("text: missing, empty or not a string")
+                record = {
+                    "line": number,
+                    **check_text(text, values.get("attributes"), references=references),
+                }
                 written += 1
             except BadInputError as error:
                 record = {"line": number, "error": str(error)}
