@@ -36,6 +36,9 @@ def _render_targets(result: Any) -> Any:
             + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.excluded.items())
         )
         console.print(f"word of mouth: {escape(result.word_of_mouth)}")
+        for name, figures in result.fairness.get("attributes", {}).items():
+            flag = " [yellow](skewed)[/]" if figures.get("flag") else ""
+            console.print(f"{escape(name)}: skew {figures['skew']:.2f} against all users{flag}")
         for note in result.notes:
             console.print(f"[yellow]{escape(note)}[/]")
 

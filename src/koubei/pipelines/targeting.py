@@ -140,6 +140,7 @@ class TargetList(Result):
     notes: list[str]
     config: dict[str, Any]
     seconds: float
+    fairness: dict[str, Any] = field(default_factory=dict)  # protected attributes: the list against all users
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()
@@ -147,8 +148,12 @@ class TargetList(Result):
         return out
 
     def line(self) -> dict[str, Any]:
-        """The batch output line: {"product_id", "users": [{"user_id", "score", "reasons"}]}."""
-        return {"product_id": self.product_id, "users": [u.to_dict() for u in self.users]}
+        """The batch output line: {"product_id", "users": [{"user_id", "score", "reasons"}], "fairness"}."""
+        return {
+            "product_id": self.product_id,
+            "users": [u.to_dict() for u in self.users],
+            "fairness": self.fairness,
+        }
 
 
 def _reason_lines(models: TargetingModels, product: int) -> Any:
@@ -254,6 +259,10 @@ def product_targets(
             f"budget {budget} is more than the {ranked.eligible} eligible users allow with the holdout: "
             f"{len(ranked.users)} listed, {len(ranked.holdout)} held out"
         )
+    from koubei.pipelines.profiles import user_list_fairness
+
+    # Protected attributes are never features of the interest score; the report shows any skew they end up with.
+    fairness = user_list_fairness(store, [u.user_id for u in ranked.users]).to_dict()
     if rec.popularity_[item] == 0:
         notes.append(
             "nobody reviewed or bought this product yet: interest comes from its text and category only"
@@ -269,6 +278,7 @@ def product_targets(
         notes=notes,
         config=rec_asdict(config),
         seconds=time.perf_counter() - started,
+        fairness=fairness,
     )
 
 

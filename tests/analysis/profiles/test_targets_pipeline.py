@@ -40,7 +40,9 @@ def test_targets_rank_the_co_reviewer_first_and_skip_who_reviewed(shop) -> None:
     assert any("interactions in music" in r for r in reasons)
     assert "not scored" in result.word_of_mouth
     line = result.line()
-    assert set(line) == {"product_id", "users"} and set(line["users"][0]) == {"user_id", "score", "reasons"}
+    assert set(line) == {"product_id", "users", "fairness"}
+    assert set(line["users"][0]) == {"user_id", "score", "reasons"}
+    assert result.fairness["attributes"] == {} and "no gender" in result.fairness["note"]
 
 
 def test_opted_out_users_and_recent_detractors_are_left_out(shop, tmp_path: Path) -> None:
@@ -53,6 +55,19 @@ def test_opted_out_users_and_recent_detractors_are_left_out(shop, tmp_path: Path
     ingest_file(shop, users, "users", quarantine=tmp_path)
     result = product_targets(shop, "p1", 3, holdout=0.0)
     assert "u3" not in _ids(result) and result.excluded["opted_out"] == 1
+
+
+def test_target_lists_report_protected_attributes_against_all_users(shop, tmp_path: Path) -> None:
+    genders = {"u1": "f", "u2": "m", "u3": "m", "u4": "m", "u5": "f", "u6": "m"}
+    users = write_lines(
+        tmp_path / "users.jsonl", [json.dumps({"user_id": u, "gender": g}) for u, g in genders.items()]
+    )
+    ingest_file(shop, users, "users", quarantine=tmp_path)
+    result = product_targets(shop, "p3", 2, holdout=0.0)  # u1 and u5: both f, against 2 f of 6 users
+    gender = result.fairness["attributes"]["gender"]
+    assert gender["group"]["f"] == 1.0 and gender["base"]["f"] == pytest.approx(0.3333, abs=1e-4)
+    assert gender["flag"] is True
+    assert _ids(result) == ["u1", "u5"]  # the attribute is not a targeting feature: same list as without it
 
 
 def test_unknown_product_and_too_large_budget(shop) -> None:
