@@ -1,6 +1,11 @@
 """Fixtures of the dashboard tests, on top of tests/api/conftest.py's store and keys.
 
-- `live_server`: the real app served by uvicorn on a free 127.0.0.1 port (in a thread), on `api_store`;
+- `web_store`: `api_store` plus tests/web/data: a product whose title and brand are HTML, reviews carrying
+  `<img onerror>` / `<svg onload>`, and share cascades of two of the hand-made reviews (for /wom);
+- `web_client`: a TestClient of the app on `web_store`;
+- `trained_model`: a fast sentiment model trained on `web_store`'s labelled reviews, where the app looks for
+  the scoring model (KOUBEI_HOME/models/sentiment-fast), so product pages mark the decisive words;
+- `live_server`: the real app served by uvicorn on a free 127.0.0.1 port (in a thread), on `web_store`;
 - `browser`: Debian's chromium driven by Playwright (never `playwright install`), one per test module;
 - `logged_in_page(key)`: a fresh browser page that has logged in through the login form.
 A page that raises a JavaScript error, or a dialog that opens, fails the test: `page_errors` and `dialogs`
@@ -18,7 +23,9 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import admin_key, api_settings, api_store, make_api_store, read_key  # noqa: F401
+from tests.api.conftest import admin_key, api_settings, api_store, make_api_store, make_client, read_key  # noqa: F401
+
+DATA = Path(__file__).parent / "data"
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -61,8 +68,35 @@ def serve(store: Any, **overrides: Any) -> LiveServer:
 
 
 @pytest.fixture
-def live_server(api_store: Any) -> Iterator[LiveServer]:  # noqa: F811
-    with serve(api_store) as server:
+def web_store(api_store: Any, tmp_path: Path) -> Any:  # noqa: F811
+    from koubei.pipelines.ingest import ingest_file
+
+    for kind in ("products", "reviews", "shares"):
+        ingest_file(api_store, DATA / f"{kind}.csv", kind, quarantine=tmp_path / f"web-{kind}.jsonl")
+    return api_store
+
+
+@pytest.fixture
+def web_client(web_store: Any) -> Iterator[Any]:
+    with make_client(web_store) as client:
+        yield client
+
+
+@pytest.fixture
+def trained_model(web_store: Any) -> Path:
+    from koubei.pipelines.sentiment import default_sentiment_dir, rows_from_store, train_rows
+
+    folder = default_sentiment_dir("fast")
+    rows = [
+        r for r in rows_from_store(web_store) if r.label in ("positive", "negative")
+    ]  # 2 neutral: too few
+    train_rows(rows, folder, "fast", holdout=0.2, seed=0)
+    return folder
+
+
+@pytest.fixture
+def live_server(web_store: Any) -> Iterator[LiveServer]:
+    with serve(web_store) as server:
         yield server
 
 
