@@ -101,18 +101,21 @@ def run_sentiment_train(ctx: JobContext) -> Result:
 
 
 class SentimentScoreParams(Params):
-    model: ModelName | None = None  # default sentiment-fast
+    model: ModelName | None = None  # default: sentiment-fast, else the bundled default model
     batch_size: int = Field(default=1000, ge=1, le=100_000)
     rescore: bool = False
 
 
 def run_sentiment_score(ctx: JobContext) -> Result:
-    from koubei.pipelines import sentiment
+    from koubei.pipelines import scoring, sentiment
 
     p: SentimentScoreParams = ctx.params
+    # No model named: the store's trained one, else the default model trained once on the bundled corpus (as the
+    # API's scoring routes use), so a fresh install can score its store.
+    folder = _model_dir(p.model, "") if p.model else scoring.scoring_model_dir(progress=ctx.progress)
     return sentiment.score_store(
         ctx.store,
-        _model_dir(p.model, "sentiment-fast"),
+        folder,
         batch_size=p.batch_size,
         rescore=p.rescore,
         progress=ctx.progress,
