@@ -32,6 +32,10 @@ def test_gamma_gamma_likelihood_by_hand() -> None:
     # p = 1, q = 2, gamma = 1, one purchase of value 1: int nu e^{-nu} * nu e^{-nu} d nu = 2 / 2^3 = 1/4
     ll = gamma_gamma_log_likelihood((1.0, 2.0, 1.0), np.array([1.0]), np.array([1.0]))
     assert ll[0] == pytest.approx(math.log(0.25), abs=1e-12)
+    # p = q = gamma = 1, mean 1 of two purchases: the sum is Gamma(2, nu), so f(m | nu) = 4 nu^2 e^{-2 nu};
+    # against nu ~ Gamma(1, 1): 4 * int nu^2 e^{-3 nu} d nu = 8/27
+    ll = gamma_gamma_log_likelihood((1.0, 1.0, 1.0), np.array([2.0]), np.array([1.0]))
+    assert ll[0] == pytest.approx(math.log(8 / 27), abs=1e-12)
 
 
 def test_p_alive_and_expected_value_by_hand() -> None:
