@@ -267,32 +267,66 @@ class ProfileExport(Result):
     note: str
 
 
-def export_profiles(store: Store, out: Path, *, real_ids: bool = False) -> ProfileExport:
-    """Write every profile to `out` (.jsonl, or .csv with nested fields as JSON), ids pseudonymized unless
-    `real_ids`. Segment example users are not exported (they are ids)."""
+@dataclass
+class StoredSegments(Result):
+    segmentation: str | None
+    segments: list[dict[str, Any]]
+
+
+def stored_segments(store: Store) -> StoredSegments:
+    """The latest stored segmentation (empty when `koubei profile segments` has not run)."""
+    from koubei.store.profiles import read_segments
+
+    rows = read_segments(store)
+    segments = [
+        {k: r[k] for k in ("segment", "name_en", "name_zh", "persona", "size")} | dict(r["details"] or {})
+        for r in rows
+    ]
+    return StoredSegments(rows[0]["segmentation"] if rows else None, segments)
+
+
+@dataclass
+class ProfilePage(Result):
+    items: list[dict[str, Any]]
+    total: int
+    offset: int
+    pseudonymous: bool
+
+
+def profile_records(
+    store: Store, *, real_ids: bool = False, offset: int = 0, limit: int | None = None
+) -> ProfilePage:
+    """Profiles as export records, ids pseudonymized (keyed hash) unless `real_ids`; a page when `limit`."""
     from koubei.analysis.profiles.privacy import pseudonym, pseudonym_key
     from koubei.config import get_settings
     from koubei.store.profiles import read_profiles
 
+    rows = read_profiles(store)
+    key = None if real_ids else pseudonym_key(get_settings().home)
+    page = rows[offset : None if limit is None else offset + limit]
+    items = [
+        {
+            "user_id": r["user_id"] if key is None else pseudonym(r["user_id"], key),
+            "model_version": r["model_version"],
+            "status": r["status"],
+            "segment": r["segment"],
+            **r["features"],
+            "embedding": r["embedding"].get("vector", []),
+        }
+        for r in page
+    ]
+    return ProfilePage(items, len(rows), offset, not real_ids)
+
+
+def export_profiles(store: Store, out: Path, *, real_ids: bool = False) -> ProfileExport:
+    """Write every profile to `out` (.jsonl, or .csv with nested fields as JSON), ids pseudonymized unless
+    `real_ids`. Segment example users are not exported (they are ids)."""
     suffix = out.suffix.lower()
     if suffix not in (".jsonl", ".csv"):
         raise BadInputError(f"--output {str(out)!r}: expected a .jsonl or .csv file name")
-    rows = read_profiles(store)
-    if not rows:
+    records = profile_records(store, real_ids=real_ids).items
+    if not records:
         raise BadInputError("the store has no profiles yet: run `koubei profile build` first")
-    key = None if real_ids else pseudonym_key(get_settings().home)
-    records = []
-    for r in rows:
-        records.append(
-            {
-                "user_id": r["user_id"] if key is None else pseudonym(r["user_id"], key),
-                "model_version": r["model_version"],
-                "status": r["status"],
-                "segment": r["segment"],
-                **r["features"],
-                "embedding": r["embedding"].get("vector", []),
-            }
-        )
     with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8", newline="") as fh:
         if suffix == ".jsonl":
             for rec in records:
