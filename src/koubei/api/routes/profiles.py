@@ -21,12 +21,12 @@ UserId = Annotated[str, Path(min_length=1, max_length=128)]
 
 
 class BuildBody(BaseModel):
-    refit: bool = Field(False, description="Fit a new profile model and rebuild every user")
+    refit: bool = Field(default=False, description="Fit a new profile model and rebuild every user")
 
 
 class SegmentBody(BaseModel):
-    k_min: int = Field(2, ge=2, le=20)
-    k_max: int = Field(8, ge=2, le=20)
+    k_min: int = Field(default=2, ge=2, le=20)
+    k_max: int = Field(default=8, ge=2, le=20)
     seed: int = 0
 
 
