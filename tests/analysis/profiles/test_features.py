@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from koubei.analysis.profiles.activity import UserActivity
-from koubei.analysis.profiles.features import ProfileConfig, ProfileModel, rfm_class
+from koubei.analysis.profiles.features import ProfileConfig, ProfileModel
+from koubei.analysis.profiles.rfm import rfm_class
 from koubei.errors import BadInputError, NotFittedError
 
 

@@ -10,7 +10,6 @@ The model holds no user ids: forgetting a user never needs a refit.
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import json
 from collections import defaultdict
@@ -23,21 +22,13 @@ import numpy as np
 from koubei.analysis.profiles.activity import UserActivity
 from koubei.analysis.profiles.embedding import TextEmbedder
 from koubei.analysis.profiles.influence import influence
+from koubei.analysis.profiles.rfm import rfm_class, rfm_score
 from koubei.analysis.profiles.value import BetaGeoModel, GammaGammaModel, summarize_events
 from koubei.artifacts import check_format_version, read_json, read_meta, save_config, write_json, write_meta
 from koubei.errors import BadInputError, KoubeiError, NotFittedError
 
 FORMAT_VERSION = 1
 KIND = "user_profiles"
-RFM_CLASSES = (
-    "Champions",
-    "Loyal",
-    "Potential loyalists",
-    "New customers",
-    "Need attention",
-    "At risk",
-    "Hibernating",
-)
 
 
 @dataclass(frozen=True)
@@ -59,31 +50,6 @@ class ProfileConfig:
         str, ...
     ] = ()  # user attributes (e.g. gender) used as features: none by default
     seed: int = 0
-
-
-def rfm_class(r: int, f: int) -> str:
-    """The usual RFM grid on recency and frequency scores (1-5, 5 = most recent / most frequent)."""
-    if r >= 4 and f >= 4:
-        return "Champions"
-    if r >= 3 and f >= 3:
-        return "Loyal"
-    if r >= 4 and f >= 2:
-        return "Potential loyalists"
-    if r >= 4:
-        return "New customers"
-    if r == 3:
-        return "Need attention"
-    if f >= 3:
-        return "At risk"
-    return "Hibernating"
-
-
-def _score(value: float, edges: list[float], higher_is_better: bool) -> int:
-    """1-5 from quintile edges (ties share a score)."""
-    # edges strictly below the value: on ties (most users with one purchase) the tied users get the lower score
-    above = bisect.bisect_left(edges, value)
-    score = 1 + above if higher_is_better else 5 - above
-    return int(min(5, max(1, score)))
 
 
 @dataclass
@@ -372,8 +338,8 @@ class ProfileModel:
                     status = "detractor"
                 elif mean_voice >= cfg.advocate_threshold:
                     status = "advocate"
-            r_score = _score(recency[u], self.recency_edges_, False) if np.isfinite(recency[u]) else 1
-            f_score = _score(frequency[u], self.frequency_edges_, True)
+            r_score = rfm_score(recency[u], self.recency_edges_, False) if np.isfinite(recency[u]) else 1
+            f_score = rfm_score(frequency[u], self.frequency_edges_, True)
             profile = {
                 "reviews": int(reviews_u),
                 "orders": int(n_orders[u]),
