@@ -8,10 +8,11 @@ with an opaque keyset cursor; `watch` yields a job each time something visible a
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -41,6 +42,7 @@ __all__ = [
     "recover_jobs",
     "submit_job",
     "watch_job",
+    "watch_job_async",
 ]
 
 
@@ -173,6 +175,33 @@ def watch_job(
     while not job.done and (deadline is None or time.monotonic() < deadline):
         time.sleep(interval)
         job = job_store.get_job(store, job_id)
+        if _visible(job) != seen:
+            seen = _visible(job)
+            quiet_since = time.monotonic()
+            yield job
+        elif keepalive is not None and time.monotonic() - quiet_since >= keepalive:
+            quiet_since = time.monotonic()
+            yield None
+
+
+async def watch_job_async(
+    store: Store,
+    job_id: str,
+    *,
+    interval: float = 0.5,
+    timeout: float | None = None,
+    keepalive: float | None = None,
+) -> AsyncIterator[JobRecord | None]:
+    """`watch_job` for an event loop: sleeps without holding a thread, reads the store in a worker thread. A
+    server-sent events stream uses this, so open streams cost no thread each while they wait."""
+    job = await asyncio.to_thread(job_store.get_job, store, job_id)
+    yield job
+    seen = _visible(job)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    quiet_since = time.monotonic()
+    while not job.done and (deadline is None or time.monotonic() < deadline):
+        await asyncio.sleep(interval)
+        job = await asyncio.to_thread(job_store.get_job, store, job_id)
         if _visible(job) != seen:
             seen = _visible(job)
             quiet_since = time.monotonic()

@@ -7,7 +7,7 @@ A submission's params are checked against the kind's model before anything is qu
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -91,9 +91,9 @@ def cancel(job_id: JobId, store: StoreDep, _principal: AdminPrincipal) -> dict[s
     return jobs.cancel_job(store, job_id).to_dict()
 
 
-def _sse(store: Store, job_id: str) -> Iterator[str]:
+async def _sse(store: Store, job_id: str) -> AsyncIterator[str]:
     yield f"retry: {int(POLL_SECONDS * 4000)}\n\n"
-    for job in jobs.watch_job(
+    async for job in jobs.watch_job_async(
         store, job_id, interval=POLL_SECONDS, timeout=STREAM_SECONDS, keepalive=KEEPALIVE_SECONDS
     ):
         if job is None:
