@@ -33,6 +33,8 @@ def test_build_uses_orders_graph_and_shares(loaded: object) -> None:
     assert u0["influence"]["listeners"] == 5 and u0["influence"]["cascade_reach"] == 2
     assert user_profile(loaded, "u1").features["influence"]["cascade_reach"] == 1  # type: ignore[arg-type]
     assert user_profile(loaded, "u6").status == "detractor"  # type: ignore[arg-type]
+    assert user_profile(loaded, "u11").features["opt_out"] is True  # type: ignore[arg-type]
+    assert u0["opt_out"] is False
     assert any("covers" in note for note in result.notes)  # u8.. are in no follow or share
     with pytest.raises(NotFoundError, match="no profile"):
         user_profile(loaded, "nobody")  # type: ignore[arg-type]

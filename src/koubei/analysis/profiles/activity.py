@@ -22,6 +22,25 @@ from koubei.social.graph import SocialGraph
 POLARITY = {"positive": 1.0, "neutral": 0.0, "negative": -1.0}
 
 
+# User attributes that mean "do not approach this user for marketing" (the same keys as
+# `koubei.store.interactions.OPT_OUT_KEYS`, which targeting reads); a truthy value: true, 1, "yes", "y", "on".
+OPT_OUT_KEYS = ("opt_out", "opted_out", "marketing_opt_out", "do_not_contact")
+_TRUE = {"1", "true", "yes", "y", "t", "on"}
+
+
+def opted_out(attributes: Mapping[str, Any]) -> bool:
+    """Whether a user's attributes say they opted out of marketing."""
+    for key in OPT_OUT_KEYS:
+        value = attributes.get(key)
+        if isinstance(value, bool) and value:
+            return True
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value != 0:
+            return True
+        if isinstance(value, str) and value.strip().lower() in _TRUE:
+            return True
+    return False
+
+
 def to_day(value: Any) -> float:
     """A datetime (naive = UTC), Unix seconds or None -> float days since the epoch (NaN when unknown)."""
     if value is None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from koubei.analysis.profiles.activity import UserActivity
+from koubei.analysis.profiles.activity import UserActivity, opted_out
 from koubei.analysis.profiles.embedding import TextEmbedder
 from koubei.analysis.profiles.influence import influence
 from koubei.analysis.profiles.rfm import rfm_class, rfm_score
@@ -370,6 +370,7 @@ class ProfileModel:
                 },
                 "value": {k: value[k][u] for k in ("expected_purchases", "p_alive", "expected_value")},
                 "attributes": {a: activity.attributes.get(user, {}).get(a) for a in cfg.protected_features},
+                "opt_out": opted_out(activity.attributes.get(user, {})),
             }
             profiles.append(profile)
             statuses.append(status)
