@@ -3,38 +3,20 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.api.conftest import bearer, fill_store
+from tests.api.conftest import bearer
+from tests.api.service_index import built_index, install_index  # noqa: F401  (built_index: a fixture)
 
 QUESTION = "电池耐用吗"  # r01 and r04 speak of p-phone's battery: the answer cites them
 
 
-@pytest.fixture(scope="session")
-def built_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The service index of the api_store data, built once (tens of seconds) and copied into each test's home."""
-    from koubei.config import get_settings
-    from koubei.pipelines.support import build_index
-    from koubei.store import Store
-
-    root = tmp_path_factory.mktemp("ask-index")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("KOUBEI_HOME", str(root / "home"))
-        get_settings.cache_clear()
-        with Store.open(f"sqlite:///{root / 'store.db'}") as store:
-            fill_store(store, root / "quarantine")
-            build_index(store, directory=root / "service")
-    get_settings.cache_clear()
-    return root / "service"
-
-
 @pytest.fixture
-def ask_client(client, built_index: Path, isolated_home: Path) -> Any:
-    shutil.copytree(built_index, isolated_home / "indexes" / "service")
+def ask_client(client, built_index: Path, isolated_home: Path) -> Any:  # noqa: F811
+    install_index(built_index, isolated_home)
     return client
 
 
