@@ -301,6 +301,9 @@ def reply_command(
     policy: Annotated[
         Path | None, typer.Option("--policy", help="JSON: allow_refund/allow_replacement/allow_compensation.")
     ] = None,
+    rating: Annotated[
+        int | None, typer.Option("--rating", help="Stars 1-5 (default: the stored review's rating).")
+    ] = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     no_save: Annotated[bool, typer.Option("--no-save", help="Do not store the draft.")] = False,
     db: DatabaseOption = None,
@@ -315,7 +318,7 @@ def reply_command(
     rules = read_policy(existing_file(policy, "--policy") if policy else None)
     store = open_store(db) if (review is not None or not no_save) else None
     try:
-        result = reply_to_review(text, review, store, rules, seed=seed, save=not no_save)
+        result = reply_to_review(text, review, store, rules, seed=seed, save=not no_save, rating=rating)
     finally:
         if store is not None:
             store.close()

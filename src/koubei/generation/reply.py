@@ -119,6 +119,12 @@ _EN_ACK: dict[str, tuple[str, ...]] = {
 }
 _ZH_GENERIC_ACK = ("您遇到的问题我们已经记录下来", "给您带来不好的体验，我们很抱歉")
 _EN_GENERIC_ACK = ("We've noted the problem you ran into", "We're sorry for the poor experience")
+_ZH_UNHAPPY = ("商品没有达到您的期待，我们很抱歉", "很抱歉这次购物让您不满意")
+_EN_UNHAPPY = (
+    "We're sorry the product did not live up to your expectations",
+    "We're sorry this purchase disappointed you",
+)
+UNHAPPY_RATING = 2  # stars at or below which a review is a complaint whatever its aspects say
 _ZH_THANKS = ("感谢您对{a}的认可", "很高兴您喜欢我们的{a}", "谢谢您肯定{a}")
 _EN_THANKS = (
     "Thank you for your kind words about the {a}",
@@ -210,8 +216,13 @@ def draft_reply(
     seed: int = 0,
     extractor: Any = None,
     guard: Any = None,
+    rating: int | None = None,
 ) -> ReplyDraft:
-    """A reply draft for one review's (masked) text; see the module docstring."""
+    """A reply draft for one review's (masked) text; see the module docstring.
+
+    `rating` (1-5 stars, when known): a 1-2 star review is an unhappy customer whatever the aspect rules read, so
+    its reply thanks for nothing (a "praised" price in "the cables feel really cheap" is a misreading, and thanks
+    would be tone-deaf) and apologises even when no complained-about aspect was found."""
     from koubei.analysis.aspects.rules import AspectExtractor, summarize_mentions
     from koubei.analysis.labels import NEGATIVE, POSITIVE
     from koubei.generation.guard import Guard
@@ -221,13 +232,18 @@ def draft_reply(
         raise BadInputError("review text: empty; give the review to reply to")
     if len(text) > MAX_REVIEW_CHARS:
         raise BadInputError(f"review text: {len(text):,} characters, at most {MAX_REVIEW_CHARS:,}")
+    if rating is not None and (
+        isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5
+    ):
+        raise BadInputError(f"rating: {rating!r}; expected a whole number of stars from 1 to 5")
+    unhappy = rating is not None and rating <= UNHAPPY_RATING
     policy = policy or ReplyPolicy()
     masked = mask_pii(text).text
     zh = has_cjk(masked)
     extractor = extractor or AspectExtractor()
     per_aspect = summarize_mentions(extractor.extract(masked))
     complaints = [a for a, s in per_aspect.items() if s == NEGATIVE]
-    praised = [a for a, s in per_aspect.items() if s == POSITIVE]
+    praised = [a for a, s in per_aspect.items() if s == POSITIVE] if not unhappy else []
     key = f"{seed}:{review_id or masked}".encode()
     rng = random.Random(int.from_bytes(hashlib.sha256(key).digest()[:8], "big"))
     labels = extractor.taxonomy.labels
@@ -239,8 +255,10 @@ def draft_reply(
     for a in complaints:
         variants = acks.get(a, _ZH_GENERIC_ACK if zh else _EN_GENERIC_ACK)
         pieces.append(rng.choice(variants) + ("。" if zh else "."))
+    if unhappy and not complaints:  # unhappy, but no aspect the rules recognise: apologise in general
+        pieces.append(rng.choice(_ZH_UNHAPPY if zh else _EN_UNHAPPY) + ("。" if zh else "."))
     remedy_text, remedy = ("", "none")
-    if complaints:
+    if complaints or unhappy:
         remedy_text, remedy = _remedy(policy, zh)
         pieces.append(remedy_text)
     elif not praised:

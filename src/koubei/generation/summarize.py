@@ -5,6 +5,11 @@ Every line is a sentence (or, when the sentence also says something else, the cl
 review by the hand-written splitter, so it can be traced to the review ids it quotes. Near-duplicates ("质量很好" x
 40) are merged by character-bigram Jaccard into one line whose support count is the number of reviews saying it.
 
+Pros are never quoted from a review rated 1-2 stars: the aspect rules read "the cables feel really cheap" from a
+1-star review as praise of the price, and a pro line marketing may quote must not come from there. (A review only
+labelled negative keeps its pros: a label may come from a classifier, and mixed reviews such as "质量不错，但是物流太慢"
+are common; the stars are the buyer's own verdict.)
+
 Input: records with `review_id`, `text` (masked), optionally `label` (positive/negative/neutral, 1/0) or `rating`,
 and `aspects`: the mentions `koubei.analysis.aspects.rules.AspectExtractor` produces (objects or their `to_dict()`:
 aspect, sentiment, start, end, term, clause). Records without `aspects` are analysed with the rule-based extractor.
@@ -123,7 +128,13 @@ class Summarizer:
         labels = self._labels(records)
         counts = Counter(labels)
         share = counts[POSITIVE] / len(labels) if labels else None
-        aspects = self._aspects(records, lang)
+        unhappy = {
+            rec[0]
+            for rec, review in zip(records, reviews, strict=True)
+            if _stars(review.get("rating")) is not None
+            and (_stars(review.get("rating")) or 0) <= UNHAPPY_STARS
+        }
+        aspects = self._aspects(records, lang, unhappy)
         verdict = _verdict(len(records), share, aspects, lang)
         return ReviewSummary(
             verdict,
@@ -175,7 +186,10 @@ class Summarizer:
         return out
 
     def _aspects(
-        self, records: list[tuple[str, str, str | None, list[_Mention] | None]], lang: str
+        self,
+        records: list[tuple[str, str, str | None, list[_Mention] | None]],
+        lang: str,
+        unhappy: frozenset[str] | set[str] = frozenset(),
     ) -> list[AspectSummary]:
         quotes: dict[
             tuple[str, str], list[tuple[str, str]]
@@ -183,6 +197,8 @@ class Summarizer:
         reviews_for: dict[tuple[str, str], set[str]] = {}
         for rid, text, _, mentions in records:
             sentences = split_sentences(text, self.config.max_quote_chars)
+            if rid in unhappy:  # a pro quoted from a 1-2 star review is mostly a misreading ("feels cheap")
+                mentions = [m for m in mentions or [] if m.sentiment != POSITIVE]
             seen: set[tuple[str, str]] = set()
             pairs_in: dict[int, set[tuple[str, str]]] = {}
             located = []
@@ -252,6 +268,16 @@ class Summarizer:
             lines.append((len(ids), -order, SummaryLine(cluster[central][0], len(ids), ids)))
         lines.sort(key=lambda t: (-t[0], -t[1]))
         return [line for _, _, line in lines[: self.config.max_lines]]
+
+
+UNHAPPY_STARS = 2  # a review rated at or below this quotes no pros
+
+
+def _stars(rating: Any) -> float | None:
+    try:
+        return float(rating) if rating is not None and not isinstance(rating, bool) else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _sentence_index(text: str, sentences: list[Any], m: _Mention) -> int | None:

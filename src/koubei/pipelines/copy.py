@@ -470,7 +470,9 @@ def reply_to_review(
     policy: dict[str, Any] | None = None,
     seed: int = 0,
     save: bool = True,
+    rating: int | None = None,
 ) -> ReplyResult:
+    """A reply draft to a stored review (its masked text and star rating) or to a given text (and `rating`)."""
     from koubei.generation.reply import ReplyPolicy, draft_reply
 
     if (text is None) == (review_id is None):
@@ -479,11 +481,12 @@ def reply_to_review(
     if review_id is not None:
         if store is None:
             raise BadInputError("--review needs a store (--db)")
-        from koubei.store.content import review_text
+        from koubei.store.content import review_rating, review_text
 
         text, product_id = review_text(store, review_id)
+        rating = review_rating(store, review_id) if rating is None else rating
     assert text is not None
-    draft = draft_reply(text, review_id, ReplyPolicy.from_dict(policy or {}), seed=seed)
+    draft = draft_reply(text, review_id, ReplyPolicy.from_dict(policy or {}), seed=seed, rating=rating)
     content_id = None
     if save and store is not None:
         from koubei.store.content import save_content
@@ -493,7 +496,7 @@ def reply_to_review(
             "reply",
             draft.text,
             product_id=product_id,
-            input_data={"review_id": review_id, "policy": policy or {}, "seed": seed},
+            input_data={"review_id": review_id, "policy": policy or {}, "seed": seed, "rating": rating},
             provenance={
                 "complaints": draft.complaints,
                 "praised": draft.praised,

@@ -124,6 +124,13 @@ def review_text(store: Store, review_id: str) -> tuple[str, str | None]:
     return str(row[0] or ""), row[1]
 
 
+def review_rating(store: Store, review_id: str) -> int | None:
+    """The star rating (1-5) of a stored review, None when it has none."""
+    with store.session() as s:
+        rating = s.execute(select(Review.rating).where(Review.review_id == review_id)).scalar()
+    return int(rating) if rating is not None else None
+
+
 def save_content(
     store: Store,
     kind: str,
