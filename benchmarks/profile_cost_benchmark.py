@@ -51,6 +51,31 @@ def _real_inputs(workdir: Path) -> dict[str, Any]:
     extractor, name = build_extractor()
     aspects_store(store, extractor, name, aggregates=False)
     inputs = read_profile_inputs(store)
+    # the default commands on the real users: `koubei profile build` then `koubei profile segments`
+    from koubei.pipelines.profiles import build_profiles, segment_users
+
+    built = build_profiles(store, model_dir=workdir / "real-model")
+    seg = segment_users(store)
+    inputs["segments"] = {
+        "users": built.users,
+        "status": built.status,
+        "rfm_classes": built.rfm_classes,
+        "value_source": built.value_source,
+        "k": seg.k,
+        "criterion": seg.criterion,
+        "silhouettes": seg.silhouettes,
+        "segments": [
+            {
+                "name_en": x["name_en"],
+                "name_zh": x["name_zh"],
+                "size": x["size"],
+                "distinguishing": [(d["feature"], d["effect"]) for d in x["distinguishing"]],
+                "top_rfm": next(iter(x["rfm_overlap"])),
+                "expected_purchases_mean": x["value"]["expected_purchases_mean"],
+            }
+            for x in seg.segments
+        ],
+    }
     store.close()
     return inputs
 
@@ -204,6 +229,7 @@ def main() -> None:
             },
             "date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         }
+        result["real_segments"] = inputs.pop("segments")
         result["cost"] = cost(inputs, args.users, workdir)
         if not args.skip_embedding_check:
             result["embedding_check"] = embedding_check(inputs)
@@ -234,6 +260,21 @@ def main() -> None:
         f"| build_profiles, 1% of users with a new review | {c['pipeline_sqlite']['one_percent_new_seconds']} | "
         f"{c['pipeline_sqlite']['one_percent_new_recomputed']:,} |",
     ]
+    rs = result["real_segments"]
+    lines += [
+        "",
+        f"Segments of the real users (`koubei profile segments` defaults; {rs['criterion']}; silhouettes "
+        f"{rs['silhouettes']}):",
+        "",
+        "| segment | 分群 | users | distinguishing (effect in std) | main RFM class | exp. purchases / user |",
+        "| --- | --- | ---: | --- | --- | ---: |",
+    ]
+    for x in rs["segments"]:
+        dist = ", ".join(f"{f} {e:+.2f}" for f, e in x["distinguishing"])
+        lines.append(
+            f"| {x['name_en']} | {x['name_zh']} | {x['size']:,} | {dist} | {x['top_rfm']} | "
+            f"{x['expected_purchases_mean']} |"
+        )
     if "embedding_check" in result:
         e = result["embedding_check"]
         lines += [
