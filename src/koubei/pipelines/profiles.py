@@ -128,15 +128,9 @@ def build_profiles(
     write_profiles(store, rows)
     progress.advance(len(rows))
     removed = delete_profiles_except(store, set(activity.users))
-    from koubei.store.profiles import read_profiles
+    from koubei.store.profiles import profile_counts
 
-    everyone = read_profiles(store)
-    status: dict[str, int] = {}
-    classes: dict[str, int] = {}
-    for row in everyone:
-        status[row["status"]] = status.get(row["status"], 0) + 1
-        cls = (row["features"].get("rfm") or {}).get("class", "unknown")
-        classes[cls] = classes.get(cls, 0) + 1
+    status, classes = profile_counts(store)
     return ProfileBuild(
         model_version=version,
         model_dir=folder,

@@ -165,6 +165,18 @@ def delete_profiles_except(store: Store, keep: set[str]) -> int:
     return len(stale)
 
 
+def profile_counts(store: Store) -> tuple[dict[str, int], dict[str, int]]:
+    """(users per status, users per RFM class) of the stored profiles, counted by the database."""
+    rfm = UserProfile.features["rfm"]["class"].as_string()
+    with store.session() as s:
+        status = {
+            k: int(n)
+            for k, n in s.execute(select(UserProfile.status, func.count()).group_by(UserProfile.status))
+        }
+        classes = {(k or "unknown"): int(n) for k, n in s.execute(select(rfm, func.count()).group_by(rfm))}
+    return status, classes
+
+
 def read_profiles(store: Store, user_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Stored profiles (all, or those of `user_ids`), in user id order."""
     query = select(

@@ -25,6 +25,8 @@ def test_build_uses_orders_graph_and_shares(loaded: object) -> None:
     result = build_profiles(loaded)  # type: ignore[arg-type]
     assert result.users == 12 and result.recomputed == 12 and result.refitted
     assert result.value_source == "orders"
+    assert sum(result.status.values()) == 12 and sum(result.rfm_classes.values()) == 12
+    assert result.status["detractor"] == 6 and "unknown" not in result.rfm_classes
     assert "gamma_gamma" in result.value_params
     u0 = user_profile(loaded, "u0").features  # type: ignore[arg-type]
     assert u0["orders"] == 4 and u0["rfm"]["monetary"] == pytest.approx((10 + 14 + 18 + 22) / 4)
