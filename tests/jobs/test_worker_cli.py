@@ -34,3 +34,14 @@ def test_a_bad_queue_name_names_the_setting(cli: Any, monkeypatch: pytest.Monkey
     result = cli("worker")
     assert result.exit_code == 2
     assert result.stderr.startswith("error: KOUBEI_JOBS_QUEUE='no spaces please' is not valid")
+
+
+def test_an_unreachable_redis_is_one_line_and_exit_1(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from koubei.config import get_settings
+
+    monkeypatch.setenv("KOUBEI_REDIS_URL", "redis://127.0.0.1:1/0")
+    get_settings.cache_clear()
+    result = cli("worker")
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: cannot read the job queue (redis): ")

@@ -33,6 +33,7 @@ def worker_command(
     console = get_console(stderr=True)
     with open_store(db) as store:
         queue = JobQueue.open(store, get_settings(), immediate=False)
+        queue.pending_ids()  # an unreachable queue is said now, in one line, not by every worker thread
         worker = JobWorker(queue, workers)
 
         def ready(w: JobWorker) -> None:

@@ -102,7 +102,10 @@ class JobQueue:
         """Ids of the jobs whose message waits in the queue (read by recovery to find lost messages)."""
         if self.huey.immediate:
             return set()
-        return {str(task.args[0]) for task in self.huey.pending() if task.args}
+        try:
+            return {str(task.args[0]) for task in self.huey.pending() if task.args}
+        except Exception as error:
+            raise QueueError(f"cannot read the job queue ({self.backend}): {error}") from None
 
     def _run(self, job_id: str) -> None:
         from koubei.jobs.runner import execute_job

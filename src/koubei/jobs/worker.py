@@ -22,7 +22,7 @@ from typing import Any
 from huey.consumer import Consumer
 
 from koubei.errors import KoubeiError
-from koubei.jobs.queue import JobQueue
+from koubei.jobs.queue import JobQueue, QueueError
 from koubei.jobs.recovery import STALE_AFTER, Recovery, recover
 from koubei.jobs.runner import HEARTBEAT_EVERY
 
@@ -71,7 +71,10 @@ class JobWorker:
     def start(self) -> None:
         if self._consumer is not None:
             return
-        self.first_recovery = recover(self.queue, stale_after=self.stale_after)
+        try:
+            self.first_recovery = recover(self.queue, stale_after=self.stale_after)
+        except QueueError as error:  # the server still serves; the recovery pass every few seconds retries
+            logger.warning("job recovery at start failed: %s", error)
         self._stop.clear()
         self._consumer = _Consumer(
             self.queue.huey,
