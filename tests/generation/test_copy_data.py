@@ -83,3 +83,27 @@ def test_split_keeps_each_attribute_set_on_one_side_and_is_seeded() -> None:
     assert len({p.attributes for p in test}) == 2  # 20% of the 10 attribute sets
     assert split_by_attributes(pairs, 0.2, seed=3) == (train, test)
     assert split_by_attributes(pairs, 0.2, seed=4) != (train, test)
+
+
+def test_kfold_by_attributes_keeps_each_attribute_set_in_one_fold() -> None:
+    from koubei.generation.copy_data import CopyPair, kfold_by_attributes, parse_attributes
+
+    sets = [
+        "类型#上衣*颜色#白色",
+        "颜色#白色*类型#上衣",
+        "类型#裙",
+        "类型#裤",
+        "类型#裤*颜色#蓝色",
+        "类型#鞋",
+    ]
+    pairs = [CopyPair(parse_attributes(a), f"文案{i}") for i, a in enumerate(sets)]
+    folds = kfold_by_attributes(pairs, k=3, seed=1)
+    assert sorted(p.text for f in folds for p in f) == sorted(
+        p.text for p in pairs
+    )  # every pair exactly once
+    first_two = [i for i, f in enumerate(folds) for p in f if p.text in ("文案0", "文案1")]
+    assert len(set(first_two)) == 1  # the same attribute set (in another order) never spans two folds
+    assert all(folds) and sum(map(len, folds)) == 6
+    assert kfold_by_attributes(pairs, k=3, seed=1) == folds  # seeded
+    with pytest.raises(BadInputError, match="folds"):
+        kfold_by_attributes(pairs[:2], k=3)

@@ -35,8 +35,8 @@ def test_a_value_is_realised_from_a_clause_written_for_another_value_of_its_key(
 
 
 def test_fragments_never_repeat_a_source_and_stay_short(model: CopyModel) -> None:
-    assert all(len(f.text) <= 20 for f in model.fragments)
-    assert model.data_record["pairs"] == 6 and model.data_record["fragments"] == len(model.fragments)
+    assert all(len(f.text) <= 20 for f in model.fragments_)
+    assert model.data_record_["pairs"] == 6 and model.data_record_["fragments"] == len(model.fragments_)
 
 
 def test_save_load_gives_the_same_candidates(model: CopyModel, tmp_path: Path) -> None:
@@ -45,7 +45,7 @@ def test_save_load_gives_the_same_candidates(model: CopyModel, tmp_path: Path) -
     model.save(tmp_path / "m")
     loaded = CopyModel.load(tmp_path / "m")
     assert [c.text for c in loaded.generate(attrs, n=4, seed=5)] == before
-    assert len(loaded.train_pairs) == 6 and loaded.copy_index(tmp_path / "m").find(PAIRS[0][1])
+    assert len(loaded.train_pairs_) == 6 and loaded.copy_index(tmp_path / "m").find(PAIRS[0][1])
 
 
 def test_a_model_folder_from_a_newer_koubei_is_refused(model: CopyModel, tmp_path: Path) -> None:
@@ -60,7 +60,9 @@ def test_a_model_folder_from_a_newer_koubei_is_refused(model: CopyModel, tmp_pat
 
 
 def test_untrained_and_bad_settings_are_refused() -> None:
-    with pytest.raises(BadInputError, match="not trained"):
+    from koubei.errors import NotFittedError
+
+    with pytest.raises(NotFittedError, match="not trained"):
         CopyModel().generate(parse_attributes("类型#上衣"))
     with pytest.raises(BadInputError, match="max_fragment_chars"):
         CopyModelConfig(max_fragment_chars=25)

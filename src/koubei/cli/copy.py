@@ -53,16 +53,35 @@ def train_command(
     time_budget: Annotated[
         float, typer.Option("--time-budget", help="Seconds training may take at most.")
     ] = 600.0,
+    init_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--init-from",
+            help="A model folder `koubei lm train` wrote: fine-tuned on the copy and used to decode (implies --lm koubei).",
+        ),
+    ] = None,
+    lm: Annotated[
+        str | None,
+        typer.Option(
+            "--lm",
+            help="Fluency model: koubei (a koubei LM trained on the copy) or ngram (character 4-gram).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Train the copy model (clause retrieve-then-edit; seconds on 856 pairs).
+    """Train the copy model (clause retrieve-then-edit, ranked by a fluency LM).
 
-    Example: koubei copy train --data pairs.jsonl --out models/copy
+    Example: koubei copy train --data pairs.jsonl --out models/copy [--init-from models/lm]
     """
     from koubei.pipelines.copy import train_copy_model
 
     result = train_copy_model(
-        existing_file(data, "--data"), out, time_budget=time_budget, progress=console_progress(not as_json)
+        existing_file(data, "--data"),
+        out,
+        time_budget=time_budget,
+        progress=console_progress(not as_json),
+        init_from=init_from,
+        lm=lm,
     )
 
     def render(console: Any) -> None:
@@ -70,6 +89,16 @@ def train_command(
             f"[bold]copy model saved to {result.out}[/]: {result.pairs_used}/{result.pairs} pairs, "
             f"{result.fragments} fragments, {result.rejected} rows rejected, {result.seconds} s"
         )
+        if result.lm.get("lm") == "koubei":
+            base = (
+                f"fine-tuned from {result.lm.get('init_from')}"
+                if result.lm.get("init_from")
+                else "trained on the copy"
+            )
+            console.print(
+                f"  koubei LM {base}: {result.lm.get('steps')} steps, {result.lm.get('train_seconds')} s, "
+                f"held-out {result.lm.get('val_bits_per_char')} bits/char"
+            )
         for r in result.rejects[:5]:
             console.print(f"  rejected line {r['line']}: {r['reason']}")
 

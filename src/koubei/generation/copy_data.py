@@ -246,3 +246,19 @@ def split_by_attributes(
     train = [p for p in pairs if attribute_set_key(p) not in test_keys]
     test = [p for p in pairs if attribute_set_key(p) in test_keys]
     return train, test
+
+
+def kfold_by_attributes(pairs: Sequence[CopyPair], k: int = 5, seed: int = 20261214) -> list[list[CopyPair]]:
+    """`k` folds that together hold every pair once; whole attribute sets go to one fold (a seeded shuffle of the
+    distinct sets, dealt round-robin), so no fold's attribute set is seen when training on the others."""
+    if k < 2:
+        raise BadInputError(f"k={k} folds: need at least 2")
+    groups = sorted({attribute_set_key(p) for p in pairs})
+    if len(groups) < k:
+        raise BadInputError(f"{len(groups)} distinct attribute sets cannot fill {k} folds")
+    random.Random(seed).shuffle(groups)
+    fold_of = {g: i % k for i, g in enumerate(groups)}
+    folds: list[list[CopyPair]] = [[] for _ in range(k)]
+    for p in pairs:
+        folds[fold_of[attribute_set_key(p)]].append(p)
+    return folds

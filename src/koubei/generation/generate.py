@@ -187,10 +187,10 @@ class CopyWriter:
         values = [v for _, v in attrs]
         lead = [v for v in values if request.persona and v.lower() in request.persona.lower()]
         praise = _aspect_order(request.persona, request.praise)
-        target = max(20, round(self.model.target_chars * LENGTHS[request.length]))
+        target = max(20, round(self.model.target_chars_ * LENGTHS[request.length]))
         if request.tone == "concise":
             target = 1  # only the clauses that say the attribute values: no filler phrases
-        pool = max(request.n * 2, self.model.config.pool)
+        pool = max(request.n * 2, self.model.config_.pool)
         drawn = self.model.generate(
             attrs, n=pool, seed=request.seed, target_chars=target, lead=lead, grounder=self.guard.grounder
         )
@@ -251,7 +251,7 @@ class CopyWriter:
                 "tone": request.tone,
                 "length": request.length,
                 "seed": request.seed,
-                "top_k": self.model.config.top_k,
+                "top_k": self.model.config_.top_k,
                 "model_version": self.model_version,
             },
         )

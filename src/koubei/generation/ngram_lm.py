@@ -15,9 +15,19 @@ class CharNgramLM:
     """Interpolated character n-gram LM (fixed weights, add-one unigrams): cheap fluency for reranking."""
 
     def __init__(self, order: int = 4) -> None:
-        self.order = order
-        self.counts: list[dict[str, int]] = [dict() for _ in range(order + 1)]
-        self.vocab = 1
+        self.order = (
+            order  # the only hyperparameter (scikit-learn's contract): counts_ and vocab_ are learned
+        )
+
+    @classmethod
+    def from_counts(cls, order: int, counts: list[dict[str, int]]) -> CharNgramLM:
+        """A fitted LM from stored counts (the copy model's artifact keeps them as JSON)."""
+        if len(counts) != order + 1:
+            raise ValueError(f"{len(counts)} count tables for order {order}")
+        lm = cls(order)
+        lm.counts_ = counts
+        lm.vocab_ = len(counts[1]) + 1
+        return lm
 
     def fit(self, texts: Sequence[str]) -> CharNgramLM:
         counts: list[Counter[str]] = [Counter() for _ in range(self.order + 1)]
@@ -27,21 +37,25 @@ class CharNgramLM:
                 for i in range(len(padded) - n + 1):
                     counts[n][padded[i : i + n]] += 1
         counts[0][""] = sum(counts[1].values())
-        self.counts = [dict(c) for c in counts]
-        self.vocab = len(self.counts[1]) + 1
+        self.counts_ = [dict(c) for c in counts]
+        self.vocab_ = len(self.counts_[1]) + 1
         return self
 
     def logprob(self, text: str, context: str = "") -> float:
         """Total natural-log probability of `text` after `context`."""
+        if not hasattr(self, "counts_"):
+            from koubei.errors import NotFittedError
+
+            raise NotFittedError("the character n-gram LM is not fitted; call fit first")
         padded = ("\x02" * (self.order - 1) + context)[-(self.order - 1) :] + text
         total = 0.0
-        c = self.counts
+        c = self.counts_
         weights = (
             [0.05, 0.15, 0.3, 0.5][-self.order :] if self.order <= 4 else [1.0 / self.order] * self.order
         )
         for i in range(self.order - 1, len(padded)):
             ch = padded[i]
-            p = weights[0] * (c[1].get(ch, 0) + 1) / (c[0].get("", 0) + self.vocab)
+            p = weights[0] * (c[1].get(ch, 0) + 1) / (c[0].get("", 0) + self.vocab_)
             for n in range(2, self.order + 1):
                 hist = padded[i - n + 1 : i]
                 denom = c[n - 1].get(hist, 0)

@@ -44,6 +44,9 @@ class CopyTrainResult(Result):
     data: str
     data_sha1: str
     rejects: list[dict[str, Any]] = field(default_factory=list)
+    lm: dict[str, Any] = field(
+        default_factory=dict
+    )  # the fluency / clause LM: kind, steps, seconds, bits/char
 
 
 def _digest(path: Path) -> str:
@@ -56,14 +59,36 @@ def train_copy_model(
     time_budget: float | None = DEFAULT_TIME_BUDGET,
     config: Any = None,
     progress: Progress | None = None,
+    init_from: str | Path | None = None,
+    lm: str | None = None,
 ) -> CopyTrainResult:
-    """Train the copy model on a pair file and save it (`out`, default KOUBEI_HOME/models/copy)."""
-    from koubei.generation.copy_model import CopyModel
+    """Train the copy model on a pair file and save it (`out`, default KOUBEI_HOME/models/copy).
+
+    `init_from`: a folder `koubei lm train` wrote, fine-tuned on the copy texts and used in decoding; `lm`:
+    "koubei" (a koubei LM trained on the copy) or "ngram" (the character 4-gram only); None keeps the config's."""
+    from dataclasses import replace
+
+    from koubei.generation.copy_model import CopyModel, CopyModelConfig
 
     started = time.monotonic()
     path = Path(data)
     if time_budget is not None and time_budget <= 0:
         raise BadInputError(f"--time-budget {time_budget} must be positive (seconds)")
+    if lm is not None and lm not in ("koubei", "ngram"):
+        raise BadInputError(f"--lm {lm!r} must be koubei or ngram")
+    if init_from is not None:
+        base = Path(init_from)
+        if not (base / "config.json").is_file():
+            raise NotFoundError(
+                f"--init-from {str(base)!r} is not a model folder (no config.json); give one `koubei lm train` wrote"
+            )
+        if lm == "ngram":
+            raise BadInputError("--init-from fine-tunes a koubei LM: it cannot be combined with --lm ngram")
+    config = config or CopyModelConfig()
+    if lm is not None:
+        config = replace(config, lm=lm)
+    if init_from is not None:
+        config = replace(config, lm="koubei", init_from=str(init_from))
     found = read_pairs(path)
     if not found.pairs:
         reasons = "; ".join(f"line {r.line}: {r.reason}" for r in found.rejected[:3])
@@ -80,13 +105,14 @@ def train_copy_model(
     return CopyTrainResult(
         str(folder),
         len(found.pairs),
-        int(model.data_record["pairs_used"]),
+        int(model.data_record_["pairs_used"]),
         len(found.rejected),
-        len(model.fragments),
+        len(model.fragments_),
         round(time.monotonic() - started, 2),
         path.name,
         sha1,
         [r.to_dict() for r in found.rejected[:20]],
+        dict(model.data_record_.get("copy_lm", {})),
     )
 
 
@@ -133,15 +159,21 @@ def evaluate_pairs(
         outputs.append(writer.write(CopyRequest(pair.attributes, n=n, seed=seed)).text)
         progress.advance(1)
     progress.close()
-    cfg = writer.model.config
+    cfg = writer.model.config_
     decoding = {
         "n": n,
         "seed": seed,
         "pool": max(n * 2, cfg.pool),
         "top_k": cfg.top_k,
-        "target_chars": writer.model.target_chars,
+        "target_chars": writer.model.target_chars_,
         "mbr_weight": cfg.mbr_weight,
         "lm_weight": cfg.lm_weight,
+        "fluency_lm": cfg.lm,
+        "lm_fluency_weight": cfg.lm_fluency_weight if cfg.lm == "koubei" else 0.0,
+        "lm_fill_draws": cfg.lm_fill_draws if cfg.lm == "koubei" else 0,
+        "sampler_banned_terms": "ad-law literal terms + 最, blocked on decoded text"
+        if cfg.lm == "koubei"
+        else None,
         "rerank": "guard passed, flags, coverage, then fluency",
         "label_mode": writer.guard.config.label.mode,
     }
@@ -175,7 +207,7 @@ def evaluate_copy(
     if not found.pairs:
         raise BadInputError(f"{Path(data).name}: no usable attribute -> copy pair to evaluate on")
     systems, decoding = evaluate_pairs(
-        writer, found.pairs, writer.model.train_pairs, n=n, seed=seed, progress=progress
+        writer, found.pairs, writer.model.train_pairs_, n=n, seed=seed, progress=progress
     )
     return CopyEvalResult(
         str(model_dir_or_default(model)),
