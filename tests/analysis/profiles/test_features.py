@@ -125,3 +125,27 @@ def test_signatures_change_only_for_the_changed_user(activity: UserActivity) -> 
     after = activity.signatures()
     assert before["u1"] == after["u1"] and before["u4"] == after["u4"]
     assert before["u2"] != after["u2"]
+
+
+def test_users_with_one_textless_review_and_no_times() -> None:
+    activity = UserActivity.from_rows(
+        reviews=[
+            {"review_id": "a", "user_id": "x", "product_id": "p", "text": "", "rating": 2},
+            {
+                "review_id": "b",
+                "user_id": "y",
+                "product_id": "p",
+                "text": "fine",
+                "rating": None,
+                "label": "positive",
+            },
+        ]
+    )
+    model = ProfileModel().fit(activity)
+    built = model.transform(activity)
+    x, y = built.profiles
+    assert x["has_text"] is False and not built.embeddings[0].any()
+    assert x["status"] == "detractor" and y["status"] == "advocate"  # rating 2; label positive without rating
+    # no event has a time: no recency, no value, and the reason is given
+    assert x["rfm"]["recency_days"] is None and x["value"]["p_alive"] is None
+    assert any("no event has a time" in note for note in built.notes)
