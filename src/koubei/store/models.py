@@ -264,7 +264,6 @@ class Job(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
-
 class UserProfile(Base):
     """A user's profile (migration 0004): what `koubei profile build` computed from their reviews, orders and graph.
 
@@ -278,7 +277,8 @@ class UserProfile(Base):
     signature: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(16), index=True)  # advocate | detractor | neutral
     segment: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
-    features: Mapped[dict[str, Any]] = mapped_column(default=dict)  # interests, aspects, rfm, influence, value
+    # interests, aspects, rfm, influence, value (see koubei.analysis.profiles.features)
+    features: Mapped[dict[str, Any]] = mapped_column(default=dict)
     embedding: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"dims": n, "vector": [...]}
     built_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
 
@@ -295,6 +295,7 @@ class ProfileSegment(Base):
     size: Mapped[int] = mapped_column(Integer)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)  # features, RFM overlap, value, examples
     created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
+
 
 Index("ix_reviews_product_created", Review.product_id, Review.created_at)
 Index("ix_shares_item_created", Share.item_id, Share.created_at)
