@@ -45,6 +45,7 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         locale = "zh-CN" if args.lang == "zh" else "en-US"
         page = browser.new_context(locale=locale, viewport={"width": 1366, "height": 900}).new_page()
+        page.set_default_timeout(240_000)  # first uses load models and indexes
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
