@@ -50,7 +50,9 @@ def test_score_texts_in_order_with_the_stores_model(analysed_store, read_key, an
 def test_explain_and_aspects(analysed_store, read_key) -> None:
     with make_client(analysed_store) as client:
         explained = client.post(
-            "/api/v1/sentiment/explain", json={"texts": ["太差了，坏了"]}, headers=bearer(read_key)
+            "/api/v1/sentiment/explain",
+            json={"texts": ["太差了，坏了，打13812345678"]},
+            headers=bearer(read_key),
         ).json()
         aspects = client.post(
             "/api/v1/aspects",
@@ -59,6 +61,7 @@ def test_explain_and_aspects(analysed_store, read_key) -> None:
         ).json()
     explanation = explained["explanations"][0]
     assert explanation["label"] == "negative" and explanation["spans"]
+    assert "13812345678" not in str(explained)  # masked before the model sees it, as ingest would
     assert all(explanation["text"][s["start"] : s["end"]] == s["text"] for s in explanation["spans"])
     first = aspects["results"][0]
     assert first["summary"] == {"logistics": "positive", "quality": "negative"}
