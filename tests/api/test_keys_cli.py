@@ -53,3 +53,24 @@ def test_keys_bad_input_exits_2_naming_the_field(cli, tmp_path: Path) -> None:
     assert not_a_number.exit_code == 2 and "ID='abc'" in not_a_number.stderr
     for result in (bad_scope, blank, unknown, not_a_number):
         assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_keys_over_the_api_on_each_store(db_url: str) -> None:
+    """Create, use, list and revoke keys over HTTP on SQLite and PostgreSQL."""
+    from koubei.pipelines.keys import create_api_key
+    from tests.api.conftest import bearer, make_client
+
+    with Store.open(db_url) as store:
+        admin = create_api_key(store, "admin", "admin").key
+        with make_client(store) as client:
+            made = client.post("/api/v1/keys", json={"name": "bot", "scope": "read"}, headers=bearer(admin))
+            assert made.status_code == 201
+            key, key_id = made.json()["key"], made.json()["info"]["id"]
+            assert client.get("/api/v1/products", headers=bearer(key)).status_code == 200
+            names = [k["name"] for k in client.get("/api/v1/keys", headers=bearer(admin)).json()["keys"]]
+            assert names == ["admin", "bot"]
+            assert client.delete(f"/api/v1/keys/{key_id}", headers=bearer(admin)).status_code == 200
+            assert client.get("/api/v1/products", headers=bearer(key)).status_code == 401
+            active = client.get("/api/v1/keys?include_revoked=false", headers=bearer(admin)).json()["keys"]
+            assert [k["name"] for k in active] == ["admin"]
+            assert client.delete("/api/v1/keys/99999", headers=bearer(admin)).status_code == 404
