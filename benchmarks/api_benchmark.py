@@ -37,6 +37,7 @@ import platform
 import shutil
 import signal
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -177,12 +178,17 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 
 async def _client(
-    url: str, headers: dict[str, str], scenarios: list[Scenario], offset: int, deadline: float, out: list[Any]
+    http: httpx.AsyncClient,
+    scenarios: list[Scenario],
+    offset: int,
+    start: asyncio.Event,
+    deadline: list[float],
+    out: list[Any],
 ) -> None:
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=60.0) as http:
+    async with http:
+        await start.wait()
         n = offset
-        while time.perf_counter() < deadline:
+        while time.perf_counter() < deadline[0]:
             scenario = scenarios[n % len(scenarios)]
             body = scenario.bodies[n % len(scenario.bodies)] if scenario.bodies else None
             n += 1
@@ -195,17 +201,36 @@ async def _client(
             out.append((scenario.name, status, (time.perf_counter() - started) * 1000))
 
 
-def load(url: str, key: str, scenarios: list[Scenario], clients: int, seconds: float) -> list[Any]:
+def load(
+    url: str, key: str, scenarios: list[Scenario], clients: int, seconds: float
+) -> tuple[list[Any], float]:
     """Closed-loop load: `clients` coroutines, each with its own connection, until `seconds` have passed."""
     headers = {"Authorization": f"Bearer {key}"}
     out: list[Any] = []
+    window: list[float] = []
+    tls = ssl.create_default_context()  # made once: httpx would build one per client (costly, and plain http)
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
 
     async def main() -> None:
-        deadline = time.perf_counter() + seconds
-        await asyncio.gather(*(_client(url, headers, scenarios, i, deadline, out) for i in range(clients)))
+        # Clients are made before the clock starts, so the window measures requests only.
+        start, deadline = asyncio.Event(), [0.0]
+        pool = [
+            httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=60.0, verify=tls)
+            for _ in range(clients)
+        ]
+        tasks = [
+            asyncio.create_task(_client(http, scenarios, i, start, deadline, out))
+            for i, http in enumerate(pool)
+        ]
+        await asyncio.sleep(0)
+        began = time.perf_counter()
+        deadline[0] = began + seconds
+        start.set()
+        await asyncio.gather(*tasks)
+        window.append(time.perf_counter() - began)  # until the last request in flight at the deadline ended
 
     asyncio.run(main())
-    return out
+    return out, window[0]
 
 
 def figures(name: str, samples: list[Any], clients: int, seconds: float) -> Figures:
@@ -300,6 +325,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     parser.add_argument("--out-prefix", type=Path, default=RESULTS / "api_benchmark")
     parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="Folder for the store and home (kept); one that holds a store from an earlier run is reused as is.",
+    )
+    parser.add_argument(
         "--demo-only",
         action="append",
         default=[],
@@ -313,7 +344,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.quick:
         args.seconds, args.memory_seconds = 5.0, 30.0
 
-    work = Path(tempfile.mkdtemp(prefix="koubei-api-bench-"))
+    reuse = args.workdir is not None and (args.workdir / "bench.db").exists()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="koubei-api-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
         "KOUBEI_HOME": str(work / "home"),
@@ -333,11 +366,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     }
     server = None
     try:
-        print("loading the demo data (koubei demo --quick) ...", flush=True)
-        only = [part for step in args.demo_only for part in ("--only", step)]
-        _out, demo_s = run_cli(["demo", "--quick", "--json", *only], env, timeout=1800)
-        report["demo_steps"] = args.demo_only or "all"
-        report["demo_seconds"] = round(demo_s, 1)
+        if reuse:
+            report["demo_steps"] = f"reused {work}"
+        else:
+            print("loading the demo data (koubei demo --quick) ...", flush=True)
+            only = [part for step in args.demo_only for part in ("--only", step)]
+            _out, demo_s = run_cli(["demo", "--quick", "--json", *only], env, timeout=1800)
+            report["demo_steps"] = args.demo_only or "all"
+            report["demo_seconds"] = round(demo_s, 1)
         created, _ = run_cli(
             ["serve", "keys", "create", "--name", "bench", "--scope", "read", "--json"], env, 120
         )
@@ -364,9 +400,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
         results = []
         for scenario in scenarios:
-            started = time.perf_counter()
-            samples = load(server.url, key, [scenario], args.clients, args.seconds)
-            result = figures(scenario.name, samples, args.clients, time.perf_counter() - started)
+            samples, window = load(server.url, key, [scenario], args.clients, args.seconds)
+            result = figures(scenario.name, samples, args.clients, window)
             results.append(result)
             print(
                 f"{result.scenario}: {result.requests_per_s} req/s, p50 {result.p50_ms} ms, p99 "
@@ -391,12 +426,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             target=sample_memory, args=(server.process.pid, args.memory_seconds, 1.0, memory), daemon=True
         )
         sampler.start()
-        started = time.perf_counter()
-        mixed = load(server.url, key, scenarios, args.memory_clients, args.memory_seconds)
+        mixed, window = load(server.url, key, scenarios, args.memory_clients, args.memory_seconds)
         sampler.join()
-        mixed_figures = figures(
-            "mixed (memory run)", mixed, args.memory_clients, time.perf_counter() - started
-        )
+        mixed_figures = figures("mixed (memory run)", mixed, args.memory_clients, window)
         minute = max(1, int(60 / 1.0))
         first, last = memory[:minute], memory[-minute:]
         half = memory[len(memory) // 2 :]
@@ -423,10 +455,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             stop_server(server)
         report["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
         report["finished_utc"] = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
-        if args.keep:
+        if args.keep or args.workdir is not None:
             report["workdir"] = str(work)
         else:
             shutil.rmtree(work, ignore_errors=True)
+    # The temporary folder's path is this machine's: the results name it <workdir>.
+    report = json.loads(json.dumps(report, ensure_ascii=False).replace(str(work), "<workdir>"))
     write(report, args.out_prefix)
     return report
 
@@ -444,7 +478,8 @@ def write(report: dict[str, Any], prefix: Path) -> None:
         f"{report['machine']['load_average_before']}, after {report['machine']['load_average_after']}).",
         "",
         "Server: one `koubei serve` process (uvicorn, its default) on 127.0.0.1, SQLite store with the data of "
-        f"`koubei demo --quick` ({report.get('demo_seconds')} s to load), rate limit off for the benchmark key. "
+        f"`koubei demo --quick` (steps: {report.get('demo_steps')}; {report.get('demo_seconds', '-')} s to load), "
+        "rate limit off for the benchmark key. "
         "Load: asyncio + httpx in a separate process on the same machine, closed loop (no think time), one "
         "connection per client.",
         "",
