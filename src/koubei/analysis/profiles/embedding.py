@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from koubei.artifacts import atomic_path, atomic_write_text, read_json
-from koubei.errors import NotFittedError
 
 _VECTORIZER = {
     "analyzer": "word",
@@ -85,6 +84,8 @@ class TextEmbedder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not hasattr(self, "components_"):
+            from koubei.errors import NotFittedError  # builds on scikit-learn: imported on use, not at start
+
             raise NotFittedError("TextEmbedder is not fitted: call fit(texts) or load() first")
         if not texts:
             return np.zeros((0, self.dims_), np.float32)

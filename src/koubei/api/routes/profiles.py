@@ -13,7 +13,6 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from koubei.api.deps import AdminPrincipal, ReadPrincipal, StoreDep
-from koubei.pipelines import forget, profiles
 
 router = APIRouter(prefix="/api/v1", tags=["profiles"])
 
@@ -32,6 +31,8 @@ class SegmentBody(BaseModel):
 
 @router.post("/profiles/build", summary="Build user profiles (only users with new data are recomputed)")
 def build(store: StoreDep, _principal: AdminPrincipal, body: BuildBody | None = None) -> dict[str, Any]:
+    from koubei.pipelines import profiles  # on use: profiles load scipy and scikit-learn
+
     return profiles.build_profiles(store, refit=(body or BuildBody()).refit).to_dict()
 
 
@@ -39,6 +40,8 @@ def build(store: StoreDep, _principal: AdminPrincipal, body: BuildBody | None = 
     "/profiles/segments", summary="The latest segments: names (zh/en), sizes, RFM overlap, value, fairness"
 )
 def segments(store: StoreDep, _principal: ReadPrincipal) -> dict[str, Any]:
+    from koubei.pipelines import profiles  # on use: profiles load scipy and scikit-learn
+
     return profiles.stored_segments(store).to_dict()
 
 
@@ -53,6 +56,8 @@ def make_segments(
 
     if b.k_max < b.k_min:
         raise BadInputError(f"k_max {b.k_max} is below k_min {b.k_min}")
+    from koubei.pipelines import profiles  # on use: profiles load scipy and scikit-learn
+
     return profiles.segment_users(store, k_min=b.k_min, k_max=b.k_max, seed=b.seed).to_dict()
 
 
@@ -63,14 +68,20 @@ def export(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
+    from koubei.pipelines import profiles  # on use: profiles load scipy and scikit-learn
+
     return profiles.profile_records(store, offset=offset, limit=limit).to_dict()
 
 
 @router.get("/profiles/{user_id}", summary="One user's profile (the store's own id)")
 def profile(store: StoreDep, _principal: AdminPrincipal, user_id: UserId) -> dict[str, Any]:
+    from koubei.pipelines import profiles  # on use: profiles load scipy and scikit-learn
+
     return profiles.user_profile(store, user_id).to_dict()
 
 
 @router.delete("/users/{user_id}", summary="Erase a user everywhere (right to erasure)")
 def forget_user(store: StoreDep, _principal: AdminPrincipal, user_id: UserId) -> dict[str, Any]:
+    from koubei.pipelines import forget  # on use: profiles load scipy and scikit-learn
+
     return forget.forget_user(store, user_id).to_dict()
