@@ -131,3 +131,23 @@ def test_serve_answers_health_fast_serves_routes_and_stops_cleanly(served: dict[
     assert "Application shutdown complete" in text, text[-2000:]
     assert "Traceback" not in text, text[-2000:]
     assert served["key"] not in text  # no secrets in the server's log
+
+
+def test_the_app_starts_without_the_heavy_libraries(tmp_path: Path) -> None:
+    """The start stays cheap: building the app (every router, the dashboard) loads no scikit-learn, scipy, torch
+    or jieba; those come with the first request that needs them (each cost seconds of the /health budget)."""
+    code = (
+        "import sys\n"
+        "from koubei.api.app import create_app\n"
+        "import koubei.cli.main, koubei.api.server\n"
+        "create_app()\n"
+        "print(','.join(m for m in ('sklearn', 'scipy', 'torch', 'jieba', 'transformers') if m in sys.modules))\n"
+    )
+    env = {
+        **os.environ,
+        "KOUBEI_HOME": str(tmp_path / "home"),
+        "KOUBEI_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+    }
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "", f"loaded at start: {done.stdout.strip()}"
