@@ -151,3 +151,20 @@ def test_job_progress_is_throttled_and_raises_on_cancel(store: Any) -> None:
 
     with pytest.raises(JobCancelled):
         progress.advance(1)  # ... and the next report stops the work
+
+
+def test_scoring_with_no_trained_model_uses_the_bundled_default(tmp_path: Path) -> None:
+    """No model named and none trained: the job scores with the default bundled model (pipelines.scoring), here
+    put in its folder beforehand from 40 reviews (training it on the whole corpus is the API tests' business)."""
+    from koubei.pipelines import sentiment
+    from koubei.pipelines.scoring import bundled_model_dir
+    from koubei.store import Store
+    from tests.jobs.conftest import fill_reviews
+
+    with Store.open(f"sqlite:///{tmp_path / 'fresh.db'}") as store:
+        fill_reviews(store, per_label=20)
+        sentiment.train_rows(sentiment.rows_from_store(store), bundled_model_dir(), holdout=0.2)
+        job = jobs.submit_job(store, JobQueue.open(store, immediate=True), "sentiment_score", {})
+    assert job.status == "succeeded", job.error
+    assert job.result is not None and job.result["model"] == "fast:sentiment-bundled"
+    assert job.result["scored"] == 40
