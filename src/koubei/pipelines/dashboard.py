@@ -79,7 +79,13 @@ def weekly_series(store: Store, model: str | None) -> dict[str, list[Any]]:
     from koubei.social.wom_index import index_value
     from koubei.store.dashboard import weekly_reach, weekly_review_labels, weekly_share_labels
 
-    empty = {"weeks": [], "volume": [], "shares": [], "net_sentiment": [], "wom_index": []}
+    empty: dict[str, list[Any]] = {
+        "weeks": [],
+        "volume": [],
+        "shares": [],
+        "net_sentiment": [],
+        "wom_index": [],
+    }
     reviews = weekly_review_labels(store, model)
     shares = weekly_share_labels(store, model)
     if not reviews and not shares:

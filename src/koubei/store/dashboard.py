@@ -24,7 +24,7 @@ def _week_start(column: Any, dialect: str) -> ColumnElement[Any]:
     return func.date(column, "weekday 0", "-6 days")
 
 
-def _review_label(model: str | None) -> tuple[ColumnElement[Any], Any]:
+def _review_label(model: str | None) -> tuple[Any, Any]:
     """A review's label (its own, else `model`'s score) and the outer join that brings the score in."""
     if model is None:
         return Review.label, None

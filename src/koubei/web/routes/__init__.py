@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from koubei.web.render import warm
 from koubei.web.routes import auth, copy, jobs, overview, products, reviews, support, wom
 
 router = APIRouter(include_in_schema=False)
 for _module in (auth, overview, products, reviews, wom, copy, support, jobs):
     router.include_router(_module.router)
+warm()

@@ -46,7 +46,14 @@ def reviews(
     }
     partial = is_htmx(request) and cursor is not None
     try:
-        page = list_reviews(store, review_filter(**filters), limit=PAGE_SIZE, cursor=_blank(cursor))
+        checked = review_filter(
+            product_id=filters["product_id"],
+            category=filters["category"],
+            brand=filters["brand"],
+            label=filters["label"],
+            q=filters["q"],
+        )
+        page = list_reviews(store, checked, limit=PAGE_SIZE, cursor=_blank(cursor))
     except KoubeiError as error:
         return render_error(request, error.http_status, str(error), partial=partial)
     template = "partials/review_rows.html" if partial else "reviews.html"

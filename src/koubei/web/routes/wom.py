@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from koubei.api.deps import StoreDep
 from koubei.errors import KoubeiError
-from koubei.pipelines.dashboard_wom import MAX_K, campaign_plan, cascade_explorer
+from koubei.pipelines.dashboard_wom import MAX_K, CascadeExplorer, campaign_plan, cascade_explorer
 from koubei.web.csrf import check_csrf
 from koubei.web.i18n import translator
 from koubei.web.render import is_htmx, language, render, render_error
@@ -26,13 +26,12 @@ def wom_page(
     _principal: PagePrincipal,
     cascade: Annotated[str | None, Query(max_length=128)] = None,
 ) -> Response:
+    explorer: CascadeExplorer | None = None
+    problem: str | None = None
     try:
         explorer = cascade_explorer(store, cascade)
     except KoubeiError as error:
-        explorer = None
         problem = str(error)
-    else:
-        problem = None
     tree = {"kind": "tree", "root": explorer.tree} if explorer and explorer.tree else None
     return render(
         request, "wom.html", explorer=explorer, problem=problem, tree=tree, max_k=MAX_K, active="wom"

@@ -117,6 +117,11 @@
   function init(root) { draw(root); copyButtons(root); scrollChat(root); }
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });
-  document.addEventListener("htmx:afterSettle", function (event) { init(document); });
+  document.addEventListener("htmx:afterSettle", function () { init(document); });
+  /* a sent chat question clears its box (forms marked data-reset-after) */
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (form && form.hasAttribute && form.hasAttribute("data-reset-after") && event.detail.successful) { form.reset(); }
+  });
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();
