@@ -17,11 +17,17 @@ copy mentions its attributes*. So the model is retrieve-then-edit at clause leve
    phrases) fill up to the target length; every fragment of one candidate comes from a different training copy,
    so no two neighbouring clauses reproduce a longer span of one source;
 3. `pool` candidates are drawn (seeded, top-k per slot) and returned ordered by fluency: a character 4-gram
-   language model of the training copy (interpolated, add-one at the bottom) per character, plus typicality.
+   language model of the training copy (interpolated, add-one at the bottom) per character, plus agreement with
+   the other candidates. Optionally (`lm="koubei"`, or `init_from` a folder `koubei lm train` wrote) a koubei LM
+   trained or fine-tuned on the training copy (`generation.copy_lm`, saved in the artifact's `lm/`) scores the
+   fluency and the koubei sampler writes connective clauses, banned terms blocked; not the default (measured on
+   the inner split: no gain, see CopyModelConfig.lm).
    Faithfulness reranking (grounding flags, guard, copied spans) is done by `generation.generate` on top.
 
 The artifact folder holds meta.json (kind "copy-model", format version, data record), config.json, model.json
-(fragments, lexicon, key order, n-gram counts) and the training copy's `CopyIndex` (for the `copied` check).
+(fragments, lexicon, key order, n-gram counts), the training copy's `CopyIndex` (for the `copied` check) and,
+with a koubei LM, `lm/` (an HF model directory with its own koubei_lm.json).
+Estimator contract: `__init__` stores `config` only; `fit` resolves it into `config_` and learns `*_` state.
 """
 
 from __future__ import annotations

@@ -13,8 +13,9 @@
    training copy, grounding against attributes + evidence); candidates are reranked by faithfulness first
    (passed, fewer flags, higher coverage) and then by the model's fluency order;
 5. the best one gets the machine-generated label (`guard.label_text`; in text or as metadata).
-No language model decodes token by token here, so there is nothing to block at decoding time: ad-law terms are
-kept out of the fragment bank at training and any that appear after recombination fail the guard.
+Ad-law terms are kept out of the fragment bank at training; with a koubei LM in the model (`--lm koubei` /
+`--init-from`), the clauses its sampler writes have every ad-law term and 最 blocked at decoding time (on the
+decoded text, so at every tokenisation); anything that still appears after recombination fails the guard.
 """
 
 from __future__ import annotations
