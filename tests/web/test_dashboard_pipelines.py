@@ -152,3 +152,20 @@ def test_safe_next_stays_on_site() -> None:
     assert safe_next("/reviews?q=1") == "/reviews?q=1"
     for bad in (None, "", "https://evil.example", "//evil.example", "/\\evil.example", "reviews"):
         assert safe_next(bad) == "/"
+
+
+def test_the_page_gets_the_old_copy_while_a_thread_recomputes(web_store, tmp_path: Path) -> None:
+    from koubei.pipelines.dashboard import wait_for_refresh
+    from koubei.pipelines.ingest import ingest_file
+
+    first = overview(web_store)
+    extra = tmp_path / "more.csv"
+    extra.write_text(
+        "review_id,product_id,label,text,created_at\nz2,p-phone,positive,好用,2026-03-21 09:00\n"
+    )
+    ingest_file(web_store, extra, "reviews", quarantine=tmp_path / "q.jsonl")
+    served = overview(web_store, background=True)
+    assert served.stale and served.cached and served.volume == first.volume  # the old figures, at once
+    wait_for_refresh(web_store, timeout=120)
+    now = overview(web_store)
+    assert now.cached and not now.stale and now.volume[-1] == first.volume[-1] + 1

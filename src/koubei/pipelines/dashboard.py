@@ -9,6 +9,8 @@ store of 100k reviews (`benchmarks/dashboard_benchmark.py` measures it).
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from typing import Any
 from koubei.results import Result
 from koubei.store import Store
 
+log = logging.getLogger(__name__)
 OPEN_DAYS = 7  # an alert whose burst window ended in the last week of data is still open
 ASPECT_WEEKS = (
     4  # "most praised / criticised" looks at the last four weeks of data (all time when they are empty)
@@ -48,7 +51,8 @@ class Overview(Result):
     sentiment_model: str | None
     aspect_model: str | None
     computed_at: str = ""
-    cached: bool = False  # read from the stored copy (the store had not changed since it was computed)
+    cached: bool = False  # read from the stored copy
+    stale: bool = False  # ... although the store has changed since (a newer copy is being computed)
     seconds: float = field(default=0.0)
 
     @classmethod
@@ -171,31 +175,78 @@ def open_alerts(
 CACHE_KIND = "dashboard_overview"  # the aggregates row that keeps the last computed overview
 
 
-def overview(store: Store, *, refresh: bool = False) -> Overview:
-    """The overview, from its stored copy while the store is unchanged (`store_fingerprint`), else computed now
-    and stored. Computing reads every review (grouped in the database); reading the copy reads one row, which is
-    what keeps the page under a second on 100k reviews. `refresh` recomputes regardless."""
-    from koubei.store.analysis import read_aggregates, replace_aggregates
-    from koubei.store.dashboard import store_fingerprint
+_refreshing: dict[str, threading.Thread] = {}  # store URL -> the background recomputation under way
+_refresh_lock = threading.Lock()
 
-    started = time.perf_counter()
-    fingerprint = store_fingerprint(store)
-    if not refresh:
-        for row in read_aggregates(store, CACHE_KIND, group_by="all", group_key="all", period="all"):
-            if row.get("fingerprint") == fingerprint and isinstance(row.get("overview"), dict):
-                try:
-                    cached = Overview.from_dict(row["overview"])
-                except (TypeError, KeyError):
-                    break  # written by an older release with other fields: compute it again
-                cached.cached = True
-                cached.seconds = round(time.perf_counter() - started, 4)
-                return cached
+
+def _store_copy(store: Store, fingerprint: dict[str, int]) -> Overview:
+    from koubei.store.analysis import replace_aggregates
+
     data = compute_overview(store)
     data.computed_at = datetime.now().isoformat(timespec="seconds")
     metrics = {"fingerprint": fingerprint, "overview": data.to_dict()}
     replace_aggregates(
         store, CACHE_KIND, [{"group_by": "all", "group_key": "all", "period": "all", "metrics": metrics}]
     )
+    return data
+
+
+def _refresh_in_background(store: Store, fingerprint: dict[str, int]) -> None:
+    """Recompute and store the overview in a thread (one per store at a time)."""
+
+    def run() -> None:
+        try:
+            _store_copy(store, fingerprint)
+        except Exception:  # a failed refresh leaves the old copy; the next page view tries again
+            log.warning("the dashboard overview could not be refreshed", exc_info=True)
+        finally:
+            with _refresh_lock:
+                _refreshing.pop(store.url, None)
+
+    with _refresh_lock:
+        if store.url in _refreshing:
+            return
+        thread = threading.Thread(target=run, name="koubei-overview-refresh", daemon=True)
+        _refreshing[store.url] = thread
+    thread.start()
+
+
+def wait_for_refresh(store: Store, timeout: float | None = None) -> None:
+    """Wait for a background refresh of `store`'s overview to finish (tests, benchmarks)."""
+    with _refresh_lock:
+        thread = _refreshing.get(store.url)
+    if thread is not None:
+        thread.join(timeout)
+
+
+def overview(store: Store, *, refresh: bool = False, background: bool = False) -> Overview:
+    """The overview, from its stored copy while the store is unchanged (`store_fingerprint`), else computed now
+    and stored. Computing reads every review (grouped in the database: seconds on 100k reviews); reading the copy
+    reads one row. With `background` (the page), a changed store gets its old copy back at once, marked `stale`,
+    while a thread computes the new one (stale-while-revalidate): only a store never shown before waits for
+    the computation. `refresh` recomputes now regardless."""
+    from koubei.store.analysis import read_aggregates
+    from koubei.store.dashboard import store_fingerprint
+
+    started = time.perf_counter()
+    fingerprint = store_fingerprint(store)
+    if not refresh:
+        for row in read_aggregates(store, CACHE_KIND, group_by="all", group_key="all", period="all"):
+            if not isinstance(row.get("overview"), dict):
+                break
+            try:
+                cached = Overview.from_dict(row["overview"])
+            except (TypeError, KeyError):
+                break  # written by an older release with other fields: compute it again
+            fresh = row.get("fingerprint") == fingerprint
+            if fresh or background:
+                cached.cached = True
+                cached.stale = not fresh
+                if not fresh:
+                    _refresh_in_background(store, fingerprint)
+                cached.seconds = round(time.perf_counter() - started, 4)
+                return cached
+    data = _store_copy(store, fingerprint)
     data.seconds = round(time.perf_counter() - started, 4)
     return data
 

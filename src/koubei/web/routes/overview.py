@@ -16,7 +16,7 @@ router = APIRouter()
 
 @router.get("/", response_class=HTMLResponse)
 def overview_page(request: Request, store: StoreDep, _principal: PagePrincipal) -> Response:
-    data = overview(store)
+    data = overview(store, background=True)
     t = translator(language(request))
     trend = {
         "kind": "trend",
