@@ -26,7 +26,7 @@ class BuildBody(BaseModel):
 class SegmentBody(BaseModel):
     k_min: int = Field(default=2, ge=2, le=20)
     k_max: int = Field(default=8, ge=2, le=20)
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)  # scikit-learn takes seeds in [0, 2**32)
 
 
 @router.post("/profiles/build", summary="Build user profiles (only users with new data are recomputed)")
