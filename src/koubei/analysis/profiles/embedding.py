@@ -3,9 +3,9 @@ over the user's reviews.
 
 Why this one: `benchmarks/profile_cost_benchmark.py` compares it with `support.dense.LsaEmbedder` (character
 n-gram LSA, made for short mixed-language queries) on real users: hold out each user's last review and rank its
-product among all products by cosine to the user's embedding. On amazon_reviews_en (400 users scored, a trial
-run) the two ranked alike (AUC 0.671 vs 0.676) while word LSA encoded 1,439 reviews/s against 245 (see the
-results file for the final run). The
+product among all products by cosine to the user's embedding. On amazon_reviews_en (400 users scored) the two
+rank alike (AUC 0.671 vs 0.676) while word LSA encodes 2,256 reviews/s against 169 (the run of 2026-12-02 in
+benchmarks/results/profile_cost_benchmark.md). The
 koubei LM's mean-pooled states were not measured: they cost a transformer forward pass per review, which the
 cost target (100k users in under a minute on 2 cores) leaves no room for. Fitted once with the profile model and
 saved as plain arrays (vocabulary JSON + npz), no pickle.
