@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,12 +149,62 @@ def _save_load_cascade_em(model: Any, tmp: Path) -> Any:
     return type("LoadedLearned", (), {"learned": lambda self: loaded})()
 
 
+# Customer-value inputs in model periods: repeat purchases x, time of the last one t_x, age T (value's contract).
+BG_X = np.array([0, 1, 2, 0, 3, 1, 5, 0, 2, 4], dtype=float)
+BG_TX = np.array([0, 2, 5, 0, 8, 1, 9, 0, 3, 7], dtype=float)
+BG_T = np.array([10, 10, 9, 8, 10, 6, 10, 5, 9, 8], dtype=float)
+GG_X = np.array([1, 2, 3, 1, 4, 2, 5, 3], dtype=float)
+GG_M = np.array([20.0, 35.5, 18.0, 50.0, 22.5, 30.0, 41.0, 27.5])
+RATING_USERS = ["a", "a", "b", "b", "c", "c", "d", "d", "a", "c"]
+RATING_ITEMS = ["p", "q", "p", "r", "q", "r", "p", "q", "r", "p"]
+RATING_STARS = [5, 4, 2, 1, 4, 5, 3, 4, 5, 5]
+
+
+def _profile_activity() -> Any:
+    from tests.analysis.profiles.conftest import tiny_activity
+
+    return tiny_activity()
+
+
+def _interactions() -> Any:
+    from koubei.analysis.profiles.recommend import build_interactions
+
+    pairs = [("a", "i0"), ("a", "i1"), ("b", "i0"), ("b", "i1"), ("c", "i2"), ("d", "i0")]
+    return build_interactions(
+        [{"user_id": u, "product_id": i, "category": "music", "text": f"{i} strings sound"} for u, i in pairs]
+    )
+
+
+def _profile_predict(model: Any) -> dict[str, Any]:
+    out = model.transform(_profile_activity())
+    return {"profiles": json.loads(json.dumps(out.profiles)), "status": out.status, "emb": out.embeddings}
+
+
+def _recommender_predict(model: Any) -> dict[str, Any]:
+    return {"items": np.stack([model.item_scores(u) for u in range(4)]), "users": model.user_scores(0)}
+
+
+def _save_load_embedder(model: Any, tmp: Path) -> Any:
+    from koubei.analysis.profiles.embedding import TextEmbedder
+
+    (tmp / "emb").mkdir()
+    model.save(tmp / "emb")
+    return TextEmbedder.load(
+        tmp / "emb", {"dims": 2, "max_features": 200, "max_fit_docs": 50, "seed": 0, "n_jobs": 1}
+    )
+
+
 ROUTER_QUESTIONS = ["这个多少钱", "我要退货", "how do I install it"]
 
 
 def _specs() -> list[Spec]:
     from koubei.analysis.aspects.supervised import SupervisedAspectModel
     from koubei.analysis.ngrams import CharNgramTfidf
+    from koubei.analysis.profiles.embedding import TextEmbedder
+    from koubei.analysis.profiles.features import ProfileConfig, ProfileModel
+    from koubei.analysis.profiles.rating import RatingConfig, RatingModel
+    from koubei.analysis.profiles.recommend import Recommender, RecommenderConfig
+    from koubei.analysis.profiles.value import BetaGeoModel, GammaGammaModel
     from koubei.analysis.sentiment.distilled import DistilledSentimentModel
     from koubei.analysis.sentiment.fast import FastSentimentModel
     from koubei.analysis.sentiment.nblr import NBLogisticRegression
@@ -179,6 +230,11 @@ def _specs() -> list[Spec]:
         "lowercase": True,
         "batch_size": 64,
     }
+    profile_config = ProfileConfig(embedding_dims=2)
+    embedder_params = {"dims": 2, "max_features": 200, "max_fit_docs": 50, "seed": 0, "n_jobs": 1}
+    value_params = {"penalizer": 1e-3, "max_iter": 200}
+    rating_config = RatingConfig()
+    recommender_config = RecommenderConfig(text_min_df=1)
     em_params = {"init": 0.2, "max_iter": 50, "tol": 1e-8}
     lsa_params = {"dims": 4, "ngram_max": 2, "seed": 0, "min_docs_for_svd": 5, "max_features": 500}
     return [
@@ -270,6 +326,54 @@ def _specs() -> list[Spec]:
             None,  # a member of the copy model: its counts are saved inside the copy model's artifact (above)
             lambda t: {"order": 3},
         ),
+        Spec(
+            "koubei.analysis.profiles.features.ProfileModel",
+            lambda t: ProfileModel(config=profile_config),
+            lambda m: m.fit(_profile_activity()),
+            _profile_predict,
+            lambda m, t: ProfileModel.load(m.save(t / "profiles")),
+            lambda t: {"config": profile_config},
+        ),
+        Spec(
+            "koubei.analysis.profiles.embedding.TextEmbedder",
+            lambda t: TextEmbedder(**embedder_params),
+            lambda m: m.fit(TEXTS),
+            lambda m: m.encode(TEXTS),
+            _save_load_embedder,
+            lambda t: embedder_params,
+        ),
+        Spec(
+            "koubei.analysis.profiles.value.BetaGeoModel",
+            lambda t: BetaGeoModel(**value_params),
+            lambda m: m.fit(BG_X, BG_TX, BG_T),
+            lambda m: m.p_alive(BG_X, BG_TX, BG_T),
+            None,  # a member of the profile model: its parameters are saved inside the profile artifact (above)
+            lambda t: value_params,
+        ),
+        Spec(
+            "koubei.analysis.profiles.value.GammaGammaModel",
+            lambda t: GammaGammaModel(**value_params),
+            lambda m: m.fit(GG_X, GG_M),
+            lambda m: m.expected_value(GG_X, GG_M),
+            None,  # a member of the profile model: its parameters are saved inside the profile artifact (above)
+            lambda t: value_params,
+        ),
+        Spec(
+            "koubei.analysis.profiles.rating.RatingModel",
+            lambda t: RatingModel(config=rating_config),
+            lambda m: m.fit(RATING_USERS, RATING_ITEMS, RATING_STARS),
+            lambda m: m.predict_proba(RATING_USERS, RATING_ITEMS),
+            lambda m, t: RatingModel.load(m.save(t / "rating")),
+            lambda t: {"config": rating_config},
+        ),
+        Spec(
+            "koubei.analysis.profiles.recommend.Recommender",
+            lambda t: Recommender(config=recommender_config),
+            lambda m: m.fit(_interactions()),
+            _recommender_predict,
+            lambda m, t: Recommender.load(m.save(t / "recommender")),
+            lambda t: {"config": recommender_config},
+        ),
     ]
 
 
@@ -286,6 +390,12 @@ SPEC_NAMES = [
     "koubei.support.dense.LsaEmbedder",
     "koubei.generation.copy_model.CopyModel",
     "koubei.generation.ngram_lm.CharNgramLM",
+    "koubei.analysis.profiles.features.ProfileModel",
+    "koubei.analysis.profiles.embedding.TextEmbedder",
+    "koubei.analysis.profiles.value.BetaGeoModel",
+    "koubei.analysis.profiles.value.GammaGammaModel",
+    "koubei.analysis.profiles.rating.RatingModel",
+    "koubei.analysis.profiles.recommend.Recommender",
 ]
 
 
