@@ -64,7 +64,10 @@ def create_command(
 
 @keys_app.command("list")
 def list_command(db: DatabaseOption = None, as_json: JsonOption = False) -> None:
-    """List the API keys: id, name, scope, first characters, created, last used, revoked (never the keys)."""
+    """List the API keys: id, name, scope, first characters, created, last used, revoked (never the keys).
+
+    Example: koubei serve keys list --json
+    """
     from koubei.pipelines.keys import list_api_keys
 
     with open_store(db) as store:
@@ -98,7 +101,10 @@ def revoke_command(
     db: DatabaseOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Revoke an API key: requests with it, and dashboard sessions opened with it, are refused from now on."""
+    """Revoke an API key: requests with it, and dashboard sessions opened with it, are refused from now on.
+
+    Example: koubei serve keys revoke 3
+    """
     from koubei.pipelines.keys import revoke_api_key
 
     if not key_id.isdigit() or int(key_id) < 1:
