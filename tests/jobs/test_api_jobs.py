@@ -27,7 +27,10 @@ def keys(review_store: Any) -> dict[str, str]:
 
 
 @pytest.fixture
-def api(review_store: Any) -> Iterator[Any]:
+def api(review_store: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    # The events stream polls the job row every 10 ms here (0.5 s in production), so that a scoring job that
+    # takes well under a second on a quiet machine still shows several progress steps to the test.
+    monkeypatch.setattr("koubei.api.routes.jobs.POLL_SECONDS", 0.01)
     with make_client(review_store) as client:
         client.app.state.job_queue.progress_every = 0.05  # many progress events for the test to see
         yield client
@@ -66,7 +69,7 @@ def test_train_then_score_through_the_api_watching_progress_live(api: Any, keys:
     assert got["result"]["metrics"]["accuracy"] >= 0.8
 
     scoring = api.post(
-        "/api/v1/jobs", json={"kind": "sentiment_score", "params": {"batch_size": 5}}, headers=bearer(admin)
+        "/api/v1/jobs", json={"kind": "sentiment_score", "params": {"batch_size": 1}}, headers=bearer(admin)
     ).json()
     events = _events(api, scoring["id"], read)
     done_counts = [body["progress"].get("done") for _, body in events if body["status"] == "running"]

@@ -109,7 +109,7 @@ class ProfileModel:
         )
         self.embedder_ = TextEmbedder(dims=cfg.embedding_dims, seed=cfg.seed).fit(activity.review_text)
         self._fit_value(activity)
-        self.model_version_ = self._version()
+        self.model_version_ = self.fitted_version()
         return self
 
     def _events(self, activity: UserActivity) -> tuple[list[str], np.ndarray, np.ndarray | None, str]:
@@ -183,7 +183,8 @@ class ProfileModel:
         frequency += np.bincount(rows[undated], minlength=len(selected))
         return recency, frequency
 
-    def _version(self) -> str:
+    def fitted_version(self) -> str:
+        """A digest of what fit learned (state and embedding space): the model version stored with each profile."""
         state = json.dumps(self._state(), sort_keys=True, default=str).encode("utf-8")
         digest = hashlib.sha1(state + self.embedder_.components_.tobytes()).hexdigest()[:12]
         return f"profiles-{digest}"
@@ -479,7 +480,7 @@ class ProfileModel:
         model.embedder_ = TextEmbedder.load(
             path, {"dims": model.config.embedding_dims, "seed": model.config.seed}
         )
-        model.model_version_ = str(meta.get("model_version") or model._version())
+        model.model_version_ = str(meta.get("model_version") or model.fitted_version())
         return model
 
     def config_dict(self) -> dict[str, Any]:

@@ -204,7 +204,7 @@ class Recommender:
         shares = (counts + alpha) / (counts.sum(axis=1, keepdims=True) + alpha * len(self.categories_))
         self.log_category_share_ = np.log(shares).astype(np.float32)
         self._fit_text(data)
-        self._index()
+        self.build_lookups()
         return self
 
     def _fit_text(self, data: Interactions) -> None:
@@ -228,7 +228,8 @@ class Recommender:
         self.item_text_ = sparse.csr_matrix(matrix[n_users:])
         self.vocabulary_ = vocabulary
 
-    def _index(self) -> None:
+    def build_lookups(self) -> None:
+        """The lookup tables derived from the learned ids and matrices (after fit, and after load)."""
         self.user_position_ = {u: i for i, u in enumerate(self.user_ids_)}
         self.item_position_ = {p: i for i, p in enumerate(self.item_ids_)}
         self.item_text_t_ = sparse.csr_matrix(self.item_text_.T)
@@ -368,7 +369,7 @@ class Recommender:
         model.item_ids_ = list(ids["item_ids"])
         model.categories_ = list(ids["categories"])
         model.vocabulary_ = list(ids["vocabulary"])
-        model._index()
+        model.build_lookups()
         return model
 
     def summary(self) -> dict[str, Any]:
